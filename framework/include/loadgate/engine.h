@@ -1,0 +1,69 @@
+// Runs a scenario under a load model and returns everything it measured.
+#ifndef LOADGATE_ENGINE_H_
+#define LOADGATE_ENGINE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "loadgate/load_model.h"
+#include "loadgate/report.h"
+#include "loadgate/scenario.h"
+
+namespace loadgate {
+
+// Conditions that end a run early. The report still covers everything
+// measured up to then, with RunInfo::stop_reason saying why.
+struct SafetyLimits {
+  double max_error_rate = 0;  // 0 = off; judged over `error_window`
+  std::chrono::nanoseconds error_window = std::chrono::seconds(10);
+  uint64_t min_requests_in_window = 20;  // too few to judge below this
+  std::chrono::nanoseconds max_duration{0};  // 0 = off (hard wall clock)
+  double max_cost_usd = 0;  // 0 = off; uses RunOptions::prices
+};
+
+// A live view of the run, delivered about once a second.
+struct Progress {
+  std::chrono::nanoseconds elapsed{0};
+  uint64_t requests = 0;
+  uint64_t errors = 0;
+  uint64_t in_flight = 0;
+  double current_rps = 0;  // completions over the last second
+  // Latency (from the intended time) over the last complete second.
+  int64_t p50_ns = 0, p95_ns = 0, p99_ns = 0;
+};
+
+struct RunOptions {
+  std::chrono::nanoseconds duration = std::chrono::seconds(10);
+  uint64_t max_requests = 0;  // 0 = no cap
+  // Event-loop threads; 0 = one per core.
+  int threads = 0;
+  // Closed loop at full speed (ClosedModel with no think time) uses this
+  // many keep-alive connections per run, as wrk does; 0 = ClosedModel::users.
+  int connections = 0;
+  // After `duration`, in-flight requests get this long to finish before
+  // they are abandoned (and not counted).
+  std::chrono::nanoseconds graceful_stop = std::chrono::seconds(30);
+  SafetyLimits limits;
+  TokenPrices prices;
+  uint64_t seed = 1;
+  std::function<void(const Progress&)> on_progress;  // called off the workers
+};
+
+// Blocks until the run ends. Throws std::invalid_argument (with a message
+// naming the field) for an unusable scenario or model.
+RunReport Run(const Scenario& scenario, const LoadModel& model,
+              const RunOptions& options);
+
+// Asks every running Run() to stop gracefully; async-signal-safe, so a
+// SIGINT handler may call it. The interrupted run returns its report with
+// stop_reason "interrupted".
+void RequestStop() noexcept;
+
+// Installs SIGINT/SIGTERM handlers that call RequestStop() (the CLI and the
+// GoogleTest fixture use it so an interrupted run still writes its report).
+void InstallStopSignalHandlers();
+
+}  // namespace loadgate
+
+#endif  // LOADGATE_ENGINE_H_

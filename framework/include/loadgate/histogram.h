@@ -1,0 +1,63 @@
+// Log-linear latency histogram with bounded relative error and exact merge.
+#ifndef LOADGATE_HISTOGRAM_H_
+#define LOADGATE_HISTOGRAM_H_
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace loadgate {
+
+// Records non-negative 64-bit values (nanoseconds by convention). Values are
+// bucketed by their power of two, and each power-of-two range is split into
+// 2^precision_bits linear sub-buckets, so a reported value differs from the
+// recorded one by at most 2^-precision_bits relative (the default of 7 bits
+// gives < 0.8 %). Two histograms of the same precision merge exactly: merging
+// adds counts bucket by bucket, so percentiles of a merged histogram equal
+// those of one histogram that had recorded every value.
+//
+// Record() never allocates: all buckets are allocated by the constructor.
+class Histogram {
+ public:
+  static constexpr int kDefaultPrecisionBits = 7;
+
+  explicit Histogram(int precision_bits = kDefaultPrecisionBits);
+
+  void Record(int64_t value) noexcept { RecordMultiple(value, 1); }
+  // Negative values are clamped to zero.
+  void RecordMultiple(int64_t value, uint64_t count) noexcept;
+  // Requires equal precision (checked; throws std::invalid_argument).
+  void Merge(const Histogram& other);
+  void Reset() noexcept;
+
+  uint64_t count() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
+  int64_t min() const noexcept;  // 0 when empty
+  int64_t max() const noexcept;  // 0 when empty
+  double mean() const noexcept;  // 0 when empty
+  int precision_bits() const noexcept { return precision_bits_; }
+
+  // The value at `percentile` in [0, 100] (nearest rank, reported as the
+  // bucket's representative value clamped to [min, max]); 0 when empty.
+  int64_t Percentile(double percentile) const noexcept;
+
+  // Non-empty buckets, ascending, as (representative value, count) pairs;
+  // feeding them back through RecordMultiple() rebuilds an identical
+  // histogram. This is the serialised form used by the JSON report.
+  std::vector<std::pair<int64_t, uint64_t>> NonEmptyBuckets() const;
+
+ private:
+  int BucketIndex(int64_t value) const noexcept;
+  int64_t BucketValue(int index) const noexcept;
+
+  int precision_bits_;
+  std::vector<uint64_t> counts_;
+  uint64_t count_ = 0;
+  int64_t min_ = 0;
+  int64_t max_ = 0;
+  double sum_ = 0;
+};
+
+}  // namespace loadgate
+
+#endif  // LOADGATE_HISTOGRAM_H_

@@ -1,0 +1,68 @@
+// How much load a run offers: open models schedule arrivals at a rate,
+// closed models run a number of virtual users.
+#ifndef LOADGATE_LOAD_MODEL_H_
+#define LOADGATE_LOAD_MODEL_H_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace loadgate {
+
+// One stage of a ramping arrival rate: the rate moves linearly from the
+// previous stage's target (or OpenModel::rate for the first) to `target_rps`
+// over `duration`.
+struct Stage {
+  std::chrono::nanoseconds duration{0};
+  double target_rps = 0;
+};
+
+// Open model: iterations start at their scheduled times whether or not
+// earlier ones finished, and latency counts from the scheduled time.
+struct OpenModel {
+  enum class Arrivals { kConstant, kPoisson };
+  double rate = 0;             // starting (or constant) rate, iterations/s
+  std::vector<Stage> stages;   // empty: constant `rate` for the duration
+  Arrivals arrivals = Arrivals::kConstant;
+  // Cap on concurrent iterations (connections); arrivals beyond it wait in
+  // a queue and their wait counts as latency. 0 = automatic.
+  int max_in_flight = 0;
+};
+
+struct ThinkTime {
+  enum class Kind { kNone, kConstant, kUniform, kGaussian, kExponential };
+  Kind kind = Kind::kNone;
+  // kConstant: value. kUniform: [min, max]. kGaussian: mean/stddev clamped
+  // to [min, max]. kExponential: mean, clamped to max when max > 0.
+  std::chrono::nanoseconds value{0}, mean{0}, stddev{0}, min{0}, max{0};
+
+  static ThinkTime None();
+  static ThinkTime Constant(std::chrono::nanoseconds value);
+  static ThinkTime Uniform(std::chrono::nanoseconds min,
+                           std::chrono::nanoseconds max);
+  static ThinkTime Gaussian(std::chrono::nanoseconds mean,
+                            std::chrono::nanoseconds stddev,
+                            std::chrono::nanoseconds min,
+                            std::chrono::nanoseconds max);
+  static ThinkTime Exponential(std::chrono::nanoseconds mean,
+                               std::chrono::nanoseconds max = {});
+};
+
+// Closed model: `users` virtual users, each running iterations back to back
+// with think time in between.
+struct ClosedModel {
+  int users = 1;
+  double spawn_rate = 0;  // users started per second; 0 = all at once
+  ThinkTime think;
+  int64_t iterations_per_user = 0;  // 0 = until the run ends
+};
+
+using LoadModel = std::variant<OpenModel, ClosedModel>;
+
+std::string Describe(const LoadModel& model);  // "constant 100 req/s", ...
+
+}  // namespace loadgate
+
+#endif  // LOADGATE_LOAD_MODEL_H_

@@ -1,0 +1,133 @@
+// What a run sends: requests, checks on their responses, data that fills
+// their templates, and multi-step flows that carry values from one response
+// into the next request.
+#ifndef LOADGATE_SCENARIO_H_
+#define LOADGATE_SCENARIO_H_
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace loadgate {
+
+using Header = std::pair<std::string, std::string>;
+
+// A condition on a response. A request with no checks passes when its status
+// is below 400.
+struct Check {
+  enum class Kind {
+    kStatus,         // status == status
+    kJsonPresent,    // the JSON pointer resolves in the body
+    kJsonEquals,     // the JSON pointer resolves to `expected` (JSON text)
+    kBodyContains,   // the body contains `expected` verbatim
+  };
+  Kind kind = Kind::kStatus;
+  int status = 200;
+  std::string pointer;   // RFC 6901, e.g. "/items/0/mrn"
+  std::string expected;
+
+  static Check Status(int status);
+  static Check JsonPresent(std::string pointer);
+  static Check JsonEquals(std::string pointer, std::string expected_json);
+  static Check BodyContains(std::string text);
+  std::string Describe() const;  // e.g. "status == 200", "/id present"
+};
+
+// Takes a value out of a response body into a flow variable, so a later
+// step's templates can use it as {variable}. A string is taken as is; any
+// other JSON value as its JSON text.
+struct Capture {
+  std::string variable;
+  std::string pointer;
+};
+
+// How a response body is read as it arrives.
+enum class StreamFormat {
+  kAuto,       // Server-Sent Events when Content-Type is text/event-stream
+  kNone,       // never parsed as a stream
+  kSse,        // Server-Sent Events
+  kJsonArray,  // a streamed JSON array of chunks (Gemini without alt=sse)
+};
+
+struct Request {
+  std::string name;  // the tag it is reported under; default "METHOD path"
+  std::string method = "GET";
+  // Absolute, or relative to Scenario::base_url. "{name}" placeholders in
+  // the URL, header values and body are filled from data sets and captures;
+  // "{{" is a literal brace.
+  std::string url;
+  std::vector<Header> headers;
+  std::string body;
+  double weight = 1;  // share among the flows of a scenario (one-step flows)
+  std::chrono::nanoseconds timeout = std::chrono::seconds(60);
+  std::vector<Check> checks;
+  std::vector<Capture> captures;
+  StreamFormat stream = StreamFormat::kAuto;
+};
+
+// Repeats a step until every `until` check passes (e.g. long-polling for an
+// agent's reply). Each attempt is recorded under the step's tag; running out
+// of attempts fails the flow.
+struct Poll {
+  std::vector<Check> until;
+  int max_attempts = 60;
+  std::chrono::nanoseconds interval = std::chrono::milliseconds(100);
+};
+
+struct Step {
+  Request request;
+  std::optional<Poll> poll;
+};
+
+// A sequence of steps run by one iteration. When `metric` is set, the time
+// from the flow's start (its intended start in open models) to the end of
+// its last step is recorded as that custom metric, failed when any step
+// failed.
+struct Flow {
+  std::string name;
+  double weight = 1;
+  std::vector<Step> steps;
+  std::string metric;
+};
+
+// Rows of template variables. Each iteration takes the next row (in order,
+// wrapping, or at random), so {mrn} and {query} from one row stay together.
+struct DataSet {
+  enum class Order { kSequential, kRandom };
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+  Order order = Order::kSequential;
+
+  static DataSet FromValues(std::string column, std::vector<std::string> values);
+  // The header row names the columns. Throws std::runtime_error naming the
+  // file and line on malformed input.
+  static DataSet FromCsvFile(const std::string& path);
+  // An array of flat objects; keys are the columns.
+  static DataSet FromJsonFile(const std::string& path);
+};
+
+struct Scenario {
+  std::string name;
+  std::string base_url;
+  std::vector<Header> headers;  // sent with every request
+  std::vector<DataSet> data;
+  std::vector<Flow> flows;
+  bool verify_tls = true;
+  // Per-request objectives behind goodput / SLO attainment (0 = none).
+  std::chrono::nanoseconds request_latency_objective{0};
+  std::chrono::nanoseconds request_ttft_objective{0};
+
+  // Adds `request` as a one-step flow with the request's weight.
+  Scenario& Add(Request request);
+  Scenario& Add(Flow flow);
+  // Tag names in the order the engine numbers them (each step's request
+  // name, de-duplicated), and custom metric names.
+  std::vector<std::string> TagNames() const;
+  std::vector<std::string> CustomMetricNames() const;
+};
+
+}  // namespace loadgate
+
+#endif  // LOADGATE_SCENARIO_H_
