@@ -71,6 +71,7 @@ struct TagStats {
 
   Histogram latency;        // ns, from the intended time (see RequestSample)
   Histogram service_time;   // ns, from the actual send
+  Histogram send_lag;       // ns from the intended to the actual send
   Histogram ttfb;           // ns
   Histogram first_chunk;    // ns, streams only
   Histogram ttft;           // ns, streams only
