@@ -1,0 +1,84 @@
+#ifndef LOADGATE_HTTP_JSON_SCAN_H_
+#define LOADGATE_HTTP_JSON_SCAN_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+// A small allocation-free JSON reader for per-chunk work on hot paths:
+// values are views into the document text, objects and arrays are walked in
+// place, and strings are compared or measured without being decoded into a
+// buffer. Anything that needs a DOM should use nlohmann-json instead.
+namespace loadgate::http::json {
+
+enum class Type { kInvalid, kObject, kArray, kString, kNumber, kBool, kNull };
+
+// One JSON value's text exactly as it appears in the document, including
+// quotes or brackets.
+struct Value {
+  std::string_view text;
+
+  Type type() const;
+  bool is_null() const { return type() == Type::kNull; }
+};
+
+// Validates `text` as exactly one JSON value (RFC 8259 grammar, nesting up
+// to kMaxDepth) with optional surrounding whitespace.
+bool Parse(std::string_view text, Value* value);
+
+inline constexpr int kMaxDepth = 64;
+
+// Walks an object's members in document order, validating as it goes, so
+// it can be used on unvalidated text that starts with '{' (a document is
+// then checked in the same pass that reads it).
+class ObjectReader {
+ public:
+  explicit ObjectReader(Value object);
+  // Yields the next member; `raw_key` is the key's text between the quotes
+  // (escapes not decoded; see KeyEquals). False at the end or at malformed
+  // input.
+  bool Next(std::string_view* raw_key, Value* value);
+  // After Next returned false: whether the object was well-formed through
+  // its closing '}', and the position in the text just past that brace.
+  bool ok() const { return ok_; }
+  size_t end() const { return pos_; }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 1;
+  bool first_ = true;
+  bool finished_ = false;
+  bool ok_ = false;
+};
+
+// Walks an array's elements like ObjectReader walks members.
+class ArrayReader {
+ public:
+  explicit ArrayReader(Value array);
+  bool Next(Value* value);
+  bool ok() const { return ok_; }
+  size_t end() const { return pos_; }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 1;
+  bool first_ = true;
+  bool finished_ = false;
+  bool ok_ = false;
+};
+
+// Whether a raw key (text between the quotes) decodes to `name`.
+bool KeyEquals(std::string_view raw_key, std::string_view name);
+// Whether a string value decodes to `expected`; false for non-strings.
+bool StringEquals(Value value, std::string_view expected);
+// Length in UTF-8 bytes of a string value once decoded (each escape counts
+// the bytes it decodes to; a lone surrogate counts as U+FFFD, 3 bytes);
+// 0 for non-strings.
+size_t DecodedStringSize(Value value);
+// An integral number that fits in int64_t (an exponent-free literal, or one
+// like 1.0 / 1e3 whose value is integral); false otherwise.
+bool ToInt64(Value value, int64_t* out);
+
+}  // namespace loadgate::http::json
+
+#endif  // LOADGATE_HTTP_JSON_SCAN_H_
