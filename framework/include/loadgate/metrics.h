@@ -62,6 +62,8 @@ struct TagStats {
   std::string name;
   uint64_t requests = 0;
   uint64_t errors = 0;
+  // Indexed by ErrorKind; the kNone slot counts the requests that succeeded,
+  // so the slots always add up to `requests`.
   std::array<uint64_t, kErrorKindCount> errors_by_kind{};
   std::map<int, uint64_t> status_counts;  // 0 = no response
   uint64_t met_objectives = 0;
@@ -69,16 +71,16 @@ struct TagStats {
   uint64_t output_tokens = 0;
   uint64_t prompt_tokens = 0;
 
-  Histogram latency;        // ns, from the intended time (see RequestSample)
-  Histogram service_time;   // ns, from the actual send
-  Histogram send_lag;       // ns from the intended to the actual send
-  Histogram ttfb;           // ns
-  Histogram first_chunk;    // ns, streams only
-  Histogram ttft;           // ns, streams only
-  Histogram chunk_gap;      // ns between content events (ITL per chunk)
-  Histogram token_gap;      // ns per token between content events
-  Histogram tpot;           // ns, (e2e - ttft) / (output tokens - 1)
-  Histogram tokens_per_s;   // output tokens/s per request, in milli-tokens/s
+  Histogram latency;       // ns, from the intended time (see RequestSample)
+  Histogram service_time;  // ns, from the actual send
+  Histogram send_lag;      // ns from the intended to the actual send
+  Histogram ttfb;          // ns
+  Histogram first_chunk;   // ns, streams only
+  Histogram ttft;          // ns, streams only
+  Histogram chunk_gap;     // ns between content events (ITL per chunk)
+  Histogram token_gap;     // ns per token between content events
+  Histogram tpot;          // ns, (e2e - ttft) / (output tokens - 1)
+  Histogram tokens_per_s;  // output tokens/s per request, in milli-tokens/s
 };
 
 // One second of the run (by completion time).

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "loadgate/metrics.h"
 
@@ -18,19 +21,33 @@ struct TokenPrices {
 };
 
 struct RunInfo {
-  std::string name;         // scenario or test name
-  std::string load_model;   // human-readable, e.g. "constant 100 req/s"
-  double target_rps = 0;    // 0 for closed models
-  int users = 0;            // closed models: virtual users
+  std::string name;        // scenario or test name
+  std::string load_model;  // human-readable, e.g. "constant 100 req/s"
+  double target_rps = 0;   // 0 for closed models
+  int users = 0;           // closed models: virtual users
   int64_t planned_duration_ns = 0;
   int64_t actual_duration_ns = 0;
-  std::string started_at;   // ISO 8601 UTC
+  std::string started_at;  // ISO 8601 UTC
   // Empty for a run that ended as planned; otherwise why it stopped early
   // ("interrupted", "max error rate 5.2 % over 10 s > 5 %", ...). The report
   // is complete up to that moment either way.
   std::string stop_reason;
   TokenPrices prices;
 };
+
+// The derived figures of one TagStats (the whole run or one tag) over the
+// run's actual duration; the one place they are computed.
+struct Figures {
+  uint64_t requests = 0;
+  uint64_t errors = 0;
+  double error_rate = 0;      // errors / requests, 0 when no requests
+  double achieved_rps = 0;    // requests / actual duration
+  double goodput_rps = 0;     // met-objective requests / actual duration
+  double slo_attainment = 0;  // met-objective share of requests
+  double output_tokens_per_s = 0;
+  double estimated_cost_usd = 0;
+};
+Figures ComputeFigures(const TagStats& stats, const RunInfo& info);
 
 struct RunReport {
   RunInfo info;
@@ -39,9 +56,9 @@ struct RunReport {
   // Derived figures (all from metrics.total unless a tag is named).
   uint64_t requests() const;
   uint64_t errors() const;
-  double error_rate() const;    // errors / requests, 0 when no requests
-  double achieved_rps() const;  // requests / actual duration
-  double goodput_rps() const;   // met-objective requests / actual duration
+  double error_rate() const;      // errors / requests, 0 when no requests
+  double achieved_rps() const;    // requests / actual duration
+  double goodput_rps() const;     // met-objective requests / actual duration
   double slo_attainment() const;  // met-objective share of requests
   double output_tokens_per_s() const;
   double estimated_cost_usd() const;
@@ -60,13 +77,29 @@ void WriteJson(const RunReport& report, std::ostream& out);
 // Throws std::runtime_error naming `source` and the offending field.
 RunReport ReadJson(std::istream& in, const std::string& source);
 
-// CSV with Locust's stats columns ("Type","Name","Request Count",
-// "Failure Count","Median Response Time",..., "100%"), one row per tag and an
-// "Aggregated" row.
+// CSV with Locust's stats columns (Type, Name, Request Count, Failure Count,
+// Median Response Time, ..., 100%; quoted only where a field needs it, as
+// Locust's csv module does), one row per tag and an "Aggregated" row.
 void WriteCsv(const RunReport& report, std::ostream& out);
 
 // Plain multi-line summary for terminals and logs.
 void WriteSummary(const RunReport& report, std::ostream& out);
+
+// One line ("run \"db_api\": 980 requests, 3 errors over 10 s"), so that
+// GoogleTest prints a report in a failure message instead of its bytes.
+void PrintTo(const RunReport& report, std::ostream* out);
+
+// The summary figures as flat (name, value) pairs named
+// "loadgate.requests", "loadgate.error_rate", "loadgate.latency_ms.p95",
+// "loadgate.errors.http_5xx", ...: the JUnit test properties written by the
+// GoogleTest fixture (testing.h) and by any other JUnit writer. Times in ms;
+// stream figures only when the run streamed.
+std::vector<std::pair<std::string, std::string>> SummaryProperties(
+    const RunReport& report);
+
+// Human-readable error breakdown of `stats`: "3 (0.31 %): http_5xx 3;
+// status 503 x3" or "none". Shared by the summary and SLO explanations.
+std::string DescribeErrors(const TagStats& stats);
 
 }  // namespace loadgate
 

@@ -1,0 +1,98 @@
+// GoogleTest integration: a fixture that runs a load scenario and leaves its
+// results everywhere CI looks (JUnit properties, a JSON report, stdout), and
+// load presets to parameterise suites over.
+//
+//   class ChatLoad : public loadgate::PresetLoadTest {};
+//   TEST_P(ChatLoad, StaysFast) {
+//     const loadgate::Preset& preset = GetParam();
+//     RunReport report = RunLoad(ChatScenario(preset.host), preset.Open(),
+//                                {.duration = preset.duration});
+//     EXPECT_THAT(report, LatencyPercentile(95, Lt(3s)));
+//   }
+//   INSTANTIATE_TEST_SUITE_P(Presets, ChatLoad,
+//                            ::testing::ValuesIn(loadgate::StandardPresets()),
+//                            loadgate::PresetName());
+//   // -> Presets/ChatLoad.StaysFast/rps_10, .../rps_100, .../rps_1000
+#ifndef LOADGATE_TESTING_H_
+#define LOADGATE_TESTING_H_
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "loadgate/engine.h"
+#include "loadgate/load_model.h"
+#include "loadgate/report.h"
+#include "loadgate/scenario.h"
+#include "loadgate/slo.h"
+
+namespace loadgate {
+
+// A named amount of load. `rps` drives open models, `users`/`spawn_rate`
+// closed ones; `host` is the base URL when a suite does not bring its own.
+struct Preset {
+  std::string name;  // "rps_100": the suffix of the test name
+  double rps = 0;
+  int users = 0;
+  double spawn_rate = 0;  // users started per second
+  std::chrono::nanoseconds duration{0};
+  std::string host;
+
+  // Constant arrivals at `rps`.
+  OpenModel Open() const;
+  // `users` virtual users started at `spawn_rate`, thinking `think` between
+  // iterations.
+  ClosedModel Closed(ThinkTime think = ThinkTime::None()) const;
+};
+
+// "rps_100 (100 req/s, 100 users, 10000 ms)" instead of GoogleTest's bytes.
+void PrintTo(const Preset& preset, std::ostream* os);
+
+// Names parameterised tests after their preset: the 4th argument of
+// INSTANTIATE_TEST_SUITE_P. Characters GoogleTest does not allow in a name
+// become '_'.
+struct PresetName {
+  std::string operator()(const ::testing::TestParamInfo<Preset>& info) const;
+};
+
+// rps_10, rps_100, rps_1000: 10 s each, users equal to the rate and spawned
+// over about two seconds. Users = rate follows Locust's convention of one
+// request per user per second (1 s think time), so a closed run of the
+// preset offers roughly the load of the open one. LOADGATE_DURATION (see
+// LoadTest) shortens them in CI.
+std::vector<Preset> StandardPresets();
+
+// A fixture for load tests. RunLoad() runs the scenario and reports it:
+//  - LOADGATE_DURATION ("3s", "500ms", "2m") overrides options.duration, so
+//    CI can run every suite briefly;
+//  - SIGINT/SIGTERM stop the run gracefully, and its partial report is
+//    still written and returned;
+//  - every summary figure is recorded with RecordProperty as
+//    loadgate.<figure> (loadgate.requests, loadgate.error_rate,
+//    loadgate.latency_ms.p95, ...), so it lands in the JUnit XML;
+//  - the JSON report goes to $LOADGATE_REPORT_DIR/<Suite>.<Test>.json
+//    (default ./reports, relative to the working directory; ctest runs tests
+//    in the build directory), '/' in names becoming '_';
+//  - the plain summary is printed to stdout.
+class LoadTest : public ::testing::Test {
+ protected:
+  RunReport RunLoad(const Scenario& scenario, const LoadModel& model,
+                    RunOptions options = {});
+
+  // Where RunLoad() writes this test's JSON report.
+  static std::filesystem::path ReportPath();
+};
+
+template <class P>
+class LoadTestWithParam : public LoadTest,
+                          public ::testing::WithParamInterface<P> {};
+
+using PresetLoadTest = LoadTestWithParam<Preset>;
+
+}  // namespace loadgate
+
+#endif  // LOADGATE_TESTING_H_

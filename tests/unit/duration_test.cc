@@ -1,0 +1,70 @@
+#include "loadgate/duration.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+namespace loadgate {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+TEST(ParseDurationTest, ReadsEveryUnit) {
+  EXPECT_EQ(ParseDuration("250ns"), 250ns);
+  EXPECT_EQ(ParseDuration("500us"), 500us);
+  EXPECT_EQ(ParseDuration("500\xC2\xB5s"), 500us);
+  EXPECT_EQ(ParseDuration("250ms"), 250ms);
+  EXPECT_EQ(ParseDuration("10s"), 10s);
+  EXPECT_EQ(ParseDuration("2m"), 2min);
+  EXPECT_EQ(ParseDuration("1h"), 1h);
+}
+
+TEST(ParseDurationTest, SumsTermsAndReadsFractions) {
+  EXPECT_EQ(ParseDuration("1m30s"), 90s);
+  EXPECT_EQ(ParseDuration("1h2m3s4ms"), 1h + 2min + 3s + 4ms);
+  EXPECT_EQ(ParseDuration("1.5s"), 1500ms);
+  EXPECT_EQ(ParseDuration(".5ms"), 500us);
+  EXPECT_EQ(ParseDuration(" 3s\n"), 3s);
+  EXPECT_EQ(ParseDuration("0"), 0ns);
+  EXPECT_EQ(ParseDuration("0s"), 0ns);
+}
+
+void ExpectRejected(const std::string& text, const std::string& why) {
+  try {
+    ParseDuration(text);
+    ADD_FAILURE() << "accepted \"" << text << "\"";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr(why)) << text;
+    EXPECT_THAT(e.what(), HasSubstr("expected a duration such as")) << text;
+  }
+}
+
+TEST(ParseDurationTest, RejectsWithAMessageSayingWhatWasExpected) {
+  ExpectRejected("", "empty");
+  ExpectRejected("   ", "empty");
+  ExpectRejected("10", "has no unit");
+  ExpectRejected("10 s", "unknown unit");
+  ExpectRejected("10sec", "unknown unit");
+  ExpectRejected("5d", "unknown unit");
+  ExpectRejected("-5s", "expected a number");
+  ExpectRejected("s", "expected a number");
+  ExpectRejected("1.2.3s", "expected a number");
+  ExpectRejected("1s2", "has no unit");
+  ExpectRejected("999999999h", "64-bit");
+}
+
+TEST(FormatMillisecondsTest, TrimsTrailingZeros) {
+  EXPECT_EQ(FormatMilliseconds(3s), "3000 ms");
+  EXPECT_EQ(FormatMilliseconds(3412500us), "3412.5 ms");
+  EXPECT_EQ(FormatMilliseconds(250us), "0.25 ms");
+  EXPECT_EQ(FormatMilliseconds(0ns), "0 ms");
+  EXPECT_EQ(FormatMilliseconds(1.0), "0 ms");
+  EXPECT_EQ(FormatMilliseconds(1234.0), "0.001 ms");
+}
+
+}  // namespace
+}  // namespace loadgate

@@ -1,0 +1,332 @@
+#include "loadgate/report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace loadgate {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kSecond = 1'000'000'000;
+
+// A 10 s run at a target of 100 req/s: "GET /patients" (plain, 1 in 50
+// failing with a 503), "chat" (streamed, 1 in 10 missing its objective) and a
+// custom "full_turn" metric, spread over the ten seconds.
+RunReport MixedReport() {
+  RunReport report;
+  report.info.name = "mixed";
+  report.info.load_model = "constant 100 req/s";
+  report.info.target_rps = 100;
+  report.info.planned_duration_ns = 10 * kSecond;
+  report.info.actual_duration_ns = 10 * kSecond;
+  report.info.started_at = "2026-11-23T09:00:00Z";
+  report.info.prices = {.input_per_million = 1.25, .output_per_million = 5};
+  Recorder recorder({"GET /patients", "chat"}, {"full_turn"}, 10);
+  for (int i = 0; i < 900; ++i) {
+    RequestSample sample;
+    sample.tag = 0;
+    sample.intended_ns = i * 10 * kMs;
+    sample.latency_ns = (5 + i % 50) * kMs;
+    sample.service_time_ns = sample.latency_ns - (i % 3) * kMs;
+    sample.ttfb_ns = 2 * kMs;
+    sample.bytes_received = 512;
+    sample.status = 200;
+    if (i % 50 == 49) {
+      sample.status = 503;
+      sample.error = ErrorKind::kHttp5xx;
+      sample.met_objectives = false;
+    }
+    recorder.Record(sample);
+  }
+  for (int i = 0; i < 100; ++i) {
+    RequestSample sample;
+    sample.tag = 1;
+    sample.status = 200;
+    sample.intended_ns = i * 100 * kMs;
+    sample.latency_ns = (400 + 5 * i) * kMs;
+    sample.service_time_ns = sample.latency_ns;
+    sample.ttfb_ns = 90 * kMs;
+    sample.first_chunk_ns = 100 * kMs;
+    sample.ttft_ns = (120 + i) * kMs;
+    sample.content_chunks = 20;
+    sample.output_tokens = 40;
+    sample.prompt_tokens = 30;
+    sample.met_objectives = i % 10 != 0;
+    recorder.Record(sample);
+    for (int chunk = 1; chunk < 20; ++chunk) {
+      recorder.RecordChunkGap(1, (10 + chunk) * kMs, 2);
+    }
+    recorder.RecordCustom(0, (900 + 7 * i) * kMs, i % 25 != 0);
+  }
+  report.metrics = recorder.metrics();
+  return report;
+}
+
+std::string Json(const RunReport& report) {
+  std::ostringstream out;
+  WriteJson(report, out);
+  return out.str();
+}
+
+RunReport RoundTrip(const RunReport& report) {
+  std::istringstream in(Json(report));
+  return ReadJson(in, "round-trip.json");
+}
+
+TEST(ReportFiguresTest, DerivesRatesFromTotalsAndDuration) {
+  const RunReport report = MixedReport();
+  EXPECT_EQ(report.requests(), 1000u);
+  EXPECT_EQ(report.errors(), 18u);
+  EXPECT_DOUBLE_EQ(report.error_rate(), 0.018);
+  EXPECT_DOUBLE_EQ(report.achieved_rps(), 100);
+  // 1000 - 18 errors - 10 chat requests that missed their objective.
+  EXPECT_DOUBLE_EQ(report.slo_attainment(), 0.972);
+  EXPECT_DOUBLE_EQ(report.goodput_rps(), 97.2);
+  EXPECT_DOUBLE_EQ(report.output_tokens_per_s(), 400);
+  // 3000 prompt tokens at $1.25/M + 4000 output tokens at $5/M.
+  EXPECT_DOUBLE_EQ(report.estimated_cost_usd(), 0.02375);
+  ASSERT_NE(report.FindTag("chat"), nullptr);
+  EXPECT_EQ(report.FindTag("chat")->requests, 100u);
+  EXPECT_EQ(report.FindTag("nope"), nullptr);
+  EXPECT_NE(report.FindCustom("full_turn"), nullptr);
+  EXPECT_EQ(report.FindCustom("nope"), nullptr);
+}
+
+TEST(ReportFiguresTest, EmptyRunHasZeroRatesNotNaN) {
+  const RunReport report;
+  EXPECT_EQ(report.error_rate(), 0);
+  EXPECT_EQ(report.achieved_rps(), 0);
+  EXPECT_EQ(report.slo_attainment(), 0);
+  const Figures figures = ComputeFigures(TagStats(), RunInfo());
+  EXPECT_EQ(figures.goodput_rps, 0);
+}
+
+TEST(ReportJsonTest, HasTheDocumentedFields) {
+  const RunReport report = MixedReport();
+  const nlohmann::json json = nlohmann::json::parse(Json(report));
+  EXPECT_EQ(json["schema_version"], 1);
+  const auto& summary = json["summary"];
+  EXPECT_EQ(summary["requests"], 1000);
+  EXPECT_EQ(summary["errors"], 18);
+  EXPECT_DOUBLE_EQ(summary["error_rate"].get<double>(), 0.018);
+  EXPECT_DOUBLE_EQ(summary["achieved_rps"].get<double>(), 100);
+  EXPECT_DOUBLE_EQ(summary["goodput_rps"].get<double>(), 97.2);
+  EXPECT_DOUBLE_EQ(summary["slo_attainment"].get<double>(), 0.972);
+  EXPECT_DOUBLE_EQ(summary["latency_ms"]["p95"].get<double>(),
+                   report.metrics.total.latency.Percentile(95) / 1e6);
+  for (const char* key : {"p50", "p90", "p95", "p99", "max", "mean"}) {
+    EXPECT_TRUE(summary["latency_ms"].contains(key)) << key;
+    EXPECT_TRUE(summary["service_time_ms"].contains(key)) << key;
+    EXPECT_TRUE(summary["ttfb_ms"].contains(key)) << key;
+  }
+  for (const char* key : {"ttft_ms", "first_chunk_ms", "itl_chunk_ms",
+                          "itl_token_ms", "tpot_ms", "request_tokens_per_s"}) {
+    EXPECT_TRUE(summary.contains(key)) << key;
+  }
+  EXPECT_EQ(summary["tokens"]["output"], 4000);
+  EXPECT_DOUBLE_EQ(summary["estimated_cost_usd"].get<double>(), 0.02375);
+  EXPECT_EQ(json["errors_by_kind"]["http_5xx"], 18);
+  EXPECT_EQ(json["status_counts"]["503"], 18);
+  ASSERT_EQ(json["tags"].size(), 2u);
+  EXPECT_EQ(json["tags"][0]["name"], "GET /patients");
+  EXPECT_EQ(json["tags"][0]["requests"], 900);
+  EXPECT_FALSE(json["tags"][0].contains("ttft_ms"));
+  EXPECT_EQ(json["custom"][0]["name"], "full_turn");
+  EXPECT_EQ(json["custom"][0]["failures"], 4);
+  EXPECT_EQ(json["info"]["target_rps"], 100);
+  // Requests complete within seconds 0..10; reserved empty seconds after the
+  // last completion are not written.
+  const auto& series = json["series"];
+  ASSERT_GE(series.size(), 10u);
+  EXPECT_LE(series.size(), 11u);
+  EXPECT_EQ(series[0]["second"], 0);
+  EXPECT_TRUE(series[0]["latency_ms"].contains("p99"));
+  EXPECT_TRUE(series[0]["errors_by_kind"].contains("timeout"));
+}
+
+TEST(ReportJsonTest, RoundTripRestoresEveryPercentileExactly) {
+  const RunReport original = MixedReport();
+  const RunReport restored = RoundTrip(original);
+  EXPECT_EQ(restored.info.name, "mixed");
+  EXPECT_EQ(restored.info.started_at, original.info.started_at);
+  EXPECT_EQ(restored.info.prices.output_per_million, 5);
+  EXPECT_EQ(restored.requests(), original.requests());
+  EXPECT_EQ(restored.errors(), original.errors());
+  EXPECT_DOUBLE_EQ(restored.goodput_rps(), original.goodput_rps());
+  EXPECT_DOUBLE_EQ(restored.estimated_cost_usd(),
+                   original.estimated_cost_usd());
+  EXPECT_EQ(restored.metrics.total.status_counts,
+            original.metrics.total.status_counts);
+  EXPECT_EQ(restored.metrics.total.errors_by_kind,
+            original.metrics.total.errors_by_kind);
+  ASSERT_EQ(restored.metrics.tags.size(), 2u);
+  const TagStats& chat = *restored.FindTag("chat");
+  const TagStats& original_chat = *original.FindTag("chat");
+  for (double p : {0.0, 50.0, 90.0, 95.0, 99.0, 99.9, 100.0}) {
+    SCOPED_TRACE(p);
+    EXPECT_EQ(restored.metrics.total.latency.Percentile(p),
+              original.metrics.total.latency.Percentile(p));
+    EXPECT_EQ(restored.metrics.total.send_lag.Percentile(p),
+              original.metrics.total.send_lag.Percentile(p));
+    EXPECT_EQ(chat.ttft.Percentile(p), original_chat.ttft.Percentile(p));
+    EXPECT_EQ(chat.token_gap.Percentile(p),
+              original_chat.token_gap.Percentile(p));
+    EXPECT_EQ(restored.metrics.custom[0].value.Percentile(p),
+              original.metrics.custom[0].value.Percentile(p));
+  }
+  EXPECT_DOUBLE_EQ(chat.latency.mean(), original_chat.latency.mean());
+  // Restoring is lossless: writing the restored report gives the same bytes.
+  EXPECT_EQ(Json(restored), Json(original));
+}
+
+void ExpectReadError(const std::string& text, const std::string& fragment) {
+  std::istringstream in(text);
+  try {
+    ReadJson(in, "bad.json");
+    ADD_FAILURE() << "accepted: " << text.substr(0, 200);
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), AllOf(StartsWith("bad.json: "), HasSubstr(fragment)));
+  }
+}
+
+// The valid report's JSON with one edit applied.
+std::string Edited(void (*edit)(nlohmann::json&)) {
+  nlohmann::json json = nlohmann::json::parse(Json(MixedReport()));
+  edit(json);
+  return json.dump();
+}
+
+TEST(ReportJsonTest, ReadErrorsNameTheSourceAndTheField) {
+  ExpectReadError("{\"schema_version\": 1,", "not valid JSON");
+  ExpectReadError("[1, 2]", "expected an object");
+  ExpectReadError(Edited([](nlohmann::json& j) { j["schema_version"] = 2; }),
+                  "field schema_version: unsupported version 2");
+  ExpectReadError(
+      Edited([](nlohmann::json& j) { j["summary"].erase("requests"); }),
+      "field summary.requests: missing");
+  ExpectReadError(
+      Edited([](nlohmann::json& j) { j["summary"]["errors"] = "many"; }),
+      "field summary.errors: expected a non-negative integer, got string");
+  ExpectReadError(
+      Edited([](nlohmann::json& j) { j["tags"][1]["requests"] = -4; }),
+      "field tags[1].requests");
+  ExpectReadError(Edited([](nlohmann::json& j) {
+                    j["tags"][0]["histograms"]["ttfb"]["buckets"][0] = "x";
+                  }),
+                  "field tags[0].histograms.ttfb.buckets[0]");
+  ExpectReadError(Edited([](nlohmann::json& j) {
+                    j["summary"]["histograms"]["latency"]["count"] = 3;
+                  }),
+                  "field summary.histograms.latency.count: is 3 but the "
+                  "buckets hold 1000");
+  ExpectReadError(Edited([](nlohmann::json& j) {
+                    j["custom"][0]["histogram"]["precision_bits"] = 99;
+                  }),
+                  "field custom[0].histogram: Histogram precision_bits");
+  ExpectReadError(
+      Edited([](nlohmann::json& j) { j["series"][3].erase("histogram"); }),
+      "field series[3].histogram: missing");
+  ExpectReadError(Edited([](nlohmann::json& j) { j["info"]["prices"] = 3; }),
+                  "field info.prices: expected an object");
+}
+
+TEST(ReportCsvTest, WritesLocustStatsColumns) {
+  RunReport report = MixedReport();
+  report.metrics.tags.emplace_back().name = "full, turn";
+  std::ostringstream out;
+  WriteCsv(report, out);
+  std::istringstream lines(out.str());
+  std::string header, patients, chat, empty, aggregated, extra;
+  std::getline(lines, header);
+  std::getline(lines, patients);
+  std::getline(lines, chat);
+  std::getline(lines, empty);
+  std::getline(lines, aggregated);
+  EXPECT_FALSE(std::getline(lines, extra));
+  EXPECT_EQ(header,
+            "Type,Name,Request Count,Failure Count,Median Response Time,"
+            "Average Response Time,Min Response Time,Max Response Time,"
+            "Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,"
+            "95%,98%,99%,99.9%,99.99%,100%");
+  const TagStats& tag = report.metrics.tags[0];
+  EXPECT_THAT(
+      patients,
+      StartsWith("GET,/patients,900,18," +
+                 std::to_string(tag.latency.Percentile(50) / kMs) + ","));
+  EXPECT_THAT(patients, HasSubstr(",512,90,1.8,"));
+  EXPECT_THAT(chat, StartsWith(",chat,100,0,"));
+  EXPECT_THAT(empty, StartsWith(",\"full, turn\",0,0,"));
+  EXPECT_THAT(empty, HasSubstr("N/A"));
+  EXPECT_THAT(aggregated, StartsWith(",Aggregated,1000,18,"));
+  // Max and 100% are the largest latency: 10 chat requests end at 895 ms.
+  EXPECT_THAT(aggregated, HasSubstr(",895,"));
+  EXPECT_THAT(aggregated, testing::EndsWith(",895"));
+}
+
+TEST(ReportSummaryTest, TellsRateErrorsPercentilesAndLlmFigures) {
+  RunReport report = MixedReport();
+  report.info.actual_duration_ns = 10 * kSecond;
+  report.info.stop_reason = "interrupted";
+  std::ostringstream out;
+  WriteSummary(report, out);
+  const std::string summary = out.str();
+  EXPECT_THAT(summary, HasSubstr("\"mixed\": constant 100 req/s"));
+  EXPECT_THAT(summary, HasSubstr("stopped early: interrupted"));
+  EXPECT_THAT(summary, HasSubstr("1000 at 100.0 req/s (target 100.0 req/s"));
+  EXPECT_THAT(summary, HasSubstr("18 (1.80 %): http_5xx 18; status 503 x18"));
+  EXPECT_THAT(summary, HasSubstr("latency      p50 "));
+  EXPECT_THAT(summary, HasSubstr("ttft         p50 "));
+  EXPECT_THAT(summary, HasSubstr("output 4000 (400.0 tokens/s)"));
+  EXPECT_THAT(summary, HasSubstr("estimated cost $0.0238"));
+  EXPECT_THAT(summary, HasSubstr("[GET /patients] 900 requests, 18 errors"));
+  EXPECT_THAT(summary, HasSubstr("{full_turn} 100 times, 4 failed"));
+}
+
+TEST(ReportSummaryTest, PlainRunHasNoStreamOrTokenLines) {
+  RunReport report;
+  report.info.name = "plain";
+  report.info.actual_duration_ns = kSecond;
+  Recorder recorder({"t"}, {});
+  RequestSample sample;
+  sample.latency_ns = sample.service_time_ns = 3 * kMs;
+  recorder.Record(sample);
+  report.metrics = recorder.metrics();
+  std::ostringstream out;
+  WriteSummary(report, out);
+  EXPECT_THAT(out.str(), HasSubstr("errors       none"));
+  EXPECT_THAT(out.str(), Not(HasSubstr("ttft")));
+  EXPECT_THAT(out.str(), Not(HasSubstr("tokens")));
+  EXPECT_THAT(out.str(), Not(HasSubstr("stopped early")));
+}
+
+TEST(ReportSummaryTest, SummaryPropertiesUseStableNames) {
+  const auto properties = SummaryProperties(MixedReport());
+  std::map<std::string, std::string> by_name(properties.begin(),
+                                             properties.end());
+  EXPECT_EQ(by_name["loadgate.requests"], "1000");
+  EXPECT_EQ(by_name["loadgate.error_rate"], "0.018");
+  EXPECT_EQ(by_name["loadgate.achieved_rps"], "100");
+  EXPECT_EQ(by_name["loadgate.errors.http_5xx"], "18");
+  EXPECT_EQ(by_name.count("loadgate.errors.timeout"), 0u);
+  EXPECT_TRUE(by_name.contains("loadgate.latency_ms.p95"));
+  EXPECT_TRUE(by_name.contains("loadgate.ttft_ms.p99"));
+  EXPECT_EQ(by_name["loadgate.tokens.output"], "4000");
+}
+
+TEST(ReportPrintTest, PrintsOneLine) {
+  EXPECT_EQ(testing::PrintToString(MixedReport()),
+            "run \"mixed\": 1000 requests, 18 errors over 10.0 s");
+}
+
+}  // namespace
+}  // namespace loadgate
