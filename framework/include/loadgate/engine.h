@@ -17,9 +17,9 @@ namespace loadgate {
 struct SafetyLimits {
   double max_error_rate = 0;  // 0 = off; judged over `error_window`
   std::chrono::nanoseconds error_window = std::chrono::seconds(10);
-  uint64_t min_requests_in_window = 20;  // too few to judge below this
+  uint64_t min_requests_in_window = 20;      // too few to judge below this
   std::chrono::nanoseconds max_duration{0};  // 0 = off (hard wall clock)
-  double max_cost_usd = 0;  // 0 = off; uses RunOptions::prices
+  double max_cost_usd = 0;                   // 0 = off; uses RunOptions::prices
 };
 
 // A live view of the run, delivered about once a second.
@@ -36,13 +36,18 @@ struct Progress {
 struct RunOptions {
   std::chrono::nanoseconds duration = std::chrono::seconds(10);
   uint64_t max_requests = 0;  // 0 = no cap
-  // Event-loop threads; 0 = one per core.
+  // Event-loop threads; 0 = one per core. Never more than there are users
+  // (closed) or max_in_flight slots (open).
   int threads = 0;
   // Closed loop at full speed (ClosedModel with no think time) uses this
-  // many keep-alive connections per run, as wrk does; 0 = ClosedModel::users.
+  // many keep-alive connections per run, as wrk does: that many users, each
+  // on its own connection, replacing ClosedModel::users; 0 =
+  // ClosedModel::users.
   int connections = 0;
   // After `duration`, in-flight requests get this long to finish before
-  // they are abandoned (and not counted).
+  // they are abandoned (and not counted). Multi-step iterations in progress
+  // keep going until then; open-model arrivals due before the end that
+  // were still waiting for a free slot are started too.
   std::chrono::nanoseconds graceful_stop = std::chrono::seconds(30);
   SafetyLimits limits;
   TokenPrices prices;
@@ -51,7 +56,12 @@ struct RunOptions {
 };
 
 // Blocks until the run ends. Throws std::invalid_argument (with a message
-// naming the field) for an unusable scenario or model.
+// naming the field, e.g. "load.rate: expected a positive number") for an
+// unusable scenario, model or options, and for a host that does not resolve.
+// Connection failures during the run are recorded as errors, never thrown.
+// RunInfo::actual_duration_ns is the load window: until the duration or an
+// early stop, or until the last completion when closed users ran out of
+// iterations or max_requests was reached first.
 RunReport Run(const Scenario& scenario, const LoadModel& model,
               const RunOptions& options);
 

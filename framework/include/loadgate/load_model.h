@@ -13,7 +13,8 @@ namespace loadgate {
 
 // One stage of a ramping arrival rate: the rate moves linearly from the
 // previous stage's target (or OpenModel::rate for the first) to `target_rps`
-// over `duration`.
+// over `duration`. RunOptions::duration still ends the run: stages beyond it
+// are cut, and after the last stage its target rate holds.
 struct Stage {
   std::chrono::nanoseconds duration{0};
   double target_rps = 0;
@@ -21,13 +22,17 @@ struct Stage {
 
 // Open model: iterations start at their scheduled times whether or not
 // earlier ones finished, and latency counts from the scheduled time.
+// Arrival k (from 0) is due when the integral of the rate reaches k: at
+// k / rate for a constant rate. Poisson arrivals have exponential gaps with
+// the same (possibly ramping) mean rate.
 struct OpenModel {
   enum class Arrivals { kConstant, kPoisson };
-  double rate = 0;             // starting (or constant) rate, iterations/s
-  std::vector<Stage> stages;   // empty: constant `rate` for the duration
+  double rate = 0;            // starting (or constant) rate, iterations/s
+  std::vector<Stage> stages;  // empty: constant `rate` for the duration
   Arrivals arrivals = Arrivals::kConstant;
   // Cap on concurrent iterations (connections); arrivals beyond it wait in
-  // a queue and their wait counts as latency. 0 = automatic.
+  // a queue and their wait counts as latency. 0 = automatic: two seconds of
+  // the peak rate, at least 64.
   int max_in_flight = 0;
 };
 
@@ -51,7 +56,8 @@ struct ThinkTime {
 };
 
 // Closed model: `users` virtual users, each running iterations back to back
-// with think time in between.
+// with think time in between (after each iteration, before the next). At
+// the end of the duration, users stop starting iterations.
 struct ClosedModel {
   int users = 1;
   double spawn_rate = 0;  // users started per second; 0 = all at once

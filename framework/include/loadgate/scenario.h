@@ -18,14 +18,14 @@ using Header = std::pair<std::string, std::string>;
 // is below 400.
 struct Check {
   enum class Kind {
-    kStatus,         // status == status
-    kJsonPresent,    // the JSON pointer resolves in the body
-    kJsonEquals,     // the JSON pointer resolves to `expected` (JSON text)
-    kBodyContains,   // the body contains `expected` verbatim
+    kStatus,        // status == status
+    kJsonPresent,   // the JSON pointer resolves in the body
+    kJsonEquals,    // the JSON pointer resolves to `expected` (JSON text)
+    kBodyContains,  // the body contains `expected` verbatim
   };
   Kind kind = Kind::kStatus;
   int status = 200;
-  std::string pointer;   // RFC 6901, e.g. "/items/0/mrn"
+  std::string pointer;  // RFC 6901, e.g. "/items/0/mrn"
   std::string expected;
 
   static Check Status(int status);
@@ -54,9 +54,15 @@ enum class StreamFormat {
 struct Request {
   std::string name;  // the tag it is reported under; default "METHOD path"
   std::string method = "GET";
-  // Absolute, or relative to Scenario::base_url. "{name}" placeholders in
-  // the URL, header values and body are filled from data sets and captures;
-  // "{{" is a literal brace.
+  // Absolute, or relative to Scenario::base_url (resolved as a browser
+  // resolves a link: "/x" replaces the base path, "x" its last segment).
+  // "{name}" placeholders (name: letters, digits, '_', '-', '.') in the
+  // URL's path and query, header values and body are filled from data sets
+  // and captures; "{{" is a literal brace, and any other '{' is literal, so
+  // JSON bodies need no escaping. An unknown name is an error when the run
+  // starts. Values are percent-encoded in the URL where the request line
+  // requires it (space, quotes, non-ASCII, ...) and lose CR/LF in headers.
+  // The scheme, host and port must be literal (hosts resolve once).
   std::string url;
   std::vector<Header> headers;
   std::string body;
@@ -81,10 +87,11 @@ struct Step {
   std::optional<Poll> poll;
 };
 
-// A sequence of steps run by one iteration. When `metric` is set, the time
-// from the flow's start (its intended start in open models) to the end of
-// its last step is recorded as that custom metric, failed when any step
-// failed.
+// A sequence of steps run by one iteration. A failed step (an error of any
+// kind) ends the iteration: later steps would lack its captures. When
+// `metric` is set, the time from the flow's start (its intended start in
+// open models) to the end of its last step is recorded as that custom
+// metric, failed when any step failed.
 struct Flow {
   std::string name;
   double weight = 1;
@@ -93,18 +100,23 @@ struct Flow {
 };
 
 // Rows of template variables. Each iteration takes the next row (in order,
-// wrapping, or at random), so {mrn} and {query} from one row stay together.
+// wrapping, shared across worker threads, or at random), so {mrn} and
+// {query} from one row stay together.
 struct DataSet {
   enum class Order { kSequential, kRandom };
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;
   Order order = Order::kSequential;
 
-  static DataSet FromValues(std::string column, std::vector<std::string> values);
+  static DataSet FromValues(std::string column,
+                            std::vector<std::string> values);
   // The header row names the columns. Throws std::runtime_error naming the
   // file and line on malformed input.
   static DataSet FromCsvFile(const std::string& path);
-  // An array of flat objects; keys are the columns.
+  // An array of flat objects; keys are the columns (in order of first
+  // appearance). Strings are taken as is, other values as JSON text, null or
+  // a missing key as "". Throws std::runtime_error naming the file (and the
+  // line of a JSON syntax error).
   static DataSet FromJsonFile(const std::string& path);
 };
 
@@ -115,6 +127,9 @@ struct Scenario {
   std::vector<DataSet> data;
   std::vector<Flow> flows;
   bool verify_tls = true;
+  // Extra trusted certificates (PEM text), added to the system trust store
+  // for https:// targets, e.g. a test server's self-signed certificate.
+  std::string tls_ca_pem;
   // Per-request objectives behind goodput / SLO attainment (0 = none).
   std::chrono::nanoseconds request_latency_objective{0};
   std::chrono::nanoseconds request_ttft_objective{0};

@@ -1,0 +1,371 @@
+// The value types of scenario.h and load_model.h: factories, descriptions,
+// and loading data sets from files.
+#include "loadgate/scenario.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "engine/plan.h"
+#include "loadgate/load_model.h"
+
+namespace loadgate {
+namespace {
+
+void AddUnique(std::vector<std::string>& names, const std::string& name) {
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    names.push_back(name);
+  }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error(path + ": cannot open (" + std::strerror(errno) +
+                             ")");
+  }
+  return std::string(std::istreambuf_iterator<char>(in),
+                     std::istreambuf_iterator<char>());
+}
+
+// Milliseconds without trailing zeros: "250 ms", "1.5 ms".
+std::string Ms(std::chrono::nanoseconds duration) {
+  std::ostringstream out;
+  out << static_cast<double>(duration.count()) / 1e6 << " ms";
+  return out.str();
+}
+
+std::string Number(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+}  // namespace
+
+std::string engine::TagNameOf(const Request& request) {
+  if (!request.name.empty()) return request.name;
+  std::string_view path = request.url;
+  // An absolute URL is named by its path: "GET /items/{id}".
+  if (const size_t scheme = path.find("://"); scheme != std::string::npos) {
+    const size_t slash = path.find('/', scheme + 3);
+    path =
+        slash == std::string::npos ? std::string_view("/") : path.substr(slash);
+  }
+  return request.method + " " + std::string(path.empty() ? "/" : path);
+}
+
+Scenario& Scenario::Add(Request request) {
+  Flow flow;
+  flow.name = engine::TagNameOf(request);
+  flow.weight = request.weight;
+  flow.steps.push_back(Step{std::move(request), std::nullopt});
+  return Add(std::move(flow));
+}
+
+Scenario& Scenario::Add(Flow flow) {
+  flows.push_back(std::move(flow));
+  return *this;
+}
+
+std::vector<std::string> Scenario::TagNames() const {
+  std::vector<std::string> names;
+  for (const Flow& flow : flows) {
+    for (const Step& step : flow.steps) {
+      AddUnique(names, engine::TagNameOf(step.request));
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> Scenario::CustomMetricNames() const {
+  std::vector<std::string> names;
+  for (const Flow& flow : flows) {
+    if (!flow.metric.empty()) AddUnique(names, flow.metric);
+  }
+  return names;
+}
+
+Check Check::Status(int status) {
+  Check check;
+  check.kind = Kind::kStatus;
+  check.status = status;
+  return check;
+}
+
+Check Check::JsonPresent(std::string pointer) {
+  Check check;
+  check.kind = Kind::kJsonPresent;
+  check.pointer = std::move(pointer);
+  return check;
+}
+
+Check Check::JsonEquals(std::string pointer, std::string expected_json) {
+  Check check;
+  check.kind = Kind::kJsonEquals;
+  check.pointer = std::move(pointer);
+  check.expected = std::move(expected_json);
+  return check;
+}
+
+Check Check::BodyContains(std::string text) {
+  Check check;
+  check.kind = Kind::kBodyContains;
+  check.expected = std::move(text);
+  return check;
+}
+
+std::string Check::Describe() const {
+  switch (kind) {
+    case Kind::kStatus:
+      return "status == " + std::to_string(status);
+    case Kind::kJsonPresent:
+      return pointer + " present";
+    case Kind::kJsonEquals:
+      return pointer + " == " + expected;
+    case Kind::kBodyContains:
+      return "body contains \"" + expected + "\"";
+  }
+  return "unknown check";
+}
+
+DataSet DataSet::FromValues(std::string column,
+                            std::vector<std::string> values) {
+  DataSet data;
+  data.columns.push_back(std::move(column));
+  data.rows.reserve(values.size());
+  for (std::string& value : values) data.rows.push_back({std::move(value)});
+  return data;
+}
+
+// RFC 4180: fields separated by commas, optionally quoted; a quoted field may
+// hold commas, line breaks and doubled quotes. Lines end in LF or CRLF; blank
+// lines are skipped.
+DataSet DataSet::FromCsvFile(const std::string& path) {
+  const std::string text = ReadFile(path);
+  std::vector<std::vector<std::string>> records;
+  std::vector<int> record_lines;
+  std::vector<std::string> record;
+  std::string field;
+  int line = 1;
+  int record_line = 1;
+  bool field_started = false;  // the record has at least one field
+  size_t i = 0;
+  auto end_field = [&] {
+    record.push_back(std::move(field));
+    field.clear();
+  };
+  auto end_record = [&] {
+    if (field_started) {
+      end_field();
+      records.push_back(std::move(record));
+      record_lines.push_back(record_line);
+    }
+    record.clear();
+    field_started = false;
+  };
+  while (i < text.size()) {
+    const char c = text[i];
+    if (!field_started) record_line = line;
+    if (c == '"' && field.empty()) {
+      field_started = true;
+      const int quote_line = line;
+      ++i;
+      while (true) {
+        if (i >= text.size()) {
+          throw std::runtime_error(path + ":" + std::to_string(quote_line) +
+                                   ": unterminated quoted field");
+        }
+        if (text[i] == '"') {
+          if (i + 1 < text.size() && text[i + 1] == '"') {
+            field.push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        if (text[i] == '\n') ++line;
+        field.push_back(text[i++]);
+      }
+      if (i < text.size() && text[i] != ',' && text[i] != '\n' &&
+          text[i] != '\r') {
+        throw std::runtime_error(path + ":" + std::to_string(line) +
+                                 ": unexpected character after a quoted "
+                                 "field (expected a comma or a line end)");
+      }
+      continue;
+    }
+    if (c == ',') {
+      field_started = true;
+      end_field();
+      ++i;
+    } else if (c == '\r' || c == '\n') {
+      end_record();
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      ++i;
+      ++line;
+    } else {
+      field_started = true;
+      field.push_back(c);
+      ++i;
+    }
+  }
+  end_record();
+  if (records.empty()) {
+    throw std::runtime_error(path +
+                             ":1: expected a header row naming the "
+                             "columns");
+  }
+  DataSet data;
+  data.columns = std::move(records.front());
+  for (size_t r = 1; r < records.size(); ++r) {
+    if (records[r].size() != data.columns.size()) {
+      throw std::runtime_error(
+          path + ":" + std::to_string(record_lines[r]) + ": expected " +
+          std::to_string(data.columns.size()) + " fields, found " +
+          std::to_string(records[r].size()));
+    }
+    data.rows.push_back(std::move(records[r]));
+  }
+  return data;
+}
+
+DataSet DataSet::FromJsonFile(const std::string& path) {
+  const std::string text = ReadFile(path);
+  // ordered_json keeps each object's keys in file order, so the columns
+  // come out as the file lists them.
+  nlohmann::ordered_json document;
+  try {
+    document = nlohmann::ordered_json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    const size_t end = std::min<size_t>(error.byte, text.size());
+    const auto line = 1 + std::count(text.begin(), text.begin() + end, '\n');
+    throw std::runtime_error(path + ":" + std::to_string(line) +
+                             ": invalid JSON: " + error.what());
+  }
+  if (!document.is_array()) {
+    throw std::runtime_error(path + ": expected a JSON array of objects");
+  }
+  DataSet data;
+  for (const auto& element : document) {
+    if (!element.is_object()) {
+      throw std::runtime_error(path + ": element " +
+                               std::to_string(data.rows.size()) +
+                               ": expected an object");
+    }
+    for (const auto& [key, value] : element.items()) {
+      AddUnique(data.columns, key);
+    }
+    data.rows.emplace_back();
+  }
+  size_t index = 0;
+  for (const auto& element : document) {
+    std::vector<std::string>& row = data.rows[index++];
+    row.resize(data.columns.size());
+    for (size_t c = 0; c < data.columns.size(); ++c) {
+      const auto found = element.find(data.columns[c]);
+      if (found == element.end() || found->is_null()) continue;
+      row[c] = found->is_string() ? found->get<std::string>() : found->dump();
+    }
+  }
+  return data;
+}
+
+ThinkTime ThinkTime::None() { return ThinkTime{}; }
+
+ThinkTime ThinkTime::Constant(std::chrono::nanoseconds value) {
+  ThinkTime think;
+  think.kind = Kind::kConstant;
+  think.value = value;
+  return think;
+}
+
+ThinkTime ThinkTime::Uniform(std::chrono::nanoseconds min,
+                             std::chrono::nanoseconds max) {
+  ThinkTime think;
+  think.kind = Kind::kUniform;
+  think.min = min;
+  think.max = max;
+  return think;
+}
+
+ThinkTime ThinkTime::Gaussian(std::chrono::nanoseconds mean,
+                              std::chrono::nanoseconds stddev,
+                              std::chrono::nanoseconds min,
+                              std::chrono::nanoseconds max) {
+  ThinkTime think;
+  think.kind = Kind::kGaussian;
+  think.mean = mean;
+  think.stddev = stddev;
+  think.min = min;
+  think.max = max;
+  return think;
+}
+
+ThinkTime ThinkTime::Exponential(std::chrono::nanoseconds mean,
+                                 std::chrono::nanoseconds max) {
+  ThinkTime think;
+  think.kind = Kind::kExponential;
+  think.mean = mean;
+  think.max = max;
+  return think;
+}
+
+std::string Describe(const LoadModel& model) {
+  if (const auto* open = std::get_if<OpenModel>(&model)) {
+    const std::string arrivals = open->arrivals == OpenModel::Arrivals::kPoisson
+                                     ? "poisson"
+                                     : "constant";
+    if (open->stages.empty()) {
+      return arrivals + " " + Number(open->rate) + " req/s";
+    }
+    std::string text = "ramping (" + arrivals + ") " + Number(open->rate);
+    for (const Stage& stage : open->stages) {
+      text += " -> " + Number(stage.target_rps) + " req/s over " +
+              Ms(stage.duration);
+      if (&stage != &open->stages.back()) text += ",";
+    }
+    return text;
+  }
+  const auto& closed = std::get<ClosedModel>(model);
+  std::string text = "closed " + std::to_string(closed.users) +
+                     (closed.users == 1 ? " user" : " users");
+  if (closed.spawn_rate > 0) {
+    text += ", spawn " + Number(closed.spawn_rate) + "/s";
+  }
+  const ThinkTime& think = closed.think;
+  switch (think.kind) {
+    case ThinkTime::Kind::kNone:
+      text += ", no think time";
+      break;
+    case ThinkTime::Kind::kConstant:
+      text += ", think " + Ms(think.value);
+      break;
+    case ThinkTime::Kind::kUniform:
+      text += ", think uniform " + Ms(think.min) + " .. " + Ms(think.max);
+      break;
+    case ThinkTime::Kind::kGaussian:
+      text += ", think gaussian mean " + Ms(think.mean) + " sd " +
+              Ms(think.stddev) + " in [" + Ms(think.min) + ", " +
+              Ms(think.max) + "]";
+      break;
+    case ThinkTime::Kind::kExponential:
+      text += ", think exponential mean " + Ms(think.mean);
+      if (think.max.count() > 0) text += " max " + Ms(think.max);
+      break;
+  }
+  if (closed.iterations_per_user > 0) {
+    text +=
+        ", " + std::to_string(closed.iterations_per_user) + " iterations/user";
+  }
+  return text;
+}
+
+}  // namespace loadgate
