@@ -1,0 +1,134 @@
+// The GoogleTest integration (testing.h) end to end: a parameterised
+// PresetLoadTest runs the real engine against a local server and must leave
+// a JSON report, JUnit properties and a summary behind.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "loadgate/testing.h"
+#include "support/temp_dir.h"
+#include "support/test_server.h"
+
+namespace loadgate {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Lt;
+
+TEST(PresetTest, StandardPresetsAreTenHundredThousand) {
+  const std::vector<Preset> presets = StandardPresets();
+  ASSERT_EQ(presets.size(), 3u);
+  EXPECT_EQ(presets[0].name, "rps_10");
+  EXPECT_EQ(presets[1].name, "rps_100");
+  EXPECT_EQ(presets[2].name, "rps_1000");
+  for (const Preset& preset : presets) {
+    EXPECT_EQ(preset.users, static_cast<int>(preset.rps));
+    EXPECT_EQ(preset.duration, 10s);
+    EXPECT_DOUBLE_EQ(preset.Open().rate, preset.rps);
+    EXPECT_EQ(preset.Closed().users, preset.users);
+  }
+}
+
+TEST(PresetTest, PrintsAndNamesReadably) {
+  Preset preset = StandardPresets()[1];
+  EXPECT_EQ(testing::PrintToString(preset),
+            "rps_100 (100 req/s, 100 users at 50/s, 10000 ms)");
+  preset.name = "chat-api 5/s";
+  EXPECT_EQ(PresetName()(testing::TestParamInfo<Preset>(preset, 0)),
+            "chat_api_5_s");
+}
+
+// Short, light presets: the fixture's behaviour, not the load, is tested.
+std::vector<Preset> TinyPresets() {
+  Preset preset;
+  preset.name = "rps_20";
+  preset.rps = 20;
+  preset.users = 2;
+  preset.duration = 10s;  // overridden by LOADGATE_DURATION below
+  return {preset};
+}
+
+class FixtureLoadTest : public PresetLoadTest {
+ protected:
+  void SetUp() override {
+    server_.Handle("/ok", test_support::Respond(200, "fine"));
+    setenv("LOADGATE_DURATION", "400ms", 1);
+    setenv("LOADGATE_REPORT_DIR", reports_.path().c_str(), 1);
+  }
+  void TearDown() override {
+    unsetenv("LOADGATE_DURATION");
+    unsetenv("LOADGATE_REPORT_DIR");
+  }
+
+  test_support::TestServer server_;
+  test_support::TempDir reports_;
+};
+
+TEST_P(FixtureLoadTest, RunLoadWritesReportPropertiesAndSummary) {
+  Scenario scenario;
+  scenario.name = "fixture";
+  scenario.base_url = server_.base_url();
+  Request request;
+  request.name = "GET /ok";
+  request.url = "/ok";
+  scenario.Add(request);
+
+  testing::internal::CaptureStdout();
+  const RunReport report = RunLoad(scenario, GetParam().Open());
+  const std::string printed = testing::internal::GetCapturedStdout();
+
+  // LOADGATE_DURATION cut the planned 10 s to 400 ms.
+  EXPECT_LT(report.info.actual_duration_ns, 5'000'000'000);
+  EXPECT_GT(report.requests(), 0u);
+  EXPECT_THAT(report, ErrorRate(0.0));
+  EXPECT_THAT(report, LatencyPercentile(50, Lt(5s)));
+  EXPECT_THAT(printed, HasSubstr("loadgate run \"fixture\""));
+  EXPECT_THAT(printed, HasSubstr("latency      p50"));
+
+  const std::filesystem::path path = ReportPath();
+  EXPECT_EQ(path.parent_path(), reports_.path());
+  EXPECT_EQ(path.filename(),
+            "Tiny_FixtureLoadTest.RunLoadWritesReportPropertiesAndSummary_"
+            "rps_20.json");
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  const RunReport written = ReadJson(in, path.string());
+  EXPECT_EQ(written.requests(), report.requests());
+  EXPECT_EQ(written.metrics.total.latency.Percentile(99),
+            report.metrics.total.latency.Percentile(99));
+
+  const testing::TestResult* result =
+      testing::UnitTest::GetInstance()->current_test_info()->result();
+  std::map<std::string, std::string> properties;
+  for (int i = 0; i < result->test_property_count(); ++i) {
+    properties[result->GetTestProperty(i).key()] =
+        result->GetTestProperty(i).value();
+  }
+  EXPECT_EQ(properties["loadgate.requests"], std::to_string(report.requests()));
+  EXPECT_EQ(properties["loadgate.error_rate"], "0");
+  EXPECT_TRUE(properties.contains("loadgate.latency_ms.p95"));
+  EXPECT_EQ(properties["loadgate.report"],
+            std::filesystem::absolute(path).string());
+}
+
+TEST_P(FixtureLoadTest, RejectsAMalformedDurationOverride) {
+  setenv("LOADGATE_DURATION", "soon", 1);
+  Scenario scenario;
+  scenario.base_url = server_.base_url();
+  Request request;
+  request.url = "/ok";
+  scenario.Add(request);
+  EXPECT_THROW(RunLoad(scenario, GetParam().Open()), std::invalid_argument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Tiny, FixtureLoadTest,
+                         testing::ValuesIn(TinyPresets()), PresetName());
+
+}  // namespace
+}  // namespace loadgate
