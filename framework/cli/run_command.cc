@@ -1,0 +1,138 @@
+#include "run_command.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "loadgate/duration.h"
+#include "loadgate/engine.h"
+#include "loadgate/objective.h"
+#include "loadgate/report.h"
+
+namespace loadgate::cli {
+namespace {
+
+// Opens an output file before the run, so a bad path costs nothing.
+std::optional<std::ofstream> OpenOutput(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    throw UsageError("cannot write " + path + ": " + std::strerror(errno));
+  }
+  return out;
+}
+
+// One line, redrawn in place: "\r" returns to its start and "\x1b[K" clears
+// what a longer previous line left behind.
+void DrawProgress(const Progress& progress) {
+  const double seconds = static_cast<double>(progress.elapsed.count()) / 1e9;
+  const double error_percent =
+      progress.requests == 0 ? 0
+                             : 100.0 * static_cast<double>(progress.errors) /
+                                   static_cast<double>(progress.requests);
+  std::fprintf(
+      stderr,
+      "\r%7.1fs  %llu req  %.1f req/s  p50 %s  p95 %s  p99 %s  errors %llu "
+      "(%.1f %%)  in flight %llu\x1b[K",
+      seconds, static_cast<unsigned long long>(progress.requests),
+      progress.current_rps,
+      FormatMilliseconds(static_cast<double>(progress.p50_ns)).c_str(),
+      FormatMilliseconds(static_cast<double>(progress.p95_ns)).c_str(),
+      FormatMilliseconds(static_cast<double>(progress.p99_ns)).c_str(),
+      static_cast<unsigned long long>(progress.errors), error_percent,
+      static_cast<unsigned long long>(progress.in_flight));
+  std::fflush(stderr);
+}
+
+void WriteReport(std::optional<std::ofstream>& out, const std::string& path,
+                 void (*write)(const RunReport&, std::ostream&),
+                 const RunReport& report) {
+  if (!out) return;
+  write(report, *out);
+  out->close();
+  if (!*out) {
+    std::cerr << "loadgate: cannot write " << path << ": "
+              << std::strerror(errno) << "\n";
+  }
+}
+
+}  // namespace
+
+int RunCommand(const CommandLine& command_line) {
+  ScenarioFile run = BuildRun(command_line);
+  std::optional<std::ofstream> json_out = OpenOutput(command_line.out_path);
+  std::optional<std::ofstream> csv_out = OpenOutput(command_line.csv_path);
+
+  const bool live = !command_line.quiet && isatty(STDERR_FILENO);
+  if (live) run.options.on_progress = DrawProgress;
+  InstallStopSignalHandlers();
+
+  RunReport report;
+  try {
+    report = Run(run.scenario, run.model, run.options);
+  } catch (const std::invalid_argument& error) {
+    if (live) std::fputs("\r\x1b[K", stderr);
+    throw UsageError(error.what());
+  }
+  if (live) std::fputs("\r\x1b[K", stderr);
+
+  WriteReport(json_out, command_line.out_path, &WriteJson, report);
+  WriteReport(csv_out, command_line.csv_path, &WriteCsv, report);
+  if (!command_line.quiet) WriteSummary(report, std::cout);
+
+  int failed = 0;
+  if (!run.objectives.empty()) {
+    std::vector<ObjectiveResult> results;
+    for (const Objective& objective : run.objectives) {
+      results.push_back(Evaluate(objective, report));
+      failed += results.back().passed ? 0 : 1;
+    }
+    if (!command_line.quiet) std::cout << "\n";  // apart from the summary
+    std::cout << "SLOs: " << results.size() - failed << " passed, " << failed
+              << " failed\n";
+    for (const ObjectiveResult& result : results) {
+      std::cout << "  " << result.explanation << "\n";
+    }
+  }
+  std::cout.flush();
+
+  const std::string& stop_reason = report.info.stop_reason;
+  if (stop_reason == "interrupted") {
+    std::cerr << "loadgate: interrupted; the report covers the run so far\n";
+    return kExitInterrupted;
+  }
+  if (!stop_reason.empty()) {
+    std::cerr << "loadgate: run stopped early: " << stop_reason << "\n";
+    return kExitFailed;
+  }
+  return failed > 0 ? kExitFailed : kExitOk;
+}
+
+int ValidateCommand(const CommandLine& command_line) {
+  const ScenarioFile file = LoadScenarioFile(command_line.scenario_path);
+  const Scenario& scenario = file.scenario;
+  std::cout << command_line.scenario_path << ": ok\n"
+            << "  name      " << scenario.name << "\n"
+            << "  target    "
+            << (scenario.base_url.empty() ? "(absolute URLs)"
+                                          : scenario.base_url)
+            << "\n"
+            << "  load      " << Describe(file.model) << " for "
+            << FormatMilliseconds(file.options.duration) << "\n"
+            << "  requests ";
+  for (const std::string& tag : scenario.TagNames())
+    std::cout << " [" << tag << "]";
+  std::cout << "\n";
+  for (const Objective& objective : file.objectives) {
+    std::cout << "  slo       " << objective.Describe() << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace loadgate::cli

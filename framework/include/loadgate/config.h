@@ -1,0 +1,99 @@
+// The declarative front door: scenario files and load presets in JSON or
+// YAML (one schema for both; reference in docs/scenario-format.md), and the
+// readable SLO syntax ("p95(latency) < 3s") they share with the CLI.
+#ifndef LOADGATE_CONFIG_H_
+#define LOADGATE_CONFIG_H_
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loadgate/engine.h"
+#include "loadgate/load_model.h"
+#include "loadgate/objective.h"
+#include "loadgate/scenario.h"
+
+namespace loadgate {
+
+// A problem with a config file, reported on one line that names the file,
+// the field path and what was expected, e.g.
+//   scenario.yaml: load.rate: expected a positive number, got "fast"
+//   scenario.yaml: line 7, column 3: syntax error: ...
+class ConfigError : public std::runtime_error {
+ public:
+  // `field` is a path such as "requests[2].method", empty for the file as a
+  // whole; `line` is 1-based, 0 when unknown.
+  ConfigError(std::string file, std::string field, std::string message,
+              int line = 0);
+
+  const std::string& file() const { return file_; }
+  const std::string& field() const { return field_; }
+  const std::string& message() const { return message_; }
+  int line() const { return line_; }
+
+ private:
+  std::string file_;
+  std::string field_;
+  std::string message_;
+  int line_;
+};
+
+enum class ConfigFormat { kJson, kYaml };
+
+// By extension: .json, .yaml or .yml (case-insensitive). Throws ConfigError
+// for anything else.
+ConfigFormat FormatForPath(const std::string& path);
+
+// Everything a scenario file declares.
+struct ScenarioFile {
+  Scenario scenario;
+  LoadModel model;
+  RunOptions options;  // on_progress is left empty for the caller
+  std::vector<Objective> objectives;  // the file's `slos`, in order
+};
+
+// Reads and validates a scenario file. Data files and presets are resolved
+// relative to the scenario file's folder. Throws ConfigError.
+ScenarioFile LoadScenarioFile(const std::string& path);
+
+// Validates scenario text; `source_name` is the path used in error messages
+// and whose folder relative paths are resolved against. Throws ConfigError.
+ScenarioFile ParseScenario(std::string_view text, ConfigFormat format,
+                           const std::string& source_name);
+
+// A load preset (configs/<suite>_<N>rps.json), Locust-flavoured:
+//   {"name": "db_api_100rps", "rate": 100, "users": 100, "spawn_rate": 10,
+//    "run_time": "60s", "host": "http://127.0.0.1:8080"}
+struct PresetFile {
+  std::string name;
+  double rate = 0;  // target arrivals/s; 0 = closed model of `users`
+  int users = 0;    // closed model users, or the open model's in-flight cap
+  double spawn_rate = 0;  // closed model only; 0 = all users at once
+  std::chrono::nanoseconds run_time{0};  // 0 = not set
+  std::string host;                      // empty = not set
+
+  // rate > 0: an open model at `rate` with at most `users` iterations in
+  // flight (0 = automatic); otherwise a closed model of `users` started at
+  // `spawn_rate`.
+  LoadModel Model() const;
+};
+
+// Reads and validates a preset (.json, .yaml or .yml). Throws ConfigError.
+PresetFile LoadPresetFile(const std::string& path);
+PresetFile ParsePreset(std::string_view text, ConfigFormat format,
+                       const std::string& source_name);
+
+// Parses one readable SLO:
+//   "p95(latency) < 3s"           time thresholds are converted to ms
+//   "error_rate < 1%"             percentages to fractions (also "< 0.01")
+//   "p99(ttft{POST /chat}) <= 2s" a tag in braces limits it to one request
+//   "achieved_rps >= 95"          run figures take no percentile
+//   "p95(custom:full_turn) < 8s"  "median(...)" = p50, "max(...)" = p100
+// Throws std::invalid_argument saying what was expected.
+Objective ParseObjective(std::string_view text);
+
+}  // namespace loadgate
+
+#endif  // LOADGATE_CONFIG_H_

@@ -1,0 +1,79 @@
+// The `loadgate` command line: arguments to a validated request, and the
+// request to the scenario, model and options of a run. Kept apart from
+// framework/cli/main.cc so tests can drive it without a subprocess. Includes
+// only public headers, so tests may include it by relative path.
+#ifndef LOADGATE_CONFIG_CLI_OPTIONS_H_
+#define LOADGATE_CONFIG_CLI_OPTIONS_H_
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loadgate/config.h"
+#include "loadgate/objective.h"
+#include "loadgate/scenario.h"
+
+namespace loadgate::cli {
+
+// Keep in step with project(VERSION) in the top-level CMakeLists.txt.
+inline constexpr std::string_view kVersion = "0.1.0";
+
+// Exit codes of the tool.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;    // an SLO failed or a limit stopped it
+inline constexpr int kExitBadInput = 2;  // usage, unreadable/invalid file, URL
+inline constexpr int kExitInterrupted = 130;  // Ctrl-C (128 + SIGINT)
+
+extern const std::string_view kUsage;     // loadgate --help
+extern const std::string_view kRunUsage;  // loadgate run --help
+
+// A command line that cannot be run; the message is one line without the
+// program name.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CommandLine {
+  enum class Command { kHelp, kRunHelp, kVersion, kValidate, kRun };
+  Command command = Command::kHelp;
+
+  // A scenario file (run, validate); empty for an ad-hoc run.
+  std::string scenario_path;
+
+  // Ad-hoc runs only.
+  std::string url;
+  std::string method = "GET";
+  std::vector<Header> headers;
+  std::string body;
+  std::optional<double> rate;
+  std::optional<int> users;
+  std::optional<int> connections;
+  std::optional<std::chrono::nanoseconds> timeout;
+  bool insecure = false;
+
+  // Both kinds of run.
+  std::optional<std::chrono::nanoseconds> duration;
+  std::optional<int> threads;
+  std::vector<Objective> slos;  // --slo, after the file's own
+  std::string out_path;         // JSON report
+  std::string csv_path;         // Locust-style CSV
+  bool quiet = false;
+};
+
+// `args` excludes the program name. Throws UsageError.
+CommandLine ParseCommandLine(const std::vector<std::string>& args);
+
+// Connections of an ad-hoc closed loop at full speed when none are given.
+inline constexpr int kDefaultConnections = 10;
+
+// What a kRun command runs: the scenario file with the command line's
+// overrides, or the ad-hoc request. Throws ConfigError for a bad file.
+ScenarioFile BuildRun(const CommandLine& command_line);
+
+}  // namespace loadgate::cli
+
+#endif  // LOADGATE_CONFIG_CLI_OPTIONS_H_

@@ -1,0 +1,344 @@
+// Runs the `loadgate` executable as a user would, against a small HTTP server
+// on 127.0.0.1, and checks exit codes, reports and messages.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/temp_dir.h"
+
+extern char** environ;
+
+namespace loadgate {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// HTTP/1.1 keep-alive on 127.0.0.1 with blocking sockets and a thread per
+// connection. GET /ok answers 200 at once, /slow after 20 ms, /fail with 500.
+class LoopbackServer {
+ public:
+  LoopbackServer() {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        listen(listener_, 128) != 0 ||
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&address),
+                    &length) != 0) {
+      ADD_FAILURE() << "cannot listen on 127.0.0.1";
+      return;
+    }
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] { AcceptLoop(); });
+  }
+
+  ~LoopbackServer() {
+    stopping_ = true;
+    if (acceptor_.joinable()) acceptor_.join();
+    {
+      std::lock_guard lock(mutex_);
+      for (int fd : connections_) shutdown(fd, SHUT_RDWR);
+    }
+    for (std::thread& thread : connection_threads_) thread.join();
+    close(listener_);
+  }
+
+  std::string url(std::string_view path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
+  }
+
+ private:
+  void AcceptLoop() {
+    while (!stopping_) {
+      pollfd waiting{listener_, POLLIN, 0};
+      if (poll(&waiting, 1, 50) <= 0) continue;
+      const int fd = accept(listener_, nullptr, nullptr);
+      if (fd < 0) continue;
+      std::lock_guard lock(mutex_);
+      connections_.push_back(fd);
+      connection_threads_.emplace_back([this, fd] { Serve(fd); });
+    }
+  }
+
+  void Serve(int fd) {
+    std::string buffer;
+    char chunk[4096];
+    while (!stopping_) {
+      const size_t end = buffer.find("\r\n\r\n");
+      if (end == std::string::npos) {
+        const ssize_t received = recv(fd, chunk, sizeof(chunk), 0);
+        if (received <= 0) break;
+        buffer.append(chunk, static_cast<size_t>(received));
+        continue;
+      }
+      // Requests from loadgate in these tests carry no body.
+      const std::string head = buffer.substr(0, end);
+      buffer.erase(0, end + 4);
+      const size_t path_start = head.find(' ') + 1;
+      const std::string path =
+          head.substr(path_start, head.find(' ', path_start) - path_start);
+      int status = 200;
+      std::string body = R"({"ok":true})";
+      if (path == "/slow") {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      } else if (path == "/fail") {
+        status = 500;
+        body = R"({"ok":false})";
+      }
+      const std::string response =
+          "HTTP/1.1 " + std::to_string(status) +
+          (status == 200 ? " OK" : " Internal Server Error") +
+          "\r\nContent-Type: application/json\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body;
+      if (send(fd, response.data(), response.size(), MSG_NOSIGNAL) < 0) break;
+    }
+    shutdown(fd, SHUT_RDWR);
+    std::lock_guard lock(mutex_);
+    connections_.erase(std::find(connections_.begin(), connections_.end(), fd));
+    close(fd);
+  }
+
+  int listener_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+  std::mutex mutex_;
+  std::vector<int> connections_;
+  std::vector<std::thread> connection_threads_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  // Runs bin/loadgate with `args`, its stdout and stderr going to files;
+  // killed if it runs past a minute so a hung run cannot hang the suite.
+  CommandResult Loadgate(std::vector<std::string> args) {
+    const std::string binary =
+        std::string(LOADGATE_BINARY_DIR) + "/bin/loadgate";
+    args.insert(args.begin(), binary);
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+
+    const std::string out_path = (dir_.path() / "stdout").string();
+    const std::string err_path = (dir_.path() / "stderr").string();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, binary.c_str(), &actions, nullptr,
+                                    argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    CommandResult result;
+    if (spawned != 0) {
+      ADD_FAILURE() << "cannot start " << binary << ": " << strerror(spawned);
+      return result;
+    }
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        ADD_FAILURE() << "loadgate did not finish within a minute";
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.out = ReadAll(out_path);
+    result.err = ReadAll(err_path);
+    return result;
+  }
+
+  std::string Write(std::string_view name, std::string_view text) {
+    return dir_.WriteFile(name, text);
+  }
+  std::string PathOf(std::string_view name) const {
+    return (dir_.path() / name).string();
+  }
+
+  test_support::TempDir dir_;
+  LoopbackServer server_;
+};
+
+TEST_F(CliTest, VersionAndHelp) {
+  const CommandResult version = Loadgate({"version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out, StartsWith("loadgate 0."));
+
+  const CommandResult help = Loadgate({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("loadgate run SCENARIO"));
+
+  const CommandResult run_help = Loadgate({"run", "--help"});
+  EXPECT_EQ(run_help.exit_code, 0);
+  EXPECT_THAT(run_help.out, HasSubstr("--connections"));
+}
+
+TEST_F(CliTest, AdHocRunWritesJsonAndCsvReports) {
+  const CommandResult result =
+      Loadgate({"run", "--url", server_.url("/ok"), "--duration", "1s", "-c",
+                "2", "--threads", "1", "--out", PathOf("report.json"), "--csv",
+                PathOf("stats.csv"), "--quiet", "--slo", "error_rate < 1%"});
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_EQ(result.err, "");
+  EXPECT_THAT(result.out, HasSubstr("PASSED error rate < 1 %"));
+
+  const nlohmann::json report =
+      nlohmann::json::parse(ReadAll(PathOf("report.json")));
+  EXPECT_GT(report["summary"]["requests"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["summary"]["errors"].get<uint64_t>(), 0u);
+  const std::string csv = ReadAll(PathOf("stats.csv"));
+  EXPECT_THAT(csv, HasSubstr("Request Count"));
+  EXPECT_THAT(csv, HasSubstr("Aggregated"));
+}
+
+TEST_F(CliTest, OpenModelRunKeepsToItsRate) {
+  const CommandResult result =
+      Loadgate({"run", "--url", server_.url("/ok"), "--rate", "40", "-d", "1s",
+                "--threads", "1", "-o", PathOf("report.json")});
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("40 req/s"));  // the model, in the summary
+  const nlohmann::json report =
+      nlohmann::json::parse(ReadAll(PathOf("report.json")));
+  const uint64_t requests = report["summary"]["requests"].get<uint64_t>();
+  EXPECT_GT(requests, 0u);
+  // A schedule of 40/s for 1 s cannot send many more than 40.
+  EXPECT_LE(requests, 45u);
+}
+
+TEST_F(CliTest, ScenarioWithPassingSlosExitsZero) {
+  const std::string path = Write(
+      "pass.yaml",
+      "target: " + server_.url("") +
+          "\nload: {users: 2}\nduration: 1s\nthreads: 1\n"
+          "requests:\n  - url: /ok\n    checks: [{status: 200}, {json: /ok, "
+          "equals: true}]\n"
+          "slos:\n  - \"error_rate < 1%\"\n  - \"p99(latency{GET /ok}) < "
+          "30s\"\n");
+  const CommandResult result = Loadgate({"run", path});
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("SLOs: 2 passed, 0 failed"));
+  EXPECT_THAT(result.out, HasSubstr("[GET /ok]"));  // the summary's tag line
+}
+
+TEST_F(CliTest, FailingSloExitsOne) {
+  const std::string path =
+      Write("fail.yaml", "target: " + server_.url("") +
+                             "\nload: {rate: 20}\nduration: 1s\nthreads: 1\n"
+                             "requests: [{url: /slow}, {url: /fail}]\n"
+                             "slos:\n  - \"p50(latency{GET /slow}) < 1ms\"\n"
+                             "  - \"error_rate < 100%\"\n");
+  const CommandResult result =
+      Loadgate({"run", path, "--duration", "1s", "--out", PathOf("r.json")});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("SLOs: 1 passed, 1 failed"));
+  EXPECT_THAT(result.out, HasSubstr("FAILED p50 latency < 1 ms"));
+  // The report is written whatever the verdict.
+  const nlohmann::json report =
+      nlohmann::json::parse(ReadAll(PathOf("r.json")));
+  EXPECT_GT(report["summary"]["requests"].get<uint64_t>(), 0u);
+}
+
+TEST_F(CliTest, BadInputExitsTwoWithOneLine) {
+  const std::string bad =
+      Write("bad.yaml",
+            "target: http://127.0.0.1:1\nload: {rate: fast}\n"
+            "requests: [{url: /}]\n");
+  CommandResult result = Loadgate({"run", bad});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "loadgate: " + bad +
+                            ": load.rate: expected a positive number, got "
+                            "\"fast\"\n");
+  EXPECT_EQ(result.out, "");
+
+  result = Loadgate({"run", "--url", "ftp://x"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err,
+            "loadgate: bad URL \"ftp://x\": expected http:// or https:// "
+            "followed by a host\n");
+
+  result = Loadgate({"run", PathOf("missing.json")});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "loadgate: " + PathOf("missing.json") +
+                            ": cannot read: No such file or directory\n");
+
+  result = Loadgate({"run", "--url", server_.url("/ok"), "--rate", "0"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err,
+            "loadgate: --rate: expected a positive number, got \"0\"\n");
+
+  result = Loadgate({"run", "--url", server_.url("/ok"), "-o",
+                     PathOf("no/such/dir/report.json")});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, StartsWith("loadgate: cannot write "));
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1);
+
+  result = Loadgate({});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "loadgate: expected a command (loadgate --help)\n");
+}
+
+TEST_F(CliTest, ValidateChecksWithoutRunning) {
+  const std::string path =
+      Write("v.yaml",
+            "target: http://127.0.0.1:1\nload: {rate: 5}\nduration: 1m\n"
+            "requests: [{url: /a}]\nslos: [\"p95(latency) < 3s\"]\n");
+  const CommandResult result = Loadgate({"validate", path});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("[GET /a]"));
+  EXPECT_THAT(result.out, HasSubstr("p95 latency < 3000 ms"));
+}
+
+TEST_F(CliTest, ExampleScenariosAreValid) {
+  for (const char* example : {"configs/examples/patients_open.yaml",
+                              "configs/examples/chat_flow.yaml"}) {
+    const CommandResult result = Loadgate(
+        {"validate", std::string(LOADGATE_SOURCE_DIR) + "/" + example});
+    EXPECT_EQ(result.exit_code, 0) << example << ": " << result.err;
+  }
+}
+
+}  // namespace
+}  // namespace loadgate

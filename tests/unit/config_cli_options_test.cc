@@ -1,0 +1,193 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+// The tests' include path holds tests/ and the public headers only.
+#include "config/cli_options.h"
+#include "support/temp_dir.h"
+
+namespace loadgate::cli {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+std::string UsageErrorOf(const std::vector<std::string>& args) {
+  try {
+    ParseCommandLine(args);
+  } catch (const UsageError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(CommandLineTest, TopLevelCommands) {
+  EXPECT_EQ(ParseCommandLine({"--help"}).command, CommandLine::Command::kHelp);
+  EXPECT_EQ(ParseCommandLine({"help"}).command, CommandLine::Command::kHelp);
+  EXPECT_EQ(ParseCommandLine({"version"}).command,
+            CommandLine::Command::kVersion);
+  EXPECT_EQ(ParseCommandLine({"--version"}).command,
+            CommandLine::Command::kVersion);
+  EXPECT_EQ(ParseCommandLine({"run", "--help"}).command,
+            CommandLine::Command::kRunHelp);
+  EXPECT_EQ(ParseCommandLine({"run", "x.yaml", "-h"}).command,
+            CommandLine::Command::kRunHelp);
+  const CommandLine validate = ParseCommandLine({"validate", "s.yaml"});
+  EXPECT_EQ(validate.command, CommandLine::Command::kValidate);
+  EXPECT_EQ(validate.scenario_path, "s.yaml");
+
+  EXPECT_EQ(UsageErrorOf({}), "expected a command (loadgate --help)");
+  EXPECT_EQ(UsageErrorOf({"fly"}),
+            "unknown command \"fly\" (expected run, validate or version)");
+  EXPECT_EQ(UsageErrorOf({"version", "now"}), "version: takes no arguments");
+  EXPECT_EQ(UsageErrorOf({"validate"}), "validate: expected one scenario file");
+}
+
+TEST(CommandLineTest, AdHocRunWithEveryOption) {
+  const CommandLine command_line =
+      ParseCommandLine({"run",
+                        "--url",
+                        "http://127.0.0.1:8080/items?x=1",
+                        "-X",
+                        "post",
+                        "-H",
+                        "Authorization: Bearer t",
+                        "--header=Content-Type:application/json",
+                        "--body",
+                        "{\"a\":1}",
+                        "--rate",
+                        "250.5",
+                        "-c",
+                        "64",
+                        "--duration=1m30s",
+                        "-t",
+                        "2",
+                        "--timeout",
+                        "500ms",
+                        "--insecure",
+                        "-o",
+                        "report.json",
+                        "--csv",
+                        "stats.csv",
+                        "--quiet",
+                        "--slo",
+                        "p95(latency) < 200ms",
+                        "--slo",
+                        "error_rate < 1%"});
+  EXPECT_EQ(command_line.command, CommandLine::Command::kRun);
+  EXPECT_EQ(command_line.url, "http://127.0.0.1:8080/items?x=1");
+  EXPECT_EQ(command_line.method, "POST");
+  EXPECT_THAT(command_line.headers,
+              ElementsAre(Pair("Authorization", "Bearer t"),
+                          Pair("Content-Type", "application/json")));
+  EXPECT_EQ(command_line.body, "{\"a\":1}");
+  EXPECT_EQ(command_line.rate, 250.5);
+  EXPECT_EQ(command_line.connections, 64);
+  EXPECT_EQ(command_line.duration, seconds(90));
+  EXPECT_EQ(command_line.threads, 2);
+  EXPECT_EQ(command_line.timeout, milliseconds(500));
+  EXPECT_TRUE(command_line.insecure);
+  EXPECT_EQ(command_line.out_path, "report.json");
+  EXPECT_EQ(command_line.csv_path, "stats.csv");
+  EXPECT_TRUE(command_line.quiet);
+  ASSERT_EQ(command_line.slos.size(), 2u);
+  EXPECT_EQ(command_line.slos[0].threshold, 200);
+  EXPECT_DOUBLE_EQ(command_line.slos[1].threshold, 0.01);
+
+  const ScenarioFile run = BuildRun(command_line);
+  ASSERT_EQ(run.scenario.flows.size(), 1u);
+  const Request& request = run.scenario.flows[0].steps.at(0).request;
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.url, "http://127.0.0.1:8080/items?x=1");
+  EXPECT_EQ(request.body, "{\"a\":1}");
+  EXPECT_EQ(request.timeout, milliseconds(500));
+  EXPECT_EQ(request.headers.size(), 2u);
+  EXPECT_FALSE(run.scenario.verify_tls);
+  const auto* open = std::get_if<OpenModel>(&run.model);
+  ASSERT_NE(open, nullptr);
+  EXPECT_EQ(open->rate, 250.5);
+  EXPECT_EQ(open->max_in_flight, 64);  // wrk2-style: -c bounds in flight
+  EXPECT_EQ(run.options.duration, seconds(90));
+  EXPECT_EQ(run.options.threads, 2);
+  EXPECT_EQ(run.objectives.size(), 2u);
+}
+
+TEST(CommandLineTest, WithoutRateOrUsersItIsAFullSpeedClosedLoop) {
+  const ScenarioFile defaults =
+      BuildRun(ParseCommandLine({"run", "--url", "http://127.0.0.1:1/"}));
+  const auto* closed = std::get_if<ClosedModel>(&defaults.model);
+  ASSERT_NE(closed, nullptr);
+  EXPECT_EQ(closed->users, kDefaultConnections);
+  EXPECT_EQ(closed->think.kind, ThinkTime::Kind::kNone);
+  EXPECT_EQ(defaults.options.connections, kDefaultConnections);
+  EXPECT_EQ(defaults.options.duration, seconds(10));  // the engine's default
+
+  const ScenarioFile users = BuildRun(ParseCommandLine(
+      {"run", "--url", "http://127.0.0.1:1/", "--users", "7"}));
+  EXPECT_EQ(std::get<ClosedModel>(users.model).users, 7);
+  EXPECT_EQ(users.options.connections, 0);  // one per user
+}
+
+TEST(CommandLineTest, BadArgumentsSayWhatWasExpected) {
+  const std::string url = "http://127.0.0.1:1/";
+  EXPECT_EQ(UsageErrorOf({"run"}),
+            "expected a scenario file or --url (loadgate run --help)");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", "ftp://x"}),
+            "bad URL \"ftp://x\": expected http:// or https:// followed by a "
+            "host");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--rate", "fast"}),
+            "--rate: expected a positive number, got \"fast\"");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--users", "2.5"}),
+            "--users: expected a whole number >= 1, got \"2.5\"");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "-d", "10"}),
+            "-d: expected a duration such as 250ms, 10s or 1m30s, got \"10\"");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--rate", "1", "--users", "2"}),
+            "--rate (an open model) and --users (a closed model) exclude each "
+            "other");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "-H", "NoColon"}),
+            "--header: expected 'Name: value', got \"NoColon\"");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "-X", "FETCH"}),
+            "--method: expected one of GET, POST, PUT, PATCH, DELETE, HEAD, "
+            "OPTIONS, got \"FETCH\"");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--out"}),
+            "--out: expected a value");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--quiet=yes"}),
+            "--quiet: takes no value");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--rps", "5"}),
+            "unknown option --rps (loadgate run --help lists them)");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--slo", "p95(latency) < 3"}),
+            "--slo: bad SLO \"p95(latency) < 3\": expected a time with a unit "
+            "such as \"3s\" or \"250ms\" for latency, got \"3\"");
+  EXPECT_EQ(UsageErrorOf({"run", "a.yaml", "b.yaml"}),
+            "expected one scenario file, got \"a.yaml\" and \"b.yaml\"");
+  EXPECT_EQ(UsageErrorOf({"run", "a.yaml", "--rate", "5"}),
+            "--rate is for ad-hoc runs (--url); a scenario file declares its "
+            "own");
+}
+
+TEST(CommandLineTest, ScenarioRunTakesOverrides) {
+  test_support::TempDir dir;
+  const std::string path = dir.WriteFile(
+      "s.yaml",
+      "target: http://127.0.0.1:1\nload: {rate: 5}\nduration: 1m\n"
+      "threads: 4\nrequests: [{url: /}]\nslos: [\"error_rate < 5%\"]\n");
+  const CommandLine command_line =
+      ParseCommandLine({"run", path, "--duration", "2s", "--threads", "1",
+                        "--slo", "p99(latency) < 1s", "--out", "r.json"});
+  EXPECT_EQ(command_line.scenario_path, path);
+  const ScenarioFile run = BuildRun(command_line);
+  EXPECT_EQ(run.options.duration, seconds(2));
+  EXPECT_EQ(run.options.threads, 1);
+  ASSERT_EQ(run.objectives.size(), 2u);
+  EXPECT_EQ(run.objectives[0].metric, "error_rate");  // the file's first
+  EXPECT_EQ(run.objectives[1].metric, "latency");
+  EXPECT_EQ(std::get<OpenModel>(run.model).rate, 5);
+}
+
+}  // namespace
+}  // namespace loadgate::cli
