@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build test unit integration bench clean format
+.PHONY: all deps configure build test unit integration bench peers clean format
 
 all: build
 
@@ -30,6 +30,10 @@ integration: build
 
 bench: build
 	@for b in $(BUILD_DIR)/bin/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
+
+# loadgate against wrk on a private nginx (see bench/peers.sh).
+peers: build
+	bench/peers.sh
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

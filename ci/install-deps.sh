@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libyaml-cpp-dev libssl-dev libevent-dev
-  nginx-light wrk
+  nginx-light wrk python3
 )
 
 missing=()
@@ -24,7 +24,22 @@ if ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
 
+# The SDKs themselves come from the npm registry, pinned by
+# tests/node/package-lock.json; installed once, when node_modules is missing.
+install_node_packages() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/node"
+  [[ -f "$dir/package.json" && ! -d "$dir/node_modules" ]] || return 0
+  echo "loadgate: installing the SDKs for the Node.js tests in $dir" >&2
+  if [[ -f "$dir/package-lock.json" ]]; then
+    (cd "$dir" && npm ci --no-audit --no-fund)
+  else
+    (cd "$dir" && npm install --no-audit --no-fund)
+  fi
+}
+
 if ((${#missing[@]} == 0)); then
+  install_node_packages
   exit 0
 fi
 
@@ -38,3 +53,4 @@ echo "loadgate: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_node_packages
