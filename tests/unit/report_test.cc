@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "support/sample_report.h"
+
 namespace loadgate {
 namespace {
 
@@ -18,59 +20,6 @@ using ::testing::StartsWith;
 
 constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kSecond = 1'000'000'000;
-
-// A 10 s run at a target of 100 req/s: "GET /patients" (plain, 1 in 50
-// failing with a 503), "chat" (streamed, 1 in 10 missing its objective) and a
-// custom "full_turn" metric, spread over the ten seconds.
-RunReport MixedReport() {
-  RunReport report;
-  report.info.name = "mixed";
-  report.info.load_model = "constant 100 req/s";
-  report.info.target_rps = 100;
-  report.info.planned_duration_ns = 10 * kSecond;
-  report.info.actual_duration_ns = 10 * kSecond;
-  report.info.started_at = "2026-11-23T09:00:00Z";
-  report.info.prices = {.input_per_million = 1.25, .output_per_million = 5};
-  Recorder recorder({"GET /patients", "chat"}, {"full_turn"}, 10);
-  for (int i = 0; i < 900; ++i) {
-    RequestSample sample;
-    sample.tag = 0;
-    sample.intended_ns = i * 10 * kMs;
-    sample.latency_ns = (5 + i % 50) * kMs;
-    sample.service_time_ns = sample.latency_ns - (i % 3) * kMs;
-    sample.ttfb_ns = 2 * kMs;
-    sample.bytes_received = 512;
-    sample.status = 200;
-    if (i % 50 == 49) {
-      sample.status = 503;
-      sample.error = ErrorKind::kHttp5xx;
-      sample.met_objectives = false;
-    }
-    recorder.Record(sample);
-  }
-  for (int i = 0; i < 100; ++i) {
-    RequestSample sample;
-    sample.tag = 1;
-    sample.status = 200;
-    sample.intended_ns = i * 100 * kMs;
-    sample.latency_ns = (400 + 5 * i) * kMs;
-    sample.service_time_ns = sample.latency_ns;
-    sample.ttfb_ns = 90 * kMs;
-    sample.first_chunk_ns = 100 * kMs;
-    sample.ttft_ns = (120 + i) * kMs;
-    sample.content_chunks = 20;
-    sample.output_tokens = 40;
-    sample.prompt_tokens = 30;
-    sample.met_objectives = i % 10 != 0;
-    recorder.Record(sample);
-    for (int chunk = 1; chunk < 20; ++chunk) {
-      recorder.RecordChunkGap(1, (10 + chunk) * kMs, 2);
-    }
-    recorder.RecordCustom(0, (900 + 7 * i) * kMs, i % 25 != 0);
-  }
-  report.metrics = recorder.metrics();
-  return report;
-}
 
 std::string Json(const RunReport& report) {
   std::ostringstream out;
@@ -84,17 +33,18 @@ RunReport RoundTrip(const RunReport& report) {
 }
 
 TEST(ReportFiguresTest, DerivesRatesFromTotalsAndDuration) {
-  const RunReport report = MixedReport();
+  const RunReport report = test_support::SampleReport();
   EXPECT_EQ(report.requests(), 1000u);
-  EXPECT_EQ(report.errors(), 18u);
-  EXPECT_DOUBLE_EQ(report.error_rate(), 0.018);
+  EXPECT_EQ(report.errors(), 3u);
+  EXPECT_DOUBLE_EQ(report.error_rate(), 0.003);
   EXPECT_DOUBLE_EQ(report.achieved_rps(), 100);
-  // 1000 - 18 errors - 10 chat requests that missed their objective.
-  EXPECT_DOUBLE_EQ(report.slo_attainment(), 0.972);
-  EXPECT_DOUBLE_EQ(report.goodput_rps(), 97.2);
-  EXPECT_DOUBLE_EQ(report.output_tokens_per_s(), 400);
-  // 3000 prompt tokens at $1.25/M + 4000 output tokens at $5/M.
-  EXPECT_DOUBLE_EQ(report.estimated_cost_usd(), 0.02375);
+  // 1000 - 3 errors - 19 other patients (881..899) and 10 chat requests that
+  // missed their objective.
+  EXPECT_DOUBLE_EQ(report.slo_attainment(), 0.968);
+  EXPECT_DOUBLE_EQ(report.goodput_rps(), 96.8);
+  EXPECT_DOUBLE_EQ(report.output_tokens_per_s(), 500);
+  // 3200 prompt tokens at $1.25/M + 5000 output tokens at $5/M.
+  EXPECT_DOUBLE_EQ(report.estimated_cost_usd(), 0.029);
   ASSERT_NE(report.FindTag("chat"), nullptr);
   EXPECT_EQ(report.FindTag("chat")->requests, 100u);
   EXPECT_EQ(report.FindTag("nope"), nullptr);
@@ -112,16 +62,16 @@ TEST(ReportFiguresTest, EmptyRunHasZeroRatesNotNaN) {
 }
 
 TEST(ReportJsonTest, HasTheDocumentedFields) {
-  const RunReport report = MixedReport();
+  const RunReport report = test_support::SampleReport();
   const nlohmann::json json = nlohmann::json::parse(Json(report));
   EXPECT_EQ(json["schema_version"], 1);
   const auto& summary = json["summary"];
   EXPECT_EQ(summary["requests"], 1000);
-  EXPECT_EQ(summary["errors"], 18);
-  EXPECT_DOUBLE_EQ(summary["error_rate"].get<double>(), 0.018);
+  EXPECT_EQ(summary["errors"], 3);
+  EXPECT_DOUBLE_EQ(summary["error_rate"].get<double>(), 0.003);
   EXPECT_DOUBLE_EQ(summary["achieved_rps"].get<double>(), 100);
-  EXPECT_DOUBLE_EQ(summary["goodput_rps"].get<double>(), 97.2);
-  EXPECT_DOUBLE_EQ(summary["slo_attainment"].get<double>(), 0.972);
+  EXPECT_DOUBLE_EQ(summary["goodput_rps"].get<double>(), 96.8);
+  EXPECT_DOUBLE_EQ(summary["slo_attainment"].get<double>(), 0.968);
   EXPECT_DOUBLE_EQ(summary["latency_ms"]["p95"].get<double>(),
                    report.metrics.total.latency.Percentile(95) / 1e6);
   for (const char* key : {"p50", "p90", "p95", "p99", "max", "mean"}) {
@@ -133,12 +83,12 @@ TEST(ReportJsonTest, HasTheDocumentedFields) {
                           "itl_token_ms", "tpot_ms", "request_tokens_per_s"}) {
     EXPECT_TRUE(summary.contains(key)) << key;
   }
-  EXPECT_EQ(summary["tokens"]["output"], 4000);
-  EXPECT_DOUBLE_EQ(summary["estimated_cost_usd"].get<double>(), 0.02375);
-  EXPECT_EQ(json["errors_by_kind"]["http_5xx"], 18);
-  EXPECT_EQ(json["status_counts"]["503"], 18);
+  EXPECT_EQ(summary["tokens"]["output"], 5000);
+  EXPECT_DOUBLE_EQ(summary["estimated_cost_usd"].get<double>(), 0.029);
+  EXPECT_EQ(json["errors_by_kind"]["http_5xx"], 3);
+  EXPECT_EQ(json["status_counts"]["503"], 3);
   ASSERT_EQ(json["tags"].size(), 2u);
-  EXPECT_EQ(json["tags"][0]["name"], "GET /patients");
+  EXPECT_EQ(json["tags"][0]["name"], "GET /patients/{mrn}");
   EXPECT_EQ(json["tags"][0]["requests"], 900);
   EXPECT_FALSE(json["tags"][0].contains("ttft_ms"));
   EXPECT_EQ(json["custom"][0]["name"], "full_turn");
@@ -155,9 +105,9 @@ TEST(ReportJsonTest, HasTheDocumentedFields) {
 }
 
 TEST(ReportJsonTest, RoundTripRestoresEveryPercentileExactly) {
-  const RunReport original = MixedReport();
+  const RunReport original = test_support::SampleReport();
   const RunReport restored = RoundTrip(original);
-  EXPECT_EQ(restored.info.name, "mixed");
+  EXPECT_EQ(restored.info.name, "sample");
   EXPECT_EQ(restored.info.started_at, original.info.started_at);
   EXPECT_EQ(restored.info.prices.output_per_million, 5);
   EXPECT_EQ(restored.requests(), original.requests());
@@ -201,7 +151,8 @@ void ExpectReadError(const std::string& text, const std::string& fragment) {
 
 // The valid report's JSON with one edit applied.
 std::string Edited(void (*edit)(nlohmann::json&)) {
-  nlohmann::json json = nlohmann::json::parse(Json(MixedReport()));
+  nlohmann::json json =
+      nlohmann::json::parse(Json(test_support::SampleReport()));
   edit(json);
   return json.dump();
 }
@@ -241,7 +192,7 @@ TEST(ReportJsonTest, ReadErrorsNameTheSourceAndTheField) {
 }
 
 TEST(ReportCsvTest, WritesLocustStatsColumns) {
-  RunReport report = MixedReport();
+  RunReport report = test_support::SampleReport();
   report.metrics.tags.emplace_back().name = "full, turn";
   std::ostringstream out;
   WriteCsv(report, out);
@@ -258,37 +209,35 @@ TEST(ReportCsvTest, WritesLocustStatsColumns) {
             "Average Response Time,Min Response Time,Max Response Time,"
             "Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,"
             "95%,98%,99%,99.9%,99.99%,100%");
-  const TagStats& tag = report.metrics.tags[0];
-  EXPECT_THAT(
-      patients,
-      StartsWith("GET,/patients,900,18," +
-                 std::to_string(tag.latency.Percentile(50) / kMs) + ","));
-  EXPECT_THAT(patients, HasSubstr(",512,90,1.8,"));
+  // Latencies 1..900 ms: median 450, mean 450.5, min 1, max 900; 512 bytes
+  // each, 90 req/s and 3 errors in 10 s.
+  EXPECT_THAT(patients, StartsWith("GET,/patients/{mrn},900,3,450,450.5,1,900,"
+                                   "512,90,0.3,"));
   EXPECT_THAT(chat, StartsWith(",chat,100,0,"));
   EXPECT_THAT(empty, StartsWith(",\"full, turn\",0,0,"));
   EXPECT_THAT(empty, HasSubstr("N/A"));
-  EXPECT_THAT(aggregated, StartsWith(",Aggregated,1000,18,"));
-  // Max and 100% are the largest latency: 10 chat requests end at 895 ms.
-  EXPECT_THAT(aggregated, HasSubstr(",895,"));
-  EXPECT_THAT(aggregated, testing::EndsWith(",895"));
+  EXPECT_THAT(aggregated, StartsWith(",Aggregated,1000,3,"));
+  // Max and 100% are the largest latency: the last chat request's 1000 ms.
+  EXPECT_THAT(aggregated, HasSubstr(",1000,"));
+  EXPECT_THAT(aggregated, testing::EndsWith(",1000"));
 }
 
 TEST(ReportSummaryTest, TellsRateErrorsPercentilesAndLlmFigures) {
-  RunReport report = MixedReport();
-  report.info.actual_duration_ns = 10 * kSecond;
+  RunReport report = test_support::SampleReport();
   report.info.stop_reason = "interrupted";
   std::ostringstream out;
   WriteSummary(report, out);
   const std::string summary = out.str();
-  EXPECT_THAT(summary, HasSubstr("\"mixed\": constant 100 req/s"));
+  EXPECT_THAT(summary, HasSubstr("\"sample\": constant 100 req/s"));
   EXPECT_THAT(summary, HasSubstr("stopped early: interrupted"));
   EXPECT_THAT(summary, HasSubstr("1000 at 100.0 req/s (target 100.0 req/s"));
-  EXPECT_THAT(summary, HasSubstr("18 (1.80 %): http_5xx 18; status 503 x18"));
+  EXPECT_THAT(summary, HasSubstr("3 (0.30 %): http_5xx 3; status 503 x3"));
   EXPECT_THAT(summary, HasSubstr("latency      p50 "));
   EXPECT_THAT(summary, HasSubstr("ttft         p50 "));
-  EXPECT_THAT(summary, HasSubstr("output 4000 (400.0 tokens/s)"));
-  EXPECT_THAT(summary, HasSubstr("estimated cost $0.0238"));
-  EXPECT_THAT(summary, HasSubstr("[GET /patients] 900 requests, 18 errors"));
+  EXPECT_THAT(summary, HasSubstr("output 5000 (500.0 tokens/s)"));
+  EXPECT_THAT(summary, HasSubstr("estimated cost $0.0290"));
+  EXPECT_THAT(summary,
+              HasSubstr("[GET /patients/{mrn}] 900 requests, 3 errors"));
   EXPECT_THAT(summary, HasSubstr("{full_turn} 100 times, 4 failed"));
 }
 
@@ -310,22 +259,22 @@ TEST(ReportSummaryTest, PlainRunHasNoStreamOrTokenLines) {
 }
 
 TEST(ReportSummaryTest, SummaryPropertiesUseStableNames) {
-  const auto properties = SummaryProperties(MixedReport());
+  const auto properties = SummaryProperties(test_support::SampleReport());
   std::map<std::string, std::string> by_name(properties.begin(),
                                              properties.end());
   EXPECT_EQ(by_name["loadgate.requests"], "1000");
-  EXPECT_EQ(by_name["loadgate.error_rate"], "0.018");
+  EXPECT_EQ(by_name["loadgate.error_rate"], "0.003");
   EXPECT_EQ(by_name["loadgate.achieved_rps"], "100");
-  EXPECT_EQ(by_name["loadgate.errors.http_5xx"], "18");
+  EXPECT_EQ(by_name["loadgate.errors.http_5xx"], "3");
   EXPECT_EQ(by_name.count("loadgate.errors.timeout"), 0u);
   EXPECT_TRUE(by_name.contains("loadgate.latency_ms.p95"));
   EXPECT_TRUE(by_name.contains("loadgate.ttft_ms.p99"));
-  EXPECT_EQ(by_name["loadgate.tokens.output"], "4000");
+  EXPECT_EQ(by_name["loadgate.tokens.output"], "5000");
 }
 
 TEST(ReportPrintTest, PrintsOneLine) {
-  EXPECT_EQ(testing::PrintToString(MixedReport()),
-            "run \"mixed\": 1000 requests, 18 errors over 10.0 s");
+  EXPECT_EQ(testing::PrintToString(test_support::SampleReport()),
+            "run \"sample\": 1000 requests, 3 errors over 10.0 s");
 }
 
 }  // namespace
