@@ -1,0 +1,163 @@
+#include "mock_llm/plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "common/flags.h"
+
+namespace mock_llm {
+
+std::string Plan::Describe() const {
+  char text[256];
+  std::snprintf(text, sizeof(text),
+                "ttft_ms=%.3f;itl_ms=%.3f;tokens=%d;tokens_per_chunk=%d;"
+                "chunks=%d;headers_ms=%.3f;slowdown=%.3f;fault=%.*s",
+                ttft_ms, itl_ms, output_tokens, tokens_per_chunk, chunks,
+                headers_ms, slowdown, static_cast<int>(FaultName(fault).size()),
+                FaultName(fault).data());
+  return text;
+}
+
+Plan MakePlan(const Config& config, const RequestOverrides& overrides,
+              int64_t in_flight, int natural_tokens, int max_tokens,
+              Rng& timing, Rng& content) {
+  Plan plan;
+  if (config.capacity > 0 && in_flight > config.capacity) {
+    plan.slowdown = std::pow(static_cast<double>(in_flight) / config.capacity,
+                             config.capacity_exponent);
+  }
+  const double ttft =
+      overrides.ttft_ms ? *overrides.ttft_ms : config.ttft_ms.Sample(timing);
+  const double itl =
+      overrides.itl_ms ? *overrides.itl_ms : config.EffectiveItlMs();
+  plan.ttft_ms = ttft * plan.slowdown;
+  plan.itl_ms = itl * plan.slowdown;
+
+  int tokens = natural_tokens;
+  if (overrides.output_tokens) {
+    tokens = natural_tokens >= 0
+                 ? std::min(*overrides.output_tokens, natural_tokens)
+                 : *overrides.output_tokens;
+  } else if (tokens < 0) {
+    tokens = static_cast<int>(
+        std::lround(std::max(0.0, config.output_tokens.Sample(content))));
+  }
+  if (max_tokens >= 0 && tokens > max_tokens) {
+    tokens = max_tokens;
+    plan.hit_limit = true;
+  }
+  plan.output_tokens = tokens;
+  plan.tokens_per_chunk = std::max(1, config.tokens_per_chunk);
+  plan.chunks =
+      std::max(1, (tokens + plan.tokens_per_chunk - 1) / plan.tokens_per_chunk);
+
+  if (overrides.fault) {
+    plan.fault = *overrides.fault;
+  } else {
+    // Independent draws in a fixed order; the first that fires wins.
+    for (int i = 1; i <= kFaultKinds; ++i) {
+      const double p = config.fault_probability[i - 1];
+      if (p > 0 && timing.Uniform() < p) {
+        plan.fault = static_cast<Fault>(i);
+        break;
+      }
+    }
+  }
+  if (plan.fault == Fault::kSlowHeaders) {
+    plan.headers_ms = overrides.slow_headers_ms ? *overrides.slow_headers_ms
+                                                : config.slow_headers_ms;
+  }
+  if (plan.fault == Fault::kDisconnect || plan.fault == Fault::kStreamError) {
+    plan.fault_chunk =
+        overrides.fault_after_chunks
+            ? std::min(*overrides.fault_after_chunks, plan.chunks - 1)
+            : static_cast<int>(config.fault_at_fraction * (plan.chunks - 1));
+  }
+  return plan;
+}
+
+namespace {
+
+bool ReadMs(const char* value, const char* name, std::optional<double>* out,
+            std::string* error) {
+  double parsed = 0;
+  if (!services::ParseDouble(value, &parsed) || parsed < 0 || parsed > 3.6e6) {
+    *error = std::string(name) + " must be a number of milliseconds";
+    return false;
+  }
+  *out = parsed;
+  return true;
+}
+
+bool ReadCount(const char* value, const char* name, int64_t max, int64_t* out,
+               std::string* error) {
+  if (!services::ParseInt64(value, out) || *out < 0 || *out > max) {
+    *error = std::string(name) + " must be an integer in [0, " +
+             std::to_string(max) + "]";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ParseOverrides(const std::function<const char*(const char*)>& header,
+                    RequestOverrides* overrides, std::string* error) {
+  int64_t count = 0;
+  if (const char* v = header("x-mock-llm-ttft-ms");
+      v && !ReadMs(v, "x-mock-llm-ttft-ms", &overrides->ttft_ms, error)) {
+    return false;
+  }
+  if (const char* v = header("x-mock-llm-itl-ms");
+      v && !ReadMs(v, "x-mock-llm-itl-ms", &overrides->itl_ms, error)) {
+    return false;
+  }
+  if (const char* v = header("x-mock-llm-slow-headers-ms");
+      v && !ReadMs(v, "x-mock-llm-slow-headers-ms", &overrides->slow_headers_ms,
+                   error)) {
+    return false;
+  }
+  if (const char* v = header("x-mock-llm-tokens")) {
+    if (!ReadCount(v, "x-mock-llm-tokens", 1 << 20, &count, error))
+      return false;
+    overrides->output_tokens = static_cast<int>(count);
+  }
+  if (const char* v = header("x-mock-llm-fault-after")) {
+    if (!ReadCount(v, "x-mock-llm-fault-after", 1 << 20, &count, error))
+      return false;
+    overrides->fault_after_chunks = static_cast<int>(count);
+  }
+  if (const char* v = header("x-mock-llm-seed")) {
+    if (!ReadCount(v, "x-mock-llm-seed", INT64_MAX, &count, error))
+      return false;
+    overrides->seed = static_cast<uint64_t>(count);
+  }
+  if (const char* v = header("x-mock-llm-fault")) {
+    overrides->fault = ParseFault(v);
+    if (!overrides->fault) {
+      *error =
+          "x-mock-llm-fault must be one of none, 429, 500, 503, hang, "
+          "disconnect, stream-error, slow-headers";
+      return false;
+    }
+  }
+  if (const char* v = header("x-mock-llm-content")) {
+    overrides->content = ParseContentMode(v);
+    if (!overrides->content) {
+      *error = "x-mock-llm-content must be generate, echo or canned";
+      return false;
+    }
+  }
+  if (const char* v = header("x-mock-llm-sse-crlf")) {
+    const std::string_view value(v);
+    if (value != "0" && value != "1" && value != "true" && value != "false") {
+      *error = "x-mock-llm-sse-crlf must be 0, 1, true or false";
+      return false;
+    }
+    overrides->sse_crlf = value == "1" || value == "true";
+  }
+  return true;
+}
+
+}  // namespace mock_llm
