@@ -1,0 +1,114 @@
+#ifndef SERVICES_APP_APP_SERVER_H_
+#define SERVICES_APP_APP_SERVER_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "app/app_metrics.h"
+#include "app/db_executor.h"
+#include "app/llm_client.h"
+#include "app/session_waiters.h"
+#include "app/storage.h"
+#include "common/flags.h"
+#include "common/http_server.h"
+
+struct evhttp_request;
+struct event_base;
+
+namespace app {
+
+struct AppOptions {
+  std::string host = "127.0.0.1";
+  int port = 8000;  // 0 picks a free port
+  int threads = 2;
+  std::string db = "sqlite:sample-app.db";
+  std::string llm_url = "http://127.0.0.1:8080";
+  LlmSettings llm;  // api, model, key, timeout; host/port from llm_url
+  SeedOptions seed;
+  int db_pool = 8;
+  std::chrono::milliseconds db_wait{1000};
+  bool handle_signals = true;  // false when embedded in a test
+};
+
+// Defaults from LLM_URL, LLM_API, LLM_MODEL and LLM_API_KEY, then the flags
+// (which win). FinishOptions validates and fills options->llm from llm_url.
+void ApplyEnvironment(AppOptions* options);
+void RegisterFlags(services::FlagParser* parser, AppOptions* options);
+bool FinishOptions(AppOptions* options, std::string* error);
+
+// The sample application: the DB API, the chat API (/triage) and agent
+// sessions over one Storage. HTTP runs on `threads` libevent loops; database
+// calls run on the DbExecutor's pool and outgoing LLM calls on the loops'
+// asynchronous HTTP clients, so no loop ever blocks.
+class AppServer {
+ public:
+  AppServer(AppOptions options, std::unique_ptr<Storage> storage);
+  ~AppServer();
+  AppServer(const AppServer&) = delete;
+  AppServer& operator=(const AppServer&) = delete;
+
+  // Creates and seeds the data set when missing, opens the pool, binds.
+  bool Start(std::string* error);
+  int port() const { return http_->port(); }
+  void Wait() { http_->Wait(); }
+  void Stop() { http_->Stop(); }
+  const SeedReport& seed_report() const { return seed_report_; }
+
+ private:
+  struct Exchange;
+  struct Poll;
+  using ExchangePtr = std::shared_ptr<Exchange>;
+
+  void Handle(evhttp_request* request);
+  void Dispatch(const ExchangePtr& exchange);
+  void Reply(Exchange& exchange, int status, const nlohmann::json& body);
+  void ReplyError(Exchange& exchange, int status, const std::string& message,
+                  const char* field = nullptr);
+  void ReplyDbError(Exchange& exchange, const DbOutcome& outcome);
+  // Runs `work` on the pool and `on_result` with its value back on the
+  // exchange's loop; replies 503/500 itself when the database fails.
+  template <typename Work, typename OnResult>
+  void RunQuery(const ExchangePtr& exchange, Work work, OnResult on_result);
+
+  void HandleHealth(const ExchangePtr& exchange);
+  void HandleMetrics(const ExchangePtr& exchange);
+  void HandlePatients(const ExchangePtr& exchange);
+  void HandlePatient(const ExchangePtr& exchange, std::string mrn,
+                     bool summary);
+  void HandleRecords(const ExchangePtr& exchange, RecordKind kind);
+  void HandleTriage(const ExchangePtr& exchange);
+  void HandleCreateSession(const ExchangePtr& exchange);
+  void HandlePostEvent(const ExchangePtr& exchange, std::string session_id);
+  void HandleListEvents(const ExchangePtr& exchange, std::string session_id);
+
+  // Long polls.
+  void StartPoll(Poll* poll);
+  void QueryPoll(Poll* poll);
+  void FinishPoll(Poll* poll);
+  static void OnPollWake(int fd, short what, void* arg);
+  static void OnPollDeadline(int fd, short what, void* arg);
+
+  // The agent's reply to the customer event at `offset`, produced in the
+  // background on `base` and stored as an event of source "agent".
+  void StartAgentTurn(event_base* base, std::string session_id, int64_t offset);
+  void StoreAgentEvent(event_base* base, std::string session_id,
+                       std::string kind, std::string message);
+  void RecordLlm(const LlmResult& result);
+
+  AppOptions options_;
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<DbExecutor> db_;
+  std::unique_ptr<services::HttpServer> http_;
+  SessionWaiters waiters_;
+  AppMetrics metrics_;
+  SeedReport seed_report_;
+  std::atomic<int64_t> exchanges_in_flight_{0};
+  std::atomic<int64_t> agent_turns_in_flight_{0};
+};
+
+}  // namespace app
+
+#endif  // SERVICES_APP_APP_SERVER_H_

@@ -1,0 +1,248 @@
+#include "app/llm_client.h"
+
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "common/flags.h"
+
+namespace app {
+namespace {
+
+using nlohmann::json;
+
+// The provider's own error message, when its error body has one.
+std::string ProviderMessage(std::string_view body) {
+  const json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_object() && parsed.contains("error")) {
+    const json& error = parsed["error"];
+    if (error.is_object() && error.contains("message") &&
+        error["message"].is_string())
+      return error["message"].get<std::string>();
+    if (error.is_string()) return error.get<std::string>();
+  }
+  return std::string(body.substr(0, 200));
+}
+
+int IntOr(const json& object, const char* key) {
+  if (!object.is_object()) return 0;
+  auto found = object.find(key);
+  return found != object.end() && found->is_number_integer() ? found->get<int>()
+                                                             : 0;
+}
+
+// `object[key]` when it is a string, else "" (providers send null freely).
+std::string StringOr(const json& object, const char* key) {
+  if (!object.is_object()) return {};
+  auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>()
+                                                     : std::string();
+}
+
+}  // namespace
+
+std::optional<LlmApi> ParseLlmApi(std::string_view name) {
+  if (name == "gemini") return LlmApi::kGemini;
+  if (name == "openai") return LlmApi::kOpenAi;
+  return std::nullopt;
+}
+
+bool ParseLlmUrl(std::string_view url, LlmSettings* settings,
+                 std::string* error) {
+  constexpr std::string_view kScheme = "http://";
+  if (!url.starts_with(kScheme)) {
+    *error =
+        "the LLM URL must start with http:// (got '" + std::string(url) + "')";
+    return false;
+  }
+  url.remove_prefix(kScheme.size());
+  const size_t slash = url.find('/');
+  std::string_view authority = url.substr(0, slash);
+  std::string_view prefix =
+      slash == std::string_view::npos ? std::string_view() : url.substr(slash);
+  while (prefix.ends_with('/')) prefix.remove_suffix(1);
+  int64_t port = 80;
+  std::string_view host = authority;
+  if (!authority.empty() && authority.front() == '[') {  // [::1]:port
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      *error = "bad IPv6 address in the LLM URL";
+      return false;
+    }
+    host = authority.substr(1, close - 1);
+    authority.remove_prefix(close + 1);
+    if (authority.starts_with(':') &&
+        !services::ParseInt64(authority.substr(1), &port)) {
+      *error = "bad port in the LLM URL";
+      return false;
+    }
+  } else if (const size_t colon = authority.rfind(':');
+             colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    if (!services::ParseInt64(authority.substr(colon + 1), &port)) {
+      *error = "bad port in the LLM URL";
+      return false;
+    }
+  }
+  if (host.empty() || port <= 0 || port > 65535) {
+    *error = "the LLM URL needs a host and a valid port";
+    return false;
+  }
+  settings->host = host;
+  settings->port = static_cast<int>(port);
+  settings->path_prefix = prefix;
+  return true;
+}
+
+std::string LlmRequestTarget(const LlmSettings& settings) {
+  if (settings.api == LlmApi::kOpenAi)
+    return settings.path_prefix + "/v1/chat/completions";
+  return settings.path_prefix + "/v1beta/models/" + settings.model +
+         ":generateContent";
+}
+
+std::string LlmRequestBody(LlmApi api, const std::string& model,
+                           const LlmPrompt& prompt) {
+  json body;
+  if (api == LlmApi::kOpenAi) {
+    json messages = json::array();
+    if (!prompt.system.empty())
+      messages.push_back({{"role", "system"}, {"content", prompt.system}});
+    for (const LlmMessage& message : prompt.messages) {
+      messages.push_back({{"role", message.from_user ? "user" : "assistant"},
+                          {"content", message.text}});
+    }
+    body = {{"model", model}, {"messages", std::move(messages)}};
+  } else {
+    json contents = json::array();
+    for (const LlmMessage& message : prompt.messages) {
+      contents.push_back({{"role", message.from_user ? "user" : "model"},
+                          {"parts", {{{"text", message.text}}}}});
+    }
+    body = {{"contents", std::move(contents)}};
+    if (!prompt.system.empty())
+      body["systemInstruction"] = {{"parts", {{{"text", prompt.system}}}}};
+  }
+  return body.dump();
+}
+
+namespace {
+
+bool ParseParsedResponse(LlmApi api, const json& parsed, LlmResult* result,
+                         std::string* error) {
+  if (api == LlmApi::kOpenAi) {
+    const json choices = parsed.value("choices", json::array());
+    const json message =
+        choices.is_array() && !choices.empty() && choices[0].is_object()
+            ? choices[0].value("message", json::object())
+            : json::object();
+    if (!message.is_object() || !message.contains("content") ||
+        !message["content"].is_string()) {
+      *error = "the LLM answer has no choices[0].message.content";
+      return false;
+    }
+    result->text = message["content"].get<std::string>();
+    result->model = StringOr(parsed, "model");
+    const json usage = parsed.value("usage", json::object());
+    result->prompt_tokens = IntOr(usage, "prompt_tokens");
+    result->completion_tokens = IntOr(usage, "completion_tokens");
+    result->total_tokens = IntOr(usage, "total_tokens");
+    return true;
+  }
+  auto candidates = parsed.find("candidates");
+  if (candidates == parsed.end() || !candidates->is_array() ||
+      candidates->empty()) {
+    *error = "the LLM answer has no candidates";
+    return false;
+  }
+  const json content = (*candidates)[0].value("content", json::object());
+  const json parts = content.value("parts", json::array());
+  if (!parts.is_array() || parts.empty()) {
+    *error = "the LLM answer has no candidates[0].content.parts";
+    return false;
+  }
+  result->text.clear();
+  for (const json& part : parts) {
+    if (part.is_object() && part.contains("text") && part["text"].is_string())
+      result->text += part["text"].get<std::string>();
+  }
+  result->model = StringOr(parsed, "modelVersion");
+  const json usage = parsed.value("usageMetadata", json::object());
+  result->prompt_tokens = IntOr(usage, "promptTokenCount");
+  result->completion_tokens = IntOr(usage, "candidatesTokenCount");
+  result->total_tokens = IntOr(usage, "totalTokenCount");
+  return true;
+}
+
+}  // namespace
+
+bool ParseLlmResponse(LlmApi api, std::string_view body, LlmResult* result,
+                      std::string* error) {
+  const json parsed = json::parse(body, nullptr, false);
+  if (!parsed.is_object()) {
+    *error = "the LLM answered with a body that is not a JSON object";
+    return false;
+  }
+  // Fields of an unexpected type are the provider's fault: a 502, not a
+  // crash.
+  try {
+    return ParseParsedResponse(api, parsed, result, error);
+  } catch (const json::exception& e) {
+    *error = std::string("unexpected LLM answer: ") + e.what();
+    return false;
+  }
+}
+
+void CallLlm(services::HttpClient& http, const LlmSettings& settings,
+             const LlmPrompt& prompt, const std::string& trace_id,
+             std::function<void(LlmResult result)> done) {
+  services::HttpClientRequest request;
+  request.host = settings.host;
+  request.port = settings.port;
+  request.target = LlmRequestTarget(settings);
+  request.body = LlmRequestBody(settings.api, settings.model, prompt);
+  request.timeout = settings.timeout;
+  request.headers = {
+      {"Content-Type", "application/json"},
+      {"traceparent", "00-" + trace_id + "-" + trace_id.substr(0, 16) + "-01"}};
+  if (!settings.api_key.empty()) {
+    if (settings.api == LlmApi::kOpenAi) {
+      request.headers.emplace_back("Authorization",
+                                   "Bearer " + settings.api_key);
+    } else {
+      request.headers.emplace_back("x-goog-api-key", settings.api_key);
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  http.Send(std::move(request),
+            [api = settings.api, model = settings.model, start,
+             done = std::move(done)](services::HttpClientResponse response) {
+              LlmResult result;
+              result.latency_ms = std::chrono::duration<double, std::milli>(
+                                      std::chrono::steady_clock::now() - start)
+                                      .count();
+              using Outcome = services::HttpClientResponse::Outcome;
+              if (response.outcome == Outcome::kTimeout) {
+                result.outcome = LlmResult::Outcome::kTimeout;
+                result.error = "LLM call timed out: " + response.error;
+              } else if (response.outcome == Outcome::kConnectionError) {
+                result.error = "LLM unreachable: " + response.error;
+              } else if (response.status != 200) {
+                result.upstream_status = response.status;
+                result.error = "LLM answered " +
+                               std::to_string(response.status) + ": " +
+                               ProviderMessage(response.body);
+              } else {
+                result.upstream_status = 200;
+                std::string error;
+                if (ParseLlmResponse(api, response.body, &result, &error)) {
+                  result.outcome = LlmResult::Outcome::kOk;
+                  if (result.model.empty()) result.model = model;
+                } else {
+                  result.error = error;
+                }
+              }
+              done(std::move(result));
+            });
+}
+
+}  // namespace app

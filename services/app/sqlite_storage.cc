@@ -1,0 +1,480 @@
+#include "app/sqlite_storage.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <unordered_map>
+#include <utility>
+
+#include "app/dataset.h"
+
+namespace app {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS patients(
+  mrn TEXT PRIMARY KEY, given_name TEXT NOT NULL, family_name TEXT NOT NULL,
+  birth_date TEXT NOT NULL, sex TEXT NOT NULL, city TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS encounters(
+  id INTEGER PRIMARY KEY, mrn TEXT NOT NULL, date TEXT NOT NULL,
+  type TEXT NOT NULL, status TEXT NOT NULL, department TEXT NOT NULL,
+  provider TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS encounters_by_mrn ON encounters(mrn, id);
+CREATE TABLE IF NOT EXISTS claims(
+  id INTEGER PRIMARY KEY, mrn TEXT NOT NULL, encounter_id INTEGER NOT NULL,
+  date TEXT NOT NULL, status TEXT NOT NULL, payer TEXT NOT NULL,
+  amount_cents INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS claims_by_mrn ON claims(mrn, id);
+CREATE TABLE IF NOT EXISTS documents(
+  id INTEGER PRIMARY KEY, mrn TEXT NOT NULL, encounter_id INTEGER NOT NULL,
+  date TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL,
+  body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_by_mrn ON documents(mrn, id);
+CREATE TABLE IF NOT EXISTS sessions(
+  id TEXT PRIMARY KEY, mrn TEXT NOT NULL, created_at TEXT NOT NULL,
+  next_offset INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS events(
+  session_id TEXT NOT NULL, event_offset INTEGER NOT NULL,
+  kind TEXT NOT NULL, source TEXT NOT NULL, message TEXT NOT NULL,
+  created_at TEXT NOT NULL, PRIMARY KEY(session_id, event_offset))
+  WITHOUT ROWID;
+)sql";
+
+// Columns of each record table, in the order of its JSON fields.
+struct Table {
+  const char* name;
+  const char* columns;
+  const char* type_column;  // what RecordFilter::type matches, or nullptr
+  bool has_status;
+};
+const Table& TableFor(RecordKind kind) {
+  static const Table kEncounters{
+      "encounters", "id, mrn, date, type, status, department, provider", "type",
+      true};
+  static const Table kClaims{
+      "claims", "id, mrn, encounter_id, date, status, payer, amount_cents",
+      nullptr, true};
+  static const Table kDocuments{
+      "documents", "id, mrn, encounter_id, date, kind, title, body", "kind",
+      false};
+  switch (kind) {
+    case RecordKind::kEncounters:
+      return kEncounters;
+    case RecordKind::kClaims:
+      return kClaims;
+    case RecordKind::kDocuments:
+      break;
+  }
+  return kDocuments;
+}
+
+[[noreturn]] void Fail(sqlite3* db, int rc, const std::string& what) {
+  const bool busy = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+  throw StorageError(
+      what + ": " + (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)),
+      busy);
+}
+
+// A cached prepared statement in use: reset (bindings cleared) on scope exit
+// so the next user finds it clean.
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Statement() { Reset(); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& Bind(int index, const std::string& text) {
+    Check(sqlite3_bind_text(stmt_, index, text.data(),
+                            static_cast<int>(text.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+  Statement& Bind(int index, int64_t value) {
+    Check(sqlite3_bind_int64(stmt_, index, value));
+    return *this;
+  }
+  // Makes the statement ready for new bindings.
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  // True while there is a row.
+  bool Step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    Fail(db_, rc, "sqlite step");
+  }
+  void Run() {
+    while (Step()) {
+    }
+  }
+  std::string Text(int column) const {
+    const auto* text =
+        reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return text != nullptr
+               ? std::string(text, sqlite3_column_bytes(stmt_, column))
+               : std::string();
+  }
+  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  // The current row as a JSON object keyed by column name.
+  json Row() const {
+    json row = json::object();
+    const int columns = sqlite3_column_count(stmt_);
+    for (int i = 0; i < columns; ++i) {
+      const char* name = sqlite3_column_name(stmt_, i);
+      if (sqlite3_column_type(stmt_, i) == SQLITE_INTEGER) {
+        row[name] = Int(i);
+      } else {
+        row[name] = Text(i);
+      }
+    }
+    return row;
+  }
+
+ private:
+  void Check(int rc) {
+    if (rc != SQLITE_OK) Fail(db_, rc, "sqlite bind");
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteConnection : public StorageConnection {
+ public:
+  SqliteConnection(const std::string& path,
+                   std::chrono::milliseconds busy_timeout) {
+    const int rc = sqlite3_open_v2(
+        path.c_str(), &db_,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+        nullptr);
+    if (rc != SQLITE_OK) {
+      std::string message =
+          "cannot open " + path + ": " +
+          (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+      sqlite3_close(db_);
+      throw StorageError(message);
+    }
+    sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
+    Execute("PRAGMA journal_mode=WAL");
+    Execute("PRAGMA synchronous=FULL");
+  }
+  ~SqliteConnection() override {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close(db_);
+  }
+
+  void Execute(const char* sql) {
+    char* message = nullptr;
+    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+      std::string text = message != nullptr ? message : sqlite3_errstr(rc);
+      sqlite3_free(message);
+      throw StorageError(std::string("sqlite: ") + text,
+                         rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    }
+  }
+
+  Statement Prepare(const std::string& sql) {
+    auto found = statements_.find(sql);
+    if (found == statements_.end()) {
+      sqlite3_stmt* stmt = nullptr;
+      const int rc =
+          sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                             SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+      if (rc != SQLITE_OK) Fail(db_, rc, "sqlite prepare");
+      found = statements_.emplace(sql, stmt).first;
+    }
+    return Statement(db_, found->second);
+  }
+
+  // Runs `body` inside a write transaction; rolls back if it throws.
+  template <typename Body>
+  auto InTransaction(Body body, const char* begin = "BEGIN IMMEDIATE") {
+    Execute(begin);
+    try {
+      auto result = body();
+      Execute("COMMIT");
+      return result;
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  void Ping() override { Prepare("SELECT 1").Run(); }
+
+  std::optional<json> GetPatient(const std::string& mrn) override {
+    Statement stmt = Prepare(
+        "SELECT mrn, given_name, family_name, birth_date, sex, city "
+        "FROM patients WHERE mrn = ?");
+    stmt.Bind(1, mrn);
+    if (!stmt.Step()) return std::nullopt;
+    return stmt.Row();
+  }
+
+  Page ListPatients(int limit,
+                    const std::optional<std::string>& after_mrn) override {
+    Statement stmt = Prepare(
+        "SELECT mrn, given_name, family_name, birth_date, sex, city "
+        "FROM patients WHERE mrn > ? ORDER BY mrn LIMIT ?");
+    stmt.Bind(1, after_mrn.value_or("")).Bind(2, int64_t{limit} + 1);
+    Page page;
+    while (stmt.Step()) {
+      if (static_cast<int>(page.items.size()) == limit) {
+        page.next = page.items.back()["mrn"];
+        break;
+      }
+      page.items.push_back(stmt.Row());
+    }
+    return page;
+  }
+
+  std::optional<json> GetSummary(const std::string& mrn,
+                                 int max_each) override {
+    std::optional<json> patient = GetPatient(mrn);
+    if (!patient) return std::nullopt;
+    json summary = {{"patient", std::move(*patient)}};
+    json totals = json::object();
+    for (RecordKind kind : {RecordKind::kEncounters, RecordKind::kClaims,
+                            RecordKind::kDocuments}) {
+      const Table& table = TableFor(kind);
+      Statement recent = Prepare(std::string("SELECT ") + table.columns +
+                                 " FROM " + table.name +
+                                 " WHERE mrn = ? ORDER BY date DESC, id DESC "
+                                 "LIMIT ?");
+      recent.Bind(1, mrn).Bind(2, int64_t{max_each});
+      json items = json::array();
+      while (recent.Step()) items.push_back(recent.Row());
+      summary[table.name] = std::move(items);
+      Statement count = Prepare(std::string("SELECT COUNT(*) FROM ") +
+                                table.name + " WHERE mrn = ?");
+      count.Bind(1, mrn);
+      count.Step();
+      totals[table.name] = count.Int(0);
+    }
+    Statement billing = Prepare(
+        "SELECT COALESCE(SUM(amount_cents), 0), "
+        "COALESCE(SUM(status IN ('submitted', 'pending')), 0) "
+        "FROM claims WHERE mrn = ?");
+    billing.Bind(1, mrn);
+    billing.Step();
+    totals["billed_cents"] = billing.Int(0);
+    totals["open_claims"] = billing.Int(1);
+    summary["totals"] = std::move(totals);
+    return summary;
+  }
+
+  Page ListRecords(RecordKind kind, const RecordFilter& filter) override {
+    const Table& table = TableFor(kind);
+    // The SQL depends only on which filters are set, so at most a few dozen
+    // distinct statements get cached per connection.
+    std::string sql = std::string("SELECT ") + table.columns + " FROM " +
+                      table.name + " WHERE id > ?";
+    if (filter.mrn) sql += " AND mrn = ?";
+    if (filter.status && table.has_status) sql += " AND status = ?";
+    if (filter.type && table.type_column != nullptr)
+      sql += std::string(" AND ") + table.type_column + " = ?";
+    if (filter.from) sql += " AND date >= ?";
+    if (filter.to) sql += " AND date <= ?";
+    sql += " ORDER BY id LIMIT ?";
+    Statement stmt = Prepare(sql);
+    int index = 1;
+    stmt.Bind(index++, filter.after_id.value_or(0));
+    if (filter.mrn) stmt.Bind(index++, *filter.mrn);
+    if (filter.status && table.has_status) stmt.Bind(index++, *filter.status);
+    if (filter.type && table.type_column != nullptr)
+      stmt.Bind(index++, *filter.type);
+    if (filter.from) stmt.Bind(index++, *filter.from);
+    if (filter.to) stmt.Bind(index++, *filter.to);
+    stmt.Bind(index, int64_t{filter.limit} + 1);
+    Page page;
+    while (stmt.Step()) {
+      if (static_cast<int>(page.items.size()) == filter.limit) {
+        page.next = page.items.back()["id"];
+        break;
+      }
+      page.items.push_back(stmt.Row());
+    }
+    return page;
+  }
+
+  void CreateSession(const std::string& id, const std::string& mrn) override {
+    Statement stmt = Prepare(
+        "INSERT INTO sessions(id, mrn, created_at, next_offset) "
+        "VALUES(?, ?, ?, 0)");
+    stmt.Bind(1, id).Bind(2, mrn).Bind(3, UtcNow());
+    stmt.Run();
+  }
+
+  std::optional<std::string> FindSession(const std::string& id) override {
+    Statement stmt = Prepare("SELECT mrn FROM sessions WHERE id = ?");
+    stmt.Bind(1, id);
+    if (!stmt.Step()) return std::nullopt;
+    return stmt.Text(0);
+  }
+
+  std::optional<int64_t> AppendEvent(const std::string& session_id,
+                                     const std::string& kind,
+                                     const std::string& source,
+                                     const std::string& message) override {
+    return InTransaction([&]() -> std::optional<int64_t> {
+      int64_t offset = 0;
+      {
+        Statement claim = Prepare(
+            "UPDATE sessions SET next_offset = next_offset + 1 WHERE id = ? "
+            "RETURNING next_offset - 1");
+        claim.Bind(1, session_id);
+        if (!claim.Step()) return std::nullopt;
+        offset = claim.Int(0);
+        claim.Run();
+      }
+      Statement insert = Prepare(
+          "INSERT INTO events(session_id, event_offset, kind, source, "
+          "message, created_at) VALUES(?, ?, ?, ?, ?, ?)");
+      insert.Bind(1, session_id)
+          .Bind(2, offset)
+          .Bind(3, kind)
+          .Bind(4, source)
+          .Bind(5, message)
+          .Bind(6, UtcNow());
+      insert.Run();
+      return offset;
+    });
+  }
+
+  std::optional<std::vector<SessionEvent>> ListEvents(
+      const std::string& session_id, int64_t min_offset, int limit) override {
+    // One read transaction, so the session check and the events agree.
+    return InTransaction(
+        [&]() -> std::optional<std::vector<SessionEvent>> {
+          if (!FindSession(session_id)) return std::nullopt;
+          Statement stmt = Prepare(
+              "SELECT event_offset, kind, source, message, created_at "
+              "FROM events WHERE session_id = ? AND event_offset >= ? "
+              "ORDER BY event_offset LIMIT ?");
+          stmt.Bind(1, session_id).Bind(2, min_offset).Bind(3, int64_t{limit});
+          std::vector<SessionEvent> events;
+          while (stmt.Step()) {
+            events.push_back(SessionEvent{stmt.Int(0), stmt.Text(1),
+                                          stmt.Text(2), stmt.Text(3),
+                                          stmt.Text(4)});
+          }
+          return events;
+        },
+        "BEGIN");
+  }
+
+  SeedReport Seed(const SeedOptions& options) {
+    SeedReport report;
+    {
+      Statement existing =
+          Prepare("SELECT value FROM meta WHERE key = 'dataset'");
+      if (existing.Step()) {
+        const json dataset = json::parse(existing.Text(0));
+        report.patients = dataset.value("patients", int64_t{0});
+        report.rows = dataset.value("rows", int64_t{0});
+        return report;
+      }
+    }
+    const auto start = std::chrono::steady_clock::now();
+    report.seeded_now = true;
+    report.patients = options.patients;
+    report.rows = InTransaction([&] {
+      Statement patient =
+          Prepare("INSERT INTO patients VALUES(?, ?, ?, ?, ?, ?)");
+      Statement encounter =
+          Prepare("INSERT INTO encounters VALUES(?, ?, ?, ?, ?, ?, ?)");
+      Statement claim =
+          Prepare("INSERT INTO claims VALUES(?, ?, ?, ?, ?, ?, ?)");
+      Statement document =
+          Prepare("INSERT INTO documents VALUES(?, ?, ?, ?, ?, ?, ?)");
+      PatientBundle bundle;
+      int64_t rows = 0;
+      for (int64_t i = 0; i < options.patients; ++i) {
+        GeneratePatient(options.seed, i, &bundle);
+        const PatientRecord& p = bundle.patient;
+        patient.Bind(1, p.mrn)
+            .Bind(2, p.given_name)
+            .Bind(3, p.family_name)
+            .Bind(4, p.birth_date)
+            .Bind(5, p.sex)
+            .Bind(6, p.city);
+        patient.Run();
+        patient.Reset();
+        for (const EncounterRecord& e : bundle.encounters) {
+          encounter.Bind(1, e.id)
+              .Bind(2, e.mrn)
+              .Bind(3, e.date)
+              .Bind(4, e.type)
+              .Bind(5, e.status)
+              .Bind(6, e.department)
+              .Bind(7, e.provider);
+          encounter.Run();
+          encounter.Reset();
+        }
+        for (const ClaimRecord& c : bundle.claims) {
+          claim.Bind(1, c.id)
+              .Bind(2, c.mrn)
+              .Bind(3, c.encounter_id)
+              .Bind(4, c.date)
+              .Bind(5, c.status)
+              .Bind(6, c.payer)
+              .Bind(7, c.amount_cents);
+          claim.Run();
+          claim.Reset();
+        }
+        for (const DocumentRecord& d : bundle.documents) {
+          document.Bind(1, d.id)
+              .Bind(2, d.mrn)
+              .Bind(3, d.encounter_id)
+              .Bind(4, d.date)
+              .Bind(5, d.kind)
+              .Bind(6, d.title)
+              .Bind(7, d.body);
+          document.Run();
+          document.Reset();
+        }
+        rows += 1 + static_cast<int64_t>(bundle.encounters.size() +
+                                         bundle.claims.size() +
+                                         bundle.documents.size());
+      }
+      Statement meta = Prepare("INSERT INTO meta VALUES('dataset', ?)");
+      meta.Bind(1, json{{"patients", options.patients},
+                        {"seed", options.seed},
+                        {"rows", rows}}
+                       .dump());
+      meta.Run();
+      return rows;
+    });
+    report.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    return report;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+}  // namespace
+
+SqliteStorage::SqliteStorage(std::string path,
+                             std::chrono::milliseconds busy_timeout)
+    : path_(std::move(path)), busy_timeout_(busy_timeout) {}
+
+SeedReport SqliteStorage::Prepare(const SeedOptions& options) {
+  SqliteConnection connection(path_, busy_timeout_);
+  connection.Execute(kSchema);
+  return connection.Seed(options);
+}
+
+std::unique_ptr<StorageConnection> SqliteStorage::Connect() {
+  return std::make_unique<SqliteConnection>(path_, busy_timeout_);
+}
+
+}  // namespace app

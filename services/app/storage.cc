@@ -1,0 +1,36 @@
+#include "app/storage.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "app/mongo_storage.h"
+#include "app/sqlite_storage.h"
+
+namespace app {
+
+std::unique_ptr<Storage> OpenStorage(const std::string& spec, int pool_size) {
+  if (spec.starts_with("mongodb://") || spec.starts_with("mongodb+srv://"))
+    return std::make_unique<MongoStorage>(spec, pool_size);
+  std::string path = spec.starts_with("sqlite:") ? spec.substr(7) : spec;
+  if (path.empty()) throw StorageError("--db sqlite: needs a file path");
+  return std::make_unique<SqliteStorage>(std::move(path));
+}
+
+std::string UtcNow() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          now.time_since_epoch())
+                          .count() %
+                      1000;
+  std::tm utc;
+  gmtime_r(&seconds, &utc);
+  char text[64];
+  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
+                utc.tm_min, utc.tm_sec, static_cast<int>(millis));
+  return text;
+}
+
+}  // namespace app

@@ -1,0 +1,121 @@
+#ifndef SERVICES_APP_STORAGE_H_
+#define SERVICES_APP_STORAGE_H_
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+// One storage interface, two implementations (SQLite, MongoDB) with the same
+// observable behaviour. Every call blocks; the application runs them on its
+// DB worker pool, never on an HTTP event-loop thread.
+namespace app {
+
+// A database failure. `busy` marks a transient condition (a lock held too
+// long, a server not reachable) that the API reports as 503 rather than 500.
+class StorageError : public std::runtime_error {
+ public:
+  StorageError(const std::string& what, bool busy = false)
+      : std::runtime_error(what), busy_(busy) {}
+  bool busy() const { return busy_; }
+
+ private:
+  bool busy_;
+};
+
+// A page of records in key order; `next` is the cursor of the following page
+// (the key of the last item) or null when there are no more.
+struct Page {
+  nlohmann::json items = nlohmann::json::array();
+  nlohmann::json next;  // null, a string (patients) or an integer (records)
+};
+
+// Filters of /encounters, /claims and /documents. Unset fields match all.
+// Dates are YYYY-MM-DD and compare as text; `from` and `to` are inclusive.
+struct RecordFilter {
+  std::optional<std::string> mrn;
+  std::optional<std::string> status;  // encounters, claims
+  std::optional<std::string> type;    // encounter type or document kind
+  std::optional<std::string> from;
+  std::optional<std::string> to;
+  int limit = 50;
+  std::optional<int64_t> after_id;  // the cursor
+};
+
+enum class RecordKind { kEncounters, kClaims, kDocuments };
+
+struct SessionEvent {
+  int64_t offset = 0;
+  std::string kind;
+  std::string source;
+  std::string message;
+  std::string created_at;  // UTC, ISO 8601
+};
+
+struct SeedOptions {
+  int64_t patients = 10000;
+  uint64_t seed = 1;
+};
+
+struct SeedReport {
+  bool seeded_now = false;  // false: the data set was already there
+  int64_t patients = 0;
+  int64_t rows = 0;  // every record written, patients included
+  double seconds = 0;
+};
+
+// One connection; used by one thread at a time.
+class StorageConnection {
+ public:
+  virtual ~StorageConnection() = default;
+
+  virtual void Ping() = 0;
+  virtual std::optional<nlohmann::json> GetPatient(const std::string& mrn) = 0;
+  virtual Page ListPatients(int limit,
+                            const std::optional<std::string>& after_mrn) = 0;
+  // The patient with their encounters, claims and documents (most recent
+  // first, at most `max_each` of each) and totals over all of them.
+  virtual std::optional<nlohmann::json> GetSummary(const std::string& mrn,
+                                                   int max_each) = 0;
+  virtual Page ListRecords(RecordKind kind, const RecordFilter& filter) = 0;
+
+  // `mrn` is empty for a session not about a patient.
+  virtual void CreateSession(const std::string& id, const std::string& mrn) = 0;
+  // The session's patient MRN ("" for none), or nullopt for no session.
+  virtual std::optional<std::string> FindSession(const std::string& id) = 0;
+  // Stores the event durably (committed and synced) and returns its offset:
+  // 0, 1, 2, ... per session. nullopt when the session does not exist.
+  virtual std::optional<int64_t> AppendEvent(const std::string& session_id,
+                                             const std::string& kind,
+                                             const std::string& source,
+                                             const std::string& message) = 0;
+  // Events with offset >= min_offset in offset order (at most `limit`);
+  // nullopt when the session does not exist.
+  virtual std::optional<std::vector<SessionEvent>> ListEvents(
+      const std::string& session_id, int64_t min_offset, int limit) = 0;
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+  virtual std::string backend() const = 0;  // "sqlite", "mongodb"
+  // Creates the schema and, when the data set is missing, seeds it in one
+  // go. Throws StorageError.
+  virtual SeedReport Prepare(const SeedOptions& options) = 0;
+  // Throws StorageError.
+  virtual std::unique_ptr<StorageConnection> Connect() = 0;
+};
+
+// "sqlite:PATH" (or a bare path) or "mongodb://...". `pool_size` bounds the
+// connections the backend opens. Throws StorageError on a bad spec.
+std::unique_ptr<Storage> OpenStorage(const std::string& spec, int pool_size);
+
+// The current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ".
+std::string UtcNow();
+
+}  // namespace app
+
+#endif  // SERVICES_APP_STORAGE_H_
