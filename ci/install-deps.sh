@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libyaml-cpp-dev libssl-dev libevent-dev
+  libsqlite3-dev libmongoc-dev
+  podman runc podman-compose debootstrap curl
   nginx-light wrk python3
 )
 
