@@ -76,6 +76,11 @@ struct HttpServer::Worker {
   event_base* base = nullptr;
   evhttp* http = nullptr;
   evhttp_bound_socket* listener = nullptr;
+  // Ends this worker's loop from its own thread. An active event waits in
+  // the base until the loop runs it, whereas event_base_loopbreak() from
+  // another thread is lost when it lands before the loop has started
+  // (event_base_loop clears the break flag on entry).
+  event* stop = nullptr;
   std::thread thread;
 };
 
@@ -152,6 +157,12 @@ bool HttpServer::Start(std::string* error) {
                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                           EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_gencb(worker->http, &HttpServer::OnRequest, worker.get());
+    worker->stop = event_new(
+        worker->base, -1, 0,
+        [](int, short, void* arg) {
+          event_base_loopbreak(static_cast<event_base*>(arg));
+        },
+        worker->base);
     worker->listener = evhttp_accept_socket_with_handle(worker->http, fd);
     if (worker->listener == nullptr) {
       close(fd);
@@ -172,6 +183,7 @@ bool HttpServer::Start(std::string* error) {
     w->thread = std::thread([this, w] {
       event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
       if (worker_stop_hook_) worker_stop_hook_(w->base);
+      event_free(w->stop);
       evhttp_free(w->http);
       event_base_free(w->base);
     });
@@ -214,7 +226,7 @@ void HttpServer::OnDrainTick(int, short, void* arg) {
   const bool idle =
       !server->in_flight_probe_ || server->in_flight_probe_() <= 0;
   if (idle || std::chrono::steady_clock::now() >= server->drain_deadline_) {
-    for (auto& worker : server->workers_) event_base_loopbreak(worker->base);
+    for (auto& worker : server->workers_) event_active(worker->stop, 0, 0);
     event_base_loopbreak(server->control_base_);
     return;
   }
