@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libyaml-cpp-dev libssl-dev libevent-dev
   libsqlite3-dev libmongoc-dev
-  podman runc podman-compose debootstrap curl
+  podman runc podman-compose debootstrap curl chromium
   nginx-light wrk python3
 )
 

@@ -3,11 +3,23 @@
 #include <string>
 #include <vector>
 
+#include "compare_command.h"
 #include "loadgate/config.h"
+#include "report_command.h"
 #include "run_command.h"
 
 int main(int argc, char** argv) {
   using loadgate::cli::CommandLine;
+  // `compare` and `report` read reports, not run options, so they parse their
+  // own.
+  if (argc > 1 && std::string(argv[1]) == "compare") {
+    return loadgate::cli::CompareCommand(
+        std::vector<std::string>(argv + 2, argv + argc));
+  }
+  if (argc > 1 && std::string(argv[1]) == "report") {
+    return loadgate::cli::ReportCommand(
+        std::vector<std::string>(argv + 2, argv + argc));
+  }
   try {
     const CommandLine command_line = loadgate::cli::ParseCommandLine(
         std::vector<std::string>(argv + 1, argv + argc));

@@ -12,6 +12,8 @@
 
 #include "loadgate/duration.h"
 #include "loadgate/engine.h"
+#include "loadgate/gate.h"
+#include "loadgate/html_report.h"
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
 
@@ -68,6 +70,8 @@ int RunCommand(const CommandLine& command_line) {
   ScenarioFile run = BuildRun(command_line);
   std::optional<std::ofstream> json_out = OpenOutput(command_line.out_path);
   std::optional<std::ofstream> csv_out = OpenOutput(command_line.csv_path);
+  std::optional<std::ofstream> junit_out = OpenOutput(command_line.junit_path);
+  std::optional<std::ofstream> html_out = OpenOutput(command_line.html_path);
 
   const bool live = !command_line.quiet && isatty(STDERR_FILENO);
   if (live) run.options.on_progress = DrawProgress;
@@ -87,12 +91,29 @@ int RunCommand(const CommandLine& command_line) {
   if (!command_line.quiet) WriteSummary(report, std::cout);
 
   int failed = 0;
-  if (!run.objectives.empty()) {
-    std::vector<ObjectiveResult> results;
-    for (const Objective& objective : run.objectives) {
-      results.push_back(Evaluate(objective, report));
-      failed += results.back().passed ? 0 : 1;
+  std::vector<ObjectiveResult> results;
+  for (const Objective& objective : run.objectives) {
+    results.push_back(Evaluate(objective, report));
+    failed += results.back().passed ? 0 : 1;
+  }
+  if (junit_out) {
+    WriteSloJUnit(report.info.name.empty() ? "loadgate" : report.info.name,
+                  results, *junit_out);
+    junit_out->close();
+    if (!*junit_out) {
+      std::cerr << "loadgate: cannot write " << command_line.junit_path << ": "
+                << std::strerror(errno) << "\n";
     }
+  }
+  if (html_out) {
+    WriteHtmlReport({report}, results, *html_out);
+    html_out->close();
+    if (!*html_out) {
+      std::cerr << "loadgate: cannot write " << command_line.html_path << ": "
+                << std::strerror(errno) << "\n";
+    }
+  }
+  if (!results.empty()) {
     if (!command_line.quiet) std::cout << "\n";  // apart from the summary
     std::cout << "SLOs: " << results.size() - failed << " passed, " << failed
               << " failed\n";

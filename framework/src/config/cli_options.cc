@@ -17,7 +17,12 @@ Usage:
   loadgate run --url URL [options]                  ad-hoc run of one request
   loadgate validate SCENARIO.{yaml,yml,json}        check a file, run nothing
   loadgate version                                  print the version
+  loadgate compare --baseline F... --current F...   CI gate: exit 1 when a
+                                                    report regressed
+  loadgate report --in F.json... --out F.html       JSON reports to one
+                                                    self-contained HTML page
   loadgate run --help                               all run options
+  loadgate compare --help                           tolerances and the rule
 
 Exit status: 0 ok, 1 an SLO failed or a safety limit stopped the run,
 2 bad input (usage, unreadable or invalid file, bad URL), 130 interrupted.
@@ -52,6 +57,8 @@ Options (all runs):
                          "error_rate < 1%", "p99(ttft{POST /chat}) < 2s"
   -o, --out FILE         write the JSON report
   --csv FILE             write Locust-style CSV stats
+  --junit FILE           write JUnit XML, one testcase per SLO
+  --html FILE            write the self-contained HTML report (charts, SLOs)
   -q, --quiet            no live progress and no summary; SLO verdicts only
   -h, --help             this help
 )";
@@ -212,6 +219,10 @@ CommandLine ParseRun(const std::vector<std::string>& args) {
       command_line.out_path = reader.Value();
     } else if (reader.Is("--csv")) {
       command_line.csv_path = reader.Value();
+    } else if (reader.Is("--junit")) {
+      command_line.junit_path = reader.Value();
+    } else if (reader.Is("--html")) {
+      command_line.html_path = reader.Value();
     } else if (reader.Is("--quiet", "-q")) {
       reader.NoValue();
       command_line.quiet = true;

@@ -61,6 +61,8 @@ struct CommandLine {
   std::vector<Objective> slos;  // --slo, after the file's own
   std::string out_path;         // JSON report
   std::string csv_path;         // Locust-style CSV
+  std::string junit_path;       // JUnit XML, one testcase per SLO
+  std::string html_path;        // self-contained HTML report
   bool quiet = false;
 };
 

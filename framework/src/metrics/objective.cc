@@ -72,8 +72,9 @@ const FigureMetric* FindFigureMetric(std::string_view name) {
   return nullptr;
 }
 
-// Up to `decimals` decimals, trailing zeros dropped: 3000, 0.25, 99.9.
-std::string Number(double value, int decimals = 3) {
+}  // namespace
+
+std::string FormatNumber(double value, int decimals) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
   std::string text(buffer);
@@ -84,25 +85,27 @@ std::string Number(double value, int decimals = 3) {
   return text == "-0" ? "0" : text;
 }
 
+namespace {
+
 // A value in `unit`, as read by people: "3000 ms", "1 %", "98.5 req/s".
 std::string WithUnit(double value, Unit unit) {
   switch (unit) {
     case Unit::kMilliseconds:
-      return Number(value) + " ms";
+      return FormatNumber(value) + " ms";
     case Unit::kTokensPerSecond:
-      return Number(value, 1) + " tokens/s";
+      return FormatNumber(value, 1) + " tokens/s";
     case Unit::kFraction:
-      return Number(100 * value) + " %";
+      return FormatNumber(100 * value) + " %";
     case Unit::kRps:
-      return Number(value, 2) + " req/s";
+      return FormatNumber(value, 2) + " req/s";
     case Unit::kUsd:
-      return std::string("$").append(Number(value, 4));
+      return std::string("$").append(FormatNumber(value, 4));
   }
-  return Number(value);
+  return FormatNumber(value);
 }
 
 std::string PercentileLabel(double percentile) {
-  return std::string("p").append(Number(percentile, 3));
+  return std::string("p").append(FormatNumber(percentile, 3));
 }
 
 std::string TagSuffix(std::string_view tag) {
@@ -138,7 +141,7 @@ Observation ObserveHistogram(const Histogram& histogram, std::string_view label,
   if (!(percentile > 0 && percentile <= 100)) {
     observation.problem = std::string(label) +
                           " needs a percentile in (0, 100], e.g. 95; got " +
-                          Number(percentile);
+                          FormatNumber(percentile);
     return observation;
   }
   if (histogram.empty()) {
@@ -162,6 +165,16 @@ Observation ObserveHistogram(const Histogram& histogram, std::string_view label,
 }
 
 }  // namespace
+
+std::string FormatMetricValue(std::string_view metric, double value) {
+  if (const HistogramMetric* histogram = FindHistogramMetric(metric)) {
+    return WithUnit(value, histogram->unit);
+  }
+  if (const FigureMetric* figure = FindFigureMetric(metric)) {
+    return WithUnit(value, figure->unit);
+  }
+  return WithUnit(value, Unit::kMilliseconds);  // custom metrics are times
+}
 
 bool IsKnownMetric(std::string_view metric) {
   if (metric.starts_with(kCustomPrefix)) {
@@ -206,8 +219,8 @@ std::string Objective::Describe() const {
   } else if (const FigureMetric* figure = FindFigureMetric(metric)) {
     unit = figure->unit;
   }
-  const std::string bound =
-      IsKnownMetric(metric) ? WithUnit(threshold, unit) : Number(threshold);
+  const std::string bound = IsKnownMetric(metric) ? WithUnit(threshold, unit)
+                                                  : FormatNumber(threshold);
   return DescribeMetric(metric, percentile) + " " + std::string(OpSymbol(op)) +
          " " + bound + TagSuffix(tag);
 }
@@ -262,7 +275,8 @@ Observation Observe(const RunReport& report, std::string_view metric,
       std::string(figure->label) + " " +
       WithUnit(observation.value, figure->unit) + " over " +
       std::to_string(stats->requests) + " requests in " +
-      Number(static_cast<double>(report.info.actual_duration_ns) / 1e9, 1) +
+      FormatNumber(static_cast<double>(report.info.actual_duration_ns) / 1e9,
+                   1) +
       " s" + TagSuffix(tag);
   std::string context = "(";
   if (report.info.target_rps > 0) {

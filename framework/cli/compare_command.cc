@@ -1,0 +1,170 @@
+#include "compare_command.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+#include "config/cli_options.h"
+#include "loadgate/gate.h"
+#include "loadgate/report.h"
+
+namespace loadgate::cli {
+
+const std::string_view kCompareUsage = R"(Usage:
+  loadgate compare --baseline FILE... --current FILE... [options]
+
+Compares JSON reports (loadgate run -o) of a candidate with a baseline and
+exits 1 when a metric regressed. Give several files per side for repeated
+runs: each side's histograms are merged exactly and the percentiles taken
+from the merge (not averaged over runs).
+
+Compared, for the whole run and for every tag both sides have:
+  latency.p95, latency.p99   may grow at most 10 % (relative)
+  error_rate                 may grow at most 0.5 percentage points
+  achieved_rps               may drop at most 5 %
+  ttft.p95                   may grow at most 10 % (streaming runs only)
+
+Rule: let worsening = current - baseline of the merged values (baseline -
+current for rates), allowed = the tolerance in the metric's unit, and
+spread = the largest (max - min) of the per-run values within either side,
+over the sides with at least 2 runs. The metric regresses when
+worsening > allowed AND (no side has 2 runs OR worsening > spread).
+With one run per side only the tolerance applies.
+
+Options:
+  --baseline FILE...     baseline reports (one or more)
+  --current FILE...      current reports (one or more)
+  --tolerance M=V        override or add a tolerance (repeatable):
+                         latency.p95=15%, error_rate=0.2pt, ttft.p99=50ms,
+                         goodput_rps=3%
+  --summary-md FILE      also write the Markdown table (e.g.
+                         "$GITHUB_STEP_SUMMARY"; appended to, not replaced)
+  --junit FILE           JUnit XML, one testcase per compared metric
+  -h, --help             this help
+
+Exit status: 0 no regression, 1 a regression, 2 bad input.
+)";
+
+namespace {
+
+struct CompareOptions {
+  std::vector<std::string> baseline_paths;
+  std::vector<std::string> current_paths;
+  std::vector<GateMetric> metrics = DefaultGateMetrics();
+  std::string summary_path;
+  std::string junit_path;
+  bool help = false;
+};
+
+CompareOptions ParseCompareArgs(const std::vector<std::string>& args) {
+  CompareOptions options;
+  std::vector<std::string>* files = nullptr;  // the list being filled
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw UsageError(arg + " needs a value");
+      return args[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      options.help = true;
+      files = nullptr;
+    } else if (arg == "--baseline") {
+      files = &options.baseline_paths;
+    } else if (arg == "--current") {
+      files = &options.current_paths;
+    } else if (arg == "--tolerance") {
+      files = nullptr;
+      try {
+        ApplyToleranceOverride(value(), options.metrics);
+      } catch (const std::invalid_argument& error) {
+        throw UsageError("--tolerance: " + std::string(error.what()));
+      }
+    } else if (arg == "--summary-md") {
+      files = nullptr;
+      options.summary_path = value();
+    } else if (arg == "--junit") {
+      files = nullptr;
+      options.junit_path = value();
+    } else if (arg.starts_with("-") && arg != "-") {
+      throw UsageError("unknown option " + arg +
+                       " (loadgate compare --help lists them)");
+    } else if (files != nullptr) {
+      files->push_back(arg);
+    } else {
+      throw UsageError("unexpected argument \"" + arg +
+                       "\" (report files follow --baseline or --current)");
+    }
+  }
+  if (!options.help &&
+      (options.baseline_paths.empty() || options.current_paths.empty())) {
+    throw UsageError("compare needs --baseline FILE... and --current FILE...");
+  }
+  return options;
+}
+
+std::vector<RunReport> ReadReports(const std::vector<std::string>& paths) {
+  std::vector<RunReport> reports;
+  for (const std::string& path : paths) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      throw std::runtime_error(path + ": cannot read: " + std::strerror(errno));
+    }
+    reports.push_back(ReadJson(in, path));
+  }
+  return reports;
+}
+
+void WriteOutput(const std::string& path, std::ios::openmode mode,
+                 const auto& write) {
+  std::ofstream out(path, std::ios::binary | mode);
+  if (out) write(out);
+  out.close();
+  if (!out) {
+    throw std::runtime_error("cannot write " + path + ": " +
+                             std::strerror(errno));
+  }
+}
+
+}  // namespace
+
+int CompareCommand(const std::vector<std::string>& args) {
+  try {
+    const CompareOptions options = ParseCompareArgs(args);
+    if (options.help) {
+      std::cout << kCompareUsage;
+      return kExitOk;
+    }
+    // Read in command-line order, so an error names the first bad file.
+    const std::vector<RunReport> baseline = ReadReports(options.baseline_paths);
+    const std::vector<RunReport> current = ReadReports(options.current_paths);
+    const GateResult result = Compare(baseline, current, options.metrics);
+
+    WriteGateMarkdown(result, std::cout);
+    std::cout.flush();
+    if (!options.summary_path.empty()) {
+      // Appended: $GITHUB_STEP_SUMMARY collects every step's output.
+      WriteOutput(options.summary_path, std::ios::app,
+                  [&](std::ostream& out) { WriteGateMarkdown(result, out); });
+    }
+    if (!options.junit_path.empty()) {
+      std::vector<ObjectiveResult> objectives;
+      for (const GateRow& row : result.rows) {
+        objectives.push_back(row.AsObjectiveResult());
+      }
+      WriteOutput(options.junit_path, std::ios::trunc, [&](std::ostream& out) {
+        WriteSloJUnit("loadgate compare", objectives, out);
+      });
+    }
+    for (const GateRow& row : result.rows) {
+      if (row.regressed) std::cerr << "regression: " << row.message << "\n";
+    }
+    return result.regressed() ? kExitFailed : kExitOk;
+  } catch (const std::exception& error) {
+    std::cerr << "loadgate compare: " << error.what() << "\n";
+    return kExitBadInput;
+  }
+}
+
+}  // namespace loadgate::cli

@@ -1,0 +1,20 @@
+// The command behind `loadgate compare`: the CI gate.
+#ifndef LOADGATE_CLI_COMPARE_COMMAND_H_
+#define LOADGATE_CLI_COMPARE_COMMAND_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace loadgate::cli {
+
+extern const std::string_view kCompareUsage;  // loadgate compare --help
+
+// `args` follow the word "compare". Prints the Markdown verdict and returns
+// kExitOk, kExitFailed on a regression or kExitBadInput (after one line on
+// stderr naming the file and field, or the bad option).
+int CompareCommand(const std::vector<std::string>& args);
+
+}  // namespace loadgate::cli
+
+#endif  // LOADGATE_CLI_COMPARE_COMMAND_H_

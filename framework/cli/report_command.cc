@@ -1,0 +1,132 @@
+#include "report_command.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/cli_options.h"
+#include "loadgate/config.h"
+#include "loadgate/html_report.h"
+#include "loadgate/objective.h"
+#include "loadgate/report.h"
+
+namespace loadgate::cli {
+
+const std::string_view kReportUsage = R"(Usage:
+  loadgate report --in REPORT.json [--in MORE.json]... [--slo EXPR]...
+                  --out REPORT.html
+
+Renders JSON reports (from `loadgate run --out` or the GoogleTest fixture)
+as one self-contained HTML page: run info, SLO verdicts, per-endpoint table,
+charts of latency percentiles, rate and errors over time, the latency
+distribution and, for LLM runs, TTFT, inter-token latency, tokens/s and the
+estimated cost. The page needs no network to be viewed.
+
+Options:
+  --in FILE      a JSON report (repeatable: one section per run)
+  --slo EXPR     an objective judged against every run (repeatable), e.g.
+                 "p95(latency) < 300ms", "error_rate < 1%"
+  --out FILE     the HTML file to write
+  -h, --help     this help
+
+Exit status: 0 written, 2 bad input (usage, unreadable or invalid report).
+)";
+
+namespace {
+
+struct ReportOptions {
+  std::vector<std::string> in_paths;
+  std::vector<Objective> slos;
+  std::string out_path;
+  bool help = false;
+};
+
+ReportOptions ParseReportArgs(const std::vector<std::string>& args) {
+  ReportOptions options;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "-h" || arg == "--help") {
+      options.help = true;
+      return options;
+    }
+    if (arg != "--in" && arg != "--slo" && arg != "--out") {
+      throw UsageError("unknown option " + arg +
+                       " (see loadgate report --help)");
+    }
+    if (i + 1 == args.size()) throw UsageError(arg + " needs a value");
+    const std::string& value = args[++i];
+    if (arg == "--in") {
+      options.in_paths.push_back(value);
+    } else if (arg == "--out") {
+      options.out_path = value;
+    } else {
+      try {
+        options.slos.push_back(ParseObjective(value));
+      } catch (const std::invalid_argument& error) {
+        throw UsageError("--slo: " + std::string(error.what()));
+      }
+    }
+  }
+  if (options.in_paths.empty())
+    throw UsageError("--in REPORT.json is required");
+  if (options.out_path.empty())
+    throw UsageError("--out REPORT.html is required");
+  return options;
+}
+
+RunReport ReadReport(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw UsageError("cannot read " + path + ": " + std::strerror(errno));
+  }
+  return ReadJson(in, path);
+}
+
+}  // namespace
+
+int ReportCommand(const std::vector<std::string>& args) {
+  try {
+    const ReportOptions options = ParseReportArgs(args);
+    if (options.help) {
+      std::cout << kReportUsage;
+      return kExitOk;
+    }
+    std::vector<RunReport> runs;
+    std::vector<std::vector<ObjectiveResult>> slos_by_run;
+    int failed = 0;
+    for (const std::string& path : options.in_paths) {
+      runs.push_back(ReadReport(path));
+      std::vector<ObjectiveResult>& results = slos_by_run.emplace_back();
+      for (const Objective& objective : options.slos) {
+        results.push_back(Evaluate(objective, runs.back()));
+        failed += results.back().passed ? 0 : 1;
+      }
+    }
+
+    std::ofstream out(options.out_path, std::ios::binary | std::ios::trunc);
+    if (out) WriteHtmlReport(runs, slos_by_run, out);
+    out.close();
+    if (!out) {
+      throw UsageError("cannot write " + options.out_path + ": " +
+                       std::strerror(errno));
+    }
+    std::cout << "wrote " << options.out_path << " (" << runs.size()
+              << (runs.size() == 1 ? " run" : " runs");
+    if (!options.slos.empty()) {
+      std::cout << "; SLO results: "
+                << options.slos.size() * runs.size() - failed << " passed, "
+                << failed << " failed";
+    }
+    std::cout << ")\n";
+    return kExitOk;
+  } catch (const std::exception& error) {
+    std::cerr << "loadgate report: " << error.what() << "\n";
+    return kExitBadInput;
+  }
+}
+
+}  // namespace loadgate::cli

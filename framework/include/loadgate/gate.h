@@ -1,0 +1,117 @@
+// The CI gate: compares the reports of a candidate build with those of a
+// baseline and says which metric regressed, plus the per-SLO JUnit writer CI
+// dashboards read. Both sides may hold several repeated runs; the gate judges
+// each side's merged histograms (exact, so a merged p95 is the p95 of every
+// request of every run) and allows for the run-to-run spread it measured.
+#ifndef LOADGATE_GATE_H_
+#define LOADGATE_GATE_H_
+
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loadgate/objective.h"
+#include "loadgate/report.h"
+
+namespace loadgate {
+
+// How much a metric may worsen before the gate fails.
+struct Tolerance {
+  enum class Kind {
+    kRelative,  // `value` is a fraction of the baseline (0.10 = 10 %)
+    kAbsolute,  // `value` is in the metric's unit (ms, fraction, req/s, ...)
+  };
+  Kind kind = Kind::kRelative;
+  double value = 0;
+
+  // "+10 %", "+0.5 pt", "+20 ms", "-5 %" (for metrics where lower is worse).
+  std::string Describe(std::string_view metric) const;
+};
+
+// One metric the gate compares, named as in Objective: `metric` and, for
+// histogram metrics, `percentile`.
+struct GateMetric {
+  std::string metric;
+  double percentile = 0;
+  Tolerance tolerance;
+
+  // "latency.p95", "error_rate": the key of --tolerance.
+  std::string Key() const;
+};
+
+// Latency p95 and p99 +10 %, error rate +0.5 points, achieved rate -5 %,
+// TTFT p95 +10 % (compared only when both sides streamed).
+std::vector<GateMetric> DefaultGateMetrics();
+
+// Applies "KEY=VALUE" (--tolerance): KEY is "<metric>.p<N>" for histogram
+// metrics ("latency.p95", "ttft.p99.9") or a run figure ("error_rate");
+// VALUE is "15%" (relative), "0.2pt" (absolute percentage points, for
+// fractions), "20ms" (absolute, time metrics) or a bare number (absolute, in
+// the metric's unit); a leading '+' or '-' is ignored, the direction follows
+// from the metric. A key not yet compared is added. Throws
+// std::invalid_argument with a one-line message.
+void ApplyToleranceOverride(std::string_view text,
+                            std::vector<GateMetric>& metrics);
+
+// True for metrics where a lower value is worse (rates and throughputs).
+bool LowerIsWorse(std::string_view metric);
+
+// The verdict on one metric of the whole run (`tag` empty) or of one tag.
+struct GateRow {
+  GateMetric metric;
+  std::string tag;
+  double baseline = 0;  // merged value, in the metric's unit
+  double current = 0;
+  // How much worse current is than baseline (negative: better), in the
+  // metric's unit.
+  double worsening = 0;
+  double allowed = 0;  // the tolerance in the metric's unit
+  // Largest range (max - min) of the per-run values within one side, over
+  // the sides with at least two runs; measured = false when neither has.
+  bool spread_measured = false;
+  double spread = 0;
+  bool regressed = false;  // worsening > allowed and (if measured) > spread
+  // "p95 latency [tag chat]: 160.2 ms vs baseline 60.1 ms: +100.1 ms
+  // (+166.6 %), beyond the tolerance +10 % and the run-to-run spread 2.5 ms".
+  std::string message;
+
+  // The row as an objective (current must stay within baseline + allowance)
+  // and its result, for the JUnit writer.
+  ObjectiveResult AsObjectiveResult() const;
+};
+
+struct GateResult {
+  std::vector<GateRow> rows;
+  // Metrics that could not be compared ("p95 TTFT: no samples in current").
+  std::vector<std::string> skipped;
+  int baseline_runs = 0;
+  int current_runs = 0;
+
+  bool regressed() const;
+};
+
+// Merges each side's runs (tags and custom metrics matched by name, durations
+// added, so achieved rates are pooled), then compares every metric for the
+// whole run and for each tag both sides have. A metric missing on either
+// side (no TTFT in a non-streaming run) is skipped. Throws
+// std::invalid_argument when a side is empty.
+GateResult Compare(const std::vector<RunReport>& baseline,
+                   const std::vector<RunReport>& current,
+                   const std::vector<GateMetric>& metrics);
+
+// The verdict as Markdown: a heading, one table (metric, baseline, current,
+// change, tolerance, spread, verdict) and the regressions spelled out; fit
+// for $GITHUB_STEP_SUMMARY or a pull-request comment.
+void WriteGateMarkdown(const GateResult& result, std::ostream& out);
+
+// A JUnit XML document with one <testcase> per objective, named by its
+// Describe(), failed ones carrying <failure message="observed vs
+// objective">explanation</failure>. Text is XML-escaped.
+void WriteSloJUnit(const std::string& suite_name,
+                   const std::vector<ObjectiveResult>& results,
+                   std::ostream& out);
+
+}  // namespace loadgate
+
+#endif  // LOADGATE_GATE_H_

@@ -1,0 +1,366 @@
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+
+#include "loadgate/duration.h"
+#include "loadgate/gate.h"
+
+namespace loadgate {
+namespace {
+
+// Run figures take no percentile; everything else Objective knows is a
+// histogram metric.
+bool IsRunFigure(std::string_view metric) {
+  return metric == "error_rate" || metric == "slo_attainment" ||
+         metric == "achieved_rps" || metric == "goodput_rps" ||
+         metric == "output_tokens_per_s" || metric == "estimated_cost_usd";
+}
+
+bool IsFraction(std::string_view metric) {
+  return metric == "error_rate" || metric == "slo_attainment";
+}
+
+bool IsTime(std::string_view metric) {
+  return !IsRunFigure(metric) && metric != "tokens_per_s";
+}
+
+std::string Signed(const std::string& text) {
+  return text.starts_with("-") ? text : "+" + text;
+}
+
+// The signed difference current - baseline in the metric's unit, plus the
+// relative change where it means something.
+std::string DescribeChange(std::string_view metric, double baseline,
+                           double current) {
+  const double difference = current - baseline;
+  if (IsFraction(metric))
+    return Signed(FormatNumber(100 * difference, 2)) + " pt";
+  std::string text = Signed(FormatMetricValue(metric, difference));
+  if (baseline != 0) {
+    text += " (" + Signed(FormatNumber(100 * difference / baseline, 1)) + " %)";
+  }
+  return text;
+}
+
+std::string Label(const GateMetric& metric, const std::string& tag) {
+  std::string label = DescribeMetric(metric.metric, metric.percentile);
+  if (!tag.empty()) label += " [tag " + tag + "]";
+  return label;
+}
+
+// All runs of one side as one report: exact histogram merge, durations
+// added so that rates are pooled over the side's total run time.
+RunReport MergeRuns(const std::vector<RunReport>& runs) {
+  RunReport merged = runs.front();
+  for (size_t i = 1; i < runs.size(); ++i) {
+    merged.metrics.Merge(runs[i].metrics);
+    merged.info.actual_duration_ns += runs[i].info.actual_duration_ns;
+    merged.info.planned_duration_ns += runs[i].info.planned_duration_ns;
+  }
+  return merged;
+}
+
+// max - min of the metric over the runs that have it; nullopt with fewer
+// than two such runs.
+std::optional<double> RunToRunRange(const std::vector<RunReport>& runs,
+                                    const GateMetric& metric,
+                                    const std::string& tag) {
+  std::vector<double> values;
+  for (const RunReport& run : runs) {
+    const Observation observation =
+        Observe(run, metric.metric, metric.percentile, tag);
+    if (observation.found) values.push_back(observation.value);
+  }
+  if (values.size() < 2) return std::nullopt;
+  const auto [low, high] = std::minmax_element(values.begin(), values.end());
+  return *high - *low;
+}
+
+std::string RowMessage(const GateRow& row) {
+  const std::string_view metric = row.metric.metric;
+  std::string message = Label(row.metric, row.tag) + ": " +
+                        FormatMetricValue(metric, row.current) +
+                        " vs baseline " +
+                        FormatMetricValue(metric, row.baseline) + ": " +
+                        DescribeChange(metric, row.baseline, row.current);
+  const std::string spread =
+      row.spread_measured
+          ? "the run-to-run spread " + FormatMetricValue(metric, row.spread)
+          : std::string();
+  if (row.regressed) {
+    message +=
+        ", beyond the tolerance " + row.metric.tolerance.Describe(metric);
+    if (row.spread_measured) message += " and " + spread;
+  } else if (row.worsening > row.allowed) {
+    message += ", beyond the tolerance " +
+               row.metric.tolerance.Describe(metric) + " but within " + spread;
+  } else {
+    message +=
+        ", within the tolerance " + row.metric.tolerance.Describe(metric);
+  }
+  return message;
+}
+
+void CompareOne(const std::vector<RunReport>& baseline_runs,
+                const std::vector<RunReport>& current_runs,
+                const RunReport& baseline, const RunReport& current,
+                const GateMetric& metric, const std::string& tag,
+                GateResult& result) {
+  const Observation before =
+      Observe(baseline, metric.metric, metric.percentile, tag);
+  const Observation after =
+      Observe(current, metric.metric, metric.percentile, tag);
+  if (!before.found || !after.found) {
+    result.skipped.push_back(Label(metric, tag) + ": " +
+                             (before.found ? after.problem + " in current"
+                                           : before.problem + " in baseline"));
+    return;
+  }
+  GateRow row;
+  row.metric = metric;
+  row.tag = tag;
+  row.baseline = before.value;
+  row.current = after.value;
+  row.worsening = LowerIsWorse(metric.metric) ? row.baseline - row.current
+                                              : row.current - row.baseline;
+  row.allowed = metric.tolerance.kind == Tolerance::Kind::kRelative
+                    ? metric.tolerance.value * std::abs(row.baseline)
+                    : metric.tolerance.value;
+  for (const std::optional<double> range :
+       {RunToRunRange(baseline_runs, metric, tag),
+        RunToRunRange(current_runs, metric, tag)}) {
+    if (!range) continue;
+    row.spread = row.spread_measured ? std::max(row.spread, *range) : *range;
+    row.spread_measured = true;
+  }
+  row.regressed = row.worsening > row.allowed &&
+                  (!row.spread_measured || row.worsening > row.spread);
+  row.message = RowMessage(row);
+  result.rows.push_back(std::move(row));
+}
+
+std::optional<double> ParseNumber(std::string_view text) {
+  double value = 0;
+  const auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() ||
+      !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Table cells and list items must not end the row early.
+std::string MarkdownCell(std::string_view text) {
+  std::string cell;
+  cell.reserve(text.size());
+  for (const char c : text) {
+    if (c == '|') cell += '\\';
+    cell += c;
+  }
+  return cell;
+}
+
+}  // namespace
+
+bool LowerIsWorse(std::string_view metric) {
+  return metric == "slo_attainment" || metric == "achieved_rps" ||
+         metric == "goodput_rps" || metric == "output_tokens_per_s" ||
+         metric == "tokens_per_s";
+}
+
+std::string Tolerance::Describe(std::string_view metric) const {
+  const std::string sign = LowerIsWorse(metric) ? "-" : "+";
+  if (kind == Kind::kRelative)
+    return sign + FormatNumber(100 * value, 2) + " %";
+  if (IsFraction(metric)) return sign + FormatNumber(100 * value, 3) + " pt";
+  return sign + FormatMetricValue(metric, value);
+}
+
+std::string GateMetric::Key() const {
+  if (IsRunFigure(metric)) return metric;
+  return metric + ".p" + FormatNumber(percentile, 3);
+}
+
+std::vector<GateMetric> DefaultGateMetrics() {
+  const Tolerance ten_percent{Tolerance::Kind::kRelative, 0.10};
+  return {
+      {"latency", 95, ten_percent},
+      {"latency", 99, ten_percent},
+      {"error_rate", 0, {Tolerance::Kind::kAbsolute, 0.005}},
+      {"achieved_rps", 0, {Tolerance::Kind::kRelative, 0.05}},
+      {"ttft", 95, ten_percent},
+  };
+}
+
+void ApplyToleranceOverride(std::string_view text,
+                            std::vector<GateMetric>& metrics) {
+  std::string quoted(1, '"');
+  quoted.append(text).push_back('"');
+  const size_t equals = text.find('=');
+  if (equals == std::string_view::npos) {
+    throw std::invalid_argument("expected METRIC=VALUE, got " + quoted);
+  }
+  const std::string_view key = text.substr(0, equals);
+  std::string_view value_text = text.substr(equals + 1);
+
+  GateMetric parsed;
+  const size_t dot = key.find(".p");
+  parsed.metric = std::string(key.substr(0, dot));
+  if (!IsKnownMetric(parsed.metric)) {
+    throw std::invalid_argument("unknown metric \"" + parsed.metric + "\" in " +
+                                quoted);
+  }
+  if (IsRunFigure(parsed.metric) != (dot == std::string_view::npos)) {
+    throw std::invalid_argument(IsRunFigure(parsed.metric)
+                                    ? parsed.metric +
+                                          " takes no percentile, in " + quoted
+                                    : "expected a percentile such as " +
+                                          parsed.metric + ".p95, in " + quoted);
+  }
+  if (dot != std::string_view::npos) {
+    const std::optional<double> percentile = ParseNumber(key.substr(dot + 2));
+    if (!percentile || *percentile <= 0 || *percentile > 100) {
+      throw std::invalid_argument("bad percentile in " + quoted);
+    }
+    parsed.percentile = *percentile;
+  }
+
+  if (value_text.starts_with("+") || value_text.starts_with("-")) {
+    value_text.remove_prefix(1);
+  }
+  double scale = 1;
+  parsed.tolerance.kind = Tolerance::Kind::kAbsolute;
+  if (value_text.ends_with("%")) {
+    value_text.remove_suffix(1);
+    parsed.tolerance.kind = Tolerance::Kind::kRelative;
+    scale = 0.01;
+  } else if (value_text.ends_with("pt")) {
+    if (!IsFraction(parsed.metric)) {
+      throw std::invalid_argument("points (pt) apply to rates only, in " +
+                                  quoted);
+    }
+    value_text.remove_suffix(2);
+    scale = 0.01;
+  } else if (value_text.ends_with("ms")) {
+    if (!IsTime(parsed.metric)) {
+      throw std::invalid_argument("ms applies to time metrics only, in " +
+                                  quoted);
+    }
+    value_text.remove_suffix(2);
+  }
+  const std::optional<double> value = ParseNumber(value_text);
+  if (!value || *value < 0) {
+    throw std::invalid_argument(
+        "expected a tolerance such as 15%, 0.2pt or 20ms, in " + quoted);
+  }
+  parsed.tolerance.value = *value * scale;
+
+  const std::string parsed_key = parsed.Key();
+  auto existing =
+      std::find_if(metrics.begin(), metrics.end(),
+                   [&](const GateMetric& m) { return m.Key() == parsed_key; });
+  if (existing == metrics.end()) {
+    metrics.push_back(std::move(parsed));
+  } else {
+    existing->tolerance = parsed.tolerance;
+  }
+}
+
+ObjectiveResult GateRow::AsObjectiveResult() const {
+  ObjectiveResult result;
+  result.objective.metric = metric.metric;
+  result.objective.percentile = metric.percentile;
+  result.objective.tag = tag;
+  const double margin = spread_measured ? std::max(allowed, spread) : allowed;
+  if (LowerIsWorse(metric.metric)) {
+    result.objective.op = Objective::Op::kGe;
+    result.objective.threshold = baseline - margin;
+  } else {
+    result.objective.op = Objective::Op::kLe;
+    result.objective.threshold = baseline + margin;
+  }
+  result.passed = !regressed;
+  result.observed = current;
+  result.explanation = message;
+  return result;
+}
+
+bool GateResult::regressed() const {
+  return std::any_of(rows.begin(), rows.end(),
+                     [](const GateRow& row) { return row.regressed; });
+}
+
+GateResult Compare(const std::vector<RunReport>& baseline,
+                   const std::vector<RunReport>& current,
+                   const std::vector<GateMetric>& metrics) {
+  if (baseline.empty() || current.empty()) {
+    throw std::invalid_argument("compare needs at least one report per side");
+  }
+  GateResult result;
+  result.baseline_runs = static_cast<int>(baseline.size());
+  result.current_runs = static_cast<int>(current.size());
+  const RunReport merged_baseline = MergeRuns(baseline);
+  const RunReport merged_current = MergeRuns(current);
+
+  std::vector<std::string> tags = {""};  // "" = the whole run
+  for (const TagStats& tag : merged_baseline.metrics.tags) {
+    if (merged_current.FindTag(tag.name) != nullptr) tags.push_back(tag.name);
+  }
+  for (const std::string& tag : tags) {
+    for (const GateMetric& metric : metrics) {
+      CompareOne(baseline, current, merged_baseline, merged_current, metric,
+                 tag, result);
+    }
+  }
+  return result;
+}
+
+void WriteGateMarkdown(const GateResult& result, std::ostream& out) {
+  const int regressions = static_cast<int>(
+      std::count_if(result.rows.begin(), result.rows.end(),
+                    [](const GateRow& row) { return row.regressed; }));
+  out << "## loadgate compare: "
+      << (regressions == 0
+              ? std::string("no regression")
+              : std::to_string(regressions) +
+                    (regressions == 1 ? " regression" : " regressions"))
+      << "\n\n"
+      << "Baseline " << result.baseline_runs << " run(s), current "
+      << result.current_runs
+      << " run(s), each side's histograms merged. A metric regresses when "
+         "it worsens by more than its tolerance and, with repeated runs, by "
+         "more than the run-to-run spread.\n\n"
+      << "| Metric | Baseline | Current | Change | Tolerance | Spread | "
+         "Verdict |\n"
+      << "| --- | ---: | ---: | ---: | ---: | ---: | --- |\n";
+  for (const GateRow& row : result.rows) {
+    const std::string_view metric = row.metric.metric;
+    out << "| " << MarkdownCell(Label(row.metric, row.tag)) << " | "
+        << FormatMetricValue(metric, row.baseline) << " | "
+        << FormatMetricValue(metric, row.current) << " | "
+        << DescribeChange(metric, row.baseline, row.current) << " | "
+        << row.metric.tolerance.Describe(metric) << " | "
+        << (row.spread_measured ? FormatMetricValue(metric, row.spread)
+                                : std::string("n/a"))
+        << " | " << (row.regressed ? "**REGRESSION**" : "ok") << " |\n";
+  }
+  if (regressions > 0) {
+    out << "\nRegressions:\n\n";
+    for (const GateRow& row : result.rows) {
+      if (row.regressed) out << "- " << MarkdownCell(row.message) << "\n";
+    }
+  }
+  if (!result.skipped.empty()) {
+    out << "\nNot compared:\n\n";
+    for (const std::string& skipped : result.skipped) {
+      out << "- " << MarkdownCell(skipped) << "\n";
+    }
+  }
+}
+
+}  // namespace loadgate

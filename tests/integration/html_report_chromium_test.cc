@@ -1,0 +1,203 @@
+// Renders generated HTML reports in headless Chromium (Debian's `chromium`)
+// and checks, in the DOM after the page's script ran, that it drew every
+// chart without a script error.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loadgate/html_report.h"
+#include "loadgate/objective.h"
+#include "loadgate/report.h"
+#include "support/sample_report.h"
+#include "support/temp_dir.h"
+
+namespace loadgate {
+namespace {
+
+constexpr std::string_view kChromium = "/usr/bin/chromium";
+
+// A run with errors of two kinds over its 3 s, so the error chart has more
+// than one line.
+RunReport RunWithErrors() {
+  Recorder recorder({"GET /patients", "POST /triage"}, {}, 3);
+  for (int i = 0; i < 300; ++i) {
+    RequestSample sample;
+    sample.tag = static_cast<uint16_t>(i % 2);
+    sample.intended_ns = i * 10'000'000LL;
+    sample.latency_ns = sample.service_time_ns = (5 + i % 50) * 1'000'000LL;
+    sample.status = 200;
+    if (i % 29 == 0) {
+      sample.status = 503;
+      sample.error = ErrorKind::kHttp5xx;
+    } else if (i % 31 == 0) {
+      sample.status = 0;
+      sample.error = ErrorKind::kTimeout;
+    }
+    recorder.Record(sample);
+  }
+  RunReport report;
+  report.metrics = recorder.metrics();
+  report.info.name = "errors </script> run";
+  report.info.load_model = "constant 100 req/s";
+  report.info.target_rps = 100;
+  report.info.planned_duration_ns = report.info.actual_duration_ns =
+      3'000'000'000;
+  report.info.started_at = "2026-11-23T10:00:00Z";
+  return report;
+}
+
+struct ShellResult {
+  int exit_code = -1;
+  std::string output;  // stdout
+};
+
+// Runs `command` through the shell, bounded by `timeout` so that a hung
+// browser cannot stall the suite.
+ShellResult RunShell(const std::string& command) {
+  ShellResult result;
+  FILE* pipe = popen(("timeout 120 " + command).c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 65536> buffer;
+  size_t read;
+  while ((read = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
+    result.output.append(buffer.data(), read);
+  }
+  const int status = pclose(pipe);
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  return result;
+}
+
+// The DOM of `page` after its scripts ran, or "" when Chromium failed (its
+// stderr goes to chromium.log in `dir`).
+std::string RenderedDom(const test_support::TempDir& dir,
+                        const std::string& page) {
+  const ShellResult result = RunShell(
+      std::string(kChromium) +
+      " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
+      " --disable-background-networking --disable-component-update"
+      " --disable-sync --disable-dev-shm-usage --user-data-dir=" +
+      (dir.path() / "profile").string() +
+      " --virtual-time-budget=5000 --dump-dom file://" + page + " 2>" +
+      (dir.path() / "chromium.log").string());
+  return result.exit_code == 0 ? result.output : "";
+}
+
+// The start tag of the figure for `chart` in run section `run`.
+std::string FigureTag(const std::string& dom, int run, std::string_view chart) {
+  const size_t section = dom.find("id=\"run-" + std::to_string(run) + "\"");
+  if (section == std::string::npos) return "";
+  const size_t at =
+      dom.find("data-chart=\"" + std::string(chart) + "\"", section);
+  if (at == std::string::npos) return "";
+  const size_t begin = dom.rfind('<', at);
+  return dom.substr(begin, dom.find('>', at) - begin + 1);
+}
+
+// The figure's data-points attribute (what the script drew), -1 if absent.
+int DrawnPoints(const std::string& figure_tag) {
+  constexpr std::string_view kAttribute = "data-points=\"";
+  const size_t at = figure_tag.find(kAttribute);
+  if (at == std::string::npos) return -1;
+  return std::atoi(figure_tag.c_str() + at + kAttribute.size());
+}
+
+class HtmlReportChromiumTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(kChromium)) {
+      GTEST_SKIP() << "Chromium is not installed (apt-get install chromium); "
+                      "cannot render the HTML report";
+    }
+  }
+
+  test_support::TempDir dir_;
+};
+
+TEST_F(HtmlReportChromiumTest, DrawsEveryChartWithoutScriptErrors) {
+  const RunReport llm_run = test_support::SampleReport();
+  const RunReport error_run = RunWithErrors();
+  const Objective objective{.metric = "latency",
+                            .percentile = 95,
+                            .op = Objective::Op::kLt,
+                            .threshold = 100};
+  std::ostringstream html;
+  WriteHtmlReport(
+      {llm_run, error_run},
+      std::vector<std::vector<ObjectiveResult>>{
+          {Evaluate(objective, llm_run)}, {Evaluate(objective, error_run)}},
+      html);
+  const std::string page = dir_.WriteFile("report.html", html.str());
+
+  const std::string dom = RenderedDom(dir_, page);
+  ASSERT_FALSE(dom.empty())
+      << "chromium failed; see its log in " << dir_.path();
+
+  // The DOM is long: report what is missing, not the whole page.
+  auto contains = [&dom](std::string_view text) {
+    return dom.find(text) != std::string::npos;
+  };
+  EXPECT_TRUE(contains("<body data-rendered=\"ok\">"));
+  EXPECT_FALSE(contains("id=\"script-error\""));
+  for (std::string_view chart :
+       {"latency", "rate", "errors", "distribution", "tokens", "ttft"}) {
+    const std::string tag = FigureTag(dom, 0, chart);
+    EXPECT_GT(DrawnPoints(tag), 0) << "run 0, chart " << chart << ": " << tag;
+  }
+  for (std::string_view chart : {"latency", "rate", "errors", "distribution"}) {
+    const std::string tag = FigureTag(dom, 1, chart);
+    EXPECT_GT(DrawnPoints(tag), 0) << "run 1, chart " << chart << ": " << tag;
+  }
+  EXPECT_EQ(FigureTag(dom, 1, "ttft"), "");  // not an LLM run
+  // The error chart of run 1: all errors, http_5xx and timeout lines.
+  EXPECT_TRUE(contains("data-series=\"timeout\""));
+  EXPECT_TRUE(contains("data-series=\"http_5xx\""));
+  EXPECT_TRUE(contains("<polyline"));
+  EXPECT_TRUE(contains("<rect"));
+}
+
+TEST_F(HtmlReportChromiumTest, ReportCommandRendersJsonReports) {
+  const std::string binary = std::string(LOADGATE_BINARY_DIR) + "/bin/loadgate";
+  ASSERT_TRUE(std::filesystem::exists(binary)) << "build loadgate_cli first";
+  std::ostringstream json;
+  WriteJson(test_support::SampleReport(), json);
+  const std::string report = dir_.WriteFile("sample.json", json.str());
+  const std::string page = (dir_.path() / "report.html").string();
+
+  const ShellResult written = RunShell(binary + " report --in " + report +
+                                       " --slo 'p99(ttft) < 1s' --out " + page);
+  ASSERT_EQ(written.exit_code, 0) << written.output;
+  EXPECT_EQ(written.output,
+            "wrote " + page + " (1 run; SLO results: 1 passed, 0 failed)\n");
+
+  const std::string dom = RenderedDom(dir_, page);
+  ASSERT_FALSE(dom.empty())
+      << "chromium failed; see its log in " << dir_.path();
+  EXPECT_NE(dom.find("<body data-rendered=\"ok\">"), std::string::npos);
+  EXPECT_GT(DrawnPoints(FigureTag(dom, 0, "ttft")), 0);
+  EXPECT_NE(dom.find("<tr class=\"slo pass\"><td>p99 TTFT &lt; 1000 ms"),
+            std::string::npos);
+
+  // Bad input: exit 2 and one line naming the problem.
+  const std::string bad = dir_.WriteFile("bad.json", "{\"schema_version\": 1}");
+  const std::string stderr_path = (dir_.path() / "stderr").string();
+  const ShellResult rejected = RunShell(binary + " report --in " + bad +
+                                        " --out " + page + " 2>" + stderr_path);
+  EXPECT_EQ(rejected.exit_code, 2);
+  std::ifstream stderr_file(stderr_path);
+  std::string line;
+  ASSERT_TRUE(std::getline(stderr_file, line));
+  EXPECT_EQ(line, "loadgate report: " + bad + ": field info: missing");
+  EXPECT_FALSE(std::getline(stderr_file, line)) << "more than one line";
+}
+
+}  // namespace
+}  // namespace loadgate

@@ -1,0 +1,302 @@
+// The comparison rules of the CI gate: tolerances, the spread rule, merged
+// (not averaged) percentiles, per-tag verdicts and tolerance overrides.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "loadgate/gate.h"
+#include "loadgate/metrics.h"
+#include "loadgate/report.h"
+
+namespace loadgate {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kSecond = 1'000'000'000;
+
+// Requests of one tag: `count` requests of `latency_ms`, the first `errors`
+// of them failed with a 503.
+struct Batch {
+  uint16_t tag = 0;
+  int count = 0;
+  double latency_ms = 0;
+  int errors = 0;
+};
+
+RunReport MakeRun(const std::vector<Batch>& batches, double seconds = 10) {
+  RunReport report;
+  report.info.name = "gate";
+  report.info.actual_duration_ns = static_cast<int64_t>(seconds * kSecond);
+  report.info.planned_duration_ns = report.info.actual_duration_ns;
+  Recorder recorder({"GET /a", "POST /b"}, {});
+  for (const Batch& batch : batches) {
+    for (int i = 0; i < batch.count; ++i) {
+      RequestSample sample;
+      sample.tag = batch.tag;
+      const bool failed = i < batch.errors;
+      sample.status = failed ? 503 : 200;
+      sample.error = failed ? ErrorKind::kHttp5xx : ErrorKind::kNone;
+      sample.latency_ns = sample.service_time_ns =
+          static_cast<int64_t>(batch.latency_ms * kMs);
+      recorder.Record(sample);
+    }
+  }
+  report.metrics = recorder.metrics();
+  // A run that only used tag 0 did not know tag 1.
+  std::erase_if(report.metrics.tags,
+                [](const TagStats& tag) { return tag.requests == 0; });
+  return report;
+}
+
+RunReport ConstantRun(double latency_ms, int errors = 0, double seconds = 10) {
+  return MakeRun({{.count = 1000, .latency_ms = latency_ms, .errors = errors}},
+                 seconds);
+}
+
+const GateRow* FindRow(const GateResult& result, const std::string& key,
+                       const std::string& tag = "") {
+  for (const GateRow& row : result.rows) {
+    if (row.metric.Key() == key && row.tag == tag) return &row;
+  }
+  return nullptr;
+}
+
+TEST(GateCompareTest, LatencyWithinTenPercentPasses) {
+  const GateResult result =
+      Compare({ConstantRun(100)}, {ConstantRun(108)}, DefaultGateMetrics());
+  EXPECT_FALSE(result.regressed());
+  const GateRow* p95 = FindRow(result, "latency.p95");
+  ASSERT_NE(p95, nullptr);
+  EXPECT_NEAR(p95->baseline, 100, 1);
+  EXPECT_NEAR(p95->current, 108, 1);
+  EXPECT_NEAR(p95->allowed, 10, 0.1);
+  EXPECT_FALSE(p95->spread_measured);
+}
+
+TEST(GateCompareTest, LatencyBeyondTenPercentRegressesAndNamesTheMetric) {
+  const GateResult result =
+      Compare({ConstantRun(100)}, {ConstantRun(115)}, DefaultGateMetrics());
+  EXPECT_TRUE(result.regressed());
+  const GateRow* p95 = FindRow(result, "latency.p95");
+  ASSERT_NE(p95, nullptr);
+  EXPECT_TRUE(p95->regressed);
+  EXPECT_THAT(p95->message, HasSubstr("p95 latency"));
+  EXPECT_THAT(p95->message, HasSubstr("beyond the tolerance +10 %"));
+  EXPECT_TRUE(FindRow(result, "latency.p99")->regressed);
+  EXPECT_FALSE(FindRow(result, "error_rate")->regressed);
+}
+
+TEST(GateCompareTest, ErrorRateMayGrowHalfAPointAbsolute) {
+  // 1000 requests per run: 4 errors = +0.4 points, 6 errors = +0.6 points.
+  EXPECT_FALSE(
+      Compare({ConstantRun(100)}, {ConstantRun(100, 4)}, DefaultGateMetrics())
+          .regressed());
+  const GateResult result =
+      Compare({ConstantRun(100)}, {ConstantRun(100, 6)}, DefaultGateMetrics());
+  const GateRow* error_rate = FindRow(result, "error_rate");
+  ASSERT_NE(error_rate, nullptr);
+  EXPECT_TRUE(error_rate->regressed);
+  EXPECT_THAT(error_rate->message, HasSubstr("error rate"));
+  EXPECT_THAT(error_rate->message, HasSubstr("+0.6 pt"));
+}
+
+TEST(GateCompareTest, AchievedRateMayDropFivePercent) {
+  // The same 1000 requests over 10 s (100 req/s), 10.4 s (-3.8 %) and
+  // 11 s (-9.1 %).
+  EXPECT_FALSE(Compare({ConstantRun(100)}, {ConstantRun(100, 0, 10.4)},
+                       DefaultGateMetrics())
+                   .regressed());
+  const GateResult result = Compare(
+      {ConstantRun(100)}, {ConstantRun(100, 0, 11)}, DefaultGateMetrics());
+  const GateRow* rate = FindRow(result, "achieved_rps");
+  ASSERT_NE(rate, nullptr);
+  EXPECT_TRUE(rate->regressed);
+  EXPECT_GT(rate->worsening, 0);  // a drop is a worsening
+  EXPECT_THAT(rate->message, HasSubstr("achieved rate"));
+}
+
+TEST(GateCompareTest, ImprovementNeverRegresses) {
+  EXPECT_FALSE(
+      Compare({ConstantRun(200, 50)}, {ConstantRun(100)}, DefaultGateMetrics())
+          .regressed());
+}
+
+TEST(GateCompareTest, DifferenceWithinTheRunToRunSpreadPasses) {
+  // Baseline runs at 100 and 130 ms measure a spread of 30 ms; the merged
+  // baseline p95 is 130 ms. A merged current of 150 ms is +15 % (beyond the
+  // tolerance) but within the spread.
+  const std::vector<RunReport> baseline = {ConstantRun(100), ConstantRun(130)};
+  const GateResult noisy = Compare(
+      baseline, {ConstantRun(140), ConstantRun(150)}, DefaultGateMetrics());
+  const GateRow* p95 = FindRow(noisy, "latency.p95");
+  ASSERT_NE(p95, nullptr);
+  ASSERT_TRUE(p95->spread_measured);
+  EXPECT_NEAR(p95->spread, 30, 1.5);
+  EXPECT_GT(p95->worsening, p95->allowed);
+  EXPECT_FALSE(p95->regressed);
+  EXPECT_THAT(p95->message, HasSubstr("within the run-to-run spread"));
+
+  // The same single runs are judged on the tolerance alone.
+  EXPECT_TRUE(
+      Compare({ConstantRun(130)}, {ConstantRun(150)}, DefaultGateMetrics())
+          .regressed());
+
+  // Beyond both the tolerance and the spread.
+  const GateResult slow = Compare(
+      baseline, {ConstantRun(170), ConstantRun(175)}, DefaultGateMetrics());
+  EXPECT_TRUE(FindRow(slow, "latency.p95")->regressed);
+  EXPECT_THAT(FindRow(slow, "latency.p95")->message,
+              HasSubstr("and the run-to-run spread"));
+}
+
+TEST(GateCompareTest, JudgesMergedPercentilesNotAveragedOnes) {
+  // Current run A: every request 112 ms (p95 112). Run B: 89 at 112 ms and
+  // 11 at 150 ms (p95 150). Merged, 11 of 200 requests sit at 150 ms, so the
+  // merged p95 (rank 190) is 150 ms, while the average of the runs' p95s is
+  // 131 ms. Against a 100 ms baseline with a spread of 38 ms, the merged
+  // value regresses (+50 ms) where an averaged one (+31 ms) would not.
+  const RunReport run_a = MakeRun({{.count = 100, .latency_ms = 112}});
+  const RunReport run_b = MakeRun(
+      {{.count = 89, .latency_ms = 112}, {.count = 11, .latency_ms = 150}});
+  const double averaged = (run_a.metrics.total.latency.Percentile(95) +
+                           run_b.metrics.total.latency.Percentile(95)) /
+                          2.0 / kMs;
+  EXPECT_NEAR(averaged, 131, 1.5);
+
+  const GateResult result =
+      Compare({ConstantRun(100)}, {run_a, run_b}, DefaultGateMetrics());
+  const GateRow* p95 = FindRow(result, "latency.p95");
+  ASSERT_NE(p95, nullptr);
+  EXPECT_NEAR(p95->current, 150, 1.5);
+  EXPECT_NEAR(p95->spread, 38, 1.5);
+  EXPECT_LT(averaged - p95->baseline, p95->spread);
+  EXPECT_TRUE(p95->regressed);
+}
+
+TEST(GateCompareTest, ComparesEveryTagBothSidesHave) {
+  const RunReport baseline =
+      MakeRun({{.tag = 0, .count = 500, .latency_ms = 50},
+               {.tag = 1, .count = 500, .latency_ms = 200}});
+  // Only POST /b slowed down (+30 %).
+  const RunReport current =
+      MakeRun({{.tag = 0, .count = 500, .latency_ms = 50},
+               {.tag = 1, .count = 500, .latency_ms = 260}});
+  const GateResult result =
+      Compare({baseline}, {current}, DefaultGateMetrics());
+  const GateRow* get_a = FindRow(result, "latency.p95", "GET /a");
+  const GateRow* post_b = FindRow(result, "latency.p95", "POST /b");
+  ASSERT_NE(get_a, nullptr);
+  ASSERT_NE(post_b, nullptr);
+  EXPECT_FALSE(get_a->regressed);
+  EXPECT_TRUE(post_b->regressed);
+  EXPECT_THAT(post_b->message, HasSubstr("[tag POST /b]"));
+
+  // A tag the current run no longer has is not compared.
+  const GateResult only_a = Compare(
+      {baseline}, {MakeRun({{.tag = 0, .count = 500, .latency_ms = 50}})},
+      DefaultGateMetrics());
+  EXPECT_EQ(FindRow(only_a, "latency.p95", "POST /b"), nullptr);
+  EXPECT_NE(FindRow(only_a, "latency.p95", "GET /a"), nullptr);
+}
+
+TEST(GateCompareTest, SkipsTtftWhenNothingStreamed) {
+  const GateResult result =
+      Compare({ConstantRun(100)}, {ConstantRun(100)}, DefaultGateMetrics());
+  EXPECT_EQ(FindRow(result, "ttft.p95"), nullptr);
+  ASSERT_FALSE(result.skipped.empty());
+  EXPECT_THAT(result.skipped.front(), HasSubstr("p95 TTFT"));
+}
+
+TEST(GateCompareTest, RejectsAnEmptySide) {
+  EXPECT_THROW(Compare({}, {ConstantRun(100)}, DefaultGateMetrics()),
+               std::invalid_argument);
+}
+
+TEST(GateToleranceTest, OverridesAnExistingTolerance) {
+  std::vector<GateMetric> metrics = DefaultGateMetrics();
+  ApplyToleranceOverride("latency.p95=15%", metrics);
+  ApplyToleranceOverride("error_rate=+0.2pt", metrics);
+  ASSERT_EQ(metrics.size(), DefaultGateMetrics().size());
+  EXPECT_EQ(metrics[0].Key(), "latency.p95");
+  EXPECT_EQ(metrics[0].tolerance.kind, Tolerance::Kind::kRelative);
+  EXPECT_DOUBLE_EQ(metrics[0].tolerance.value, 0.15);
+  EXPECT_EQ(metrics[2].Key(), "error_rate");
+  EXPECT_EQ(metrics[2].tolerance.kind, Tolerance::Kind::kAbsolute);
+  EXPECT_DOUBLE_EQ(metrics[2].tolerance.value, 0.002);
+  EXPECT_EQ(metrics[2].tolerance.Describe("error_rate"), "+0.2 pt");
+
+  // +12 % passes at 15 %; +0.3 points fails at 0.2.
+  EXPECT_FALSE(FindRow(Compare({ConstantRun(100)}, {ConstantRun(112)}, metrics),
+                       "latency.p95")
+                   ->regressed);
+  EXPECT_TRUE(
+      Compare({ConstantRun(100)}, {ConstantRun(100, 3)}, metrics).regressed());
+}
+
+TEST(GateToleranceTest, AddsANewMetricWithAnAbsoluteTolerance) {
+  std::vector<GateMetric> metrics = DefaultGateMetrics();
+  ApplyToleranceOverride("latency.p50=20ms", metrics);
+  ASSERT_EQ(metrics.back().Key(), "latency.p50");
+  EXPECT_EQ(metrics.back().tolerance.kind, Tolerance::Kind::kAbsolute);
+  EXPECT_DOUBLE_EQ(metrics.back().tolerance.value, 20);
+  EXPECT_EQ(metrics.back().tolerance.Describe("latency"), "+20 ms");
+}
+
+TEST(GateToleranceTest, RejectsMalformedOverrides) {
+  std::vector<GateMetric> metrics = DefaultGateMetrics();
+  for (const char* bad :
+       {"latency.p95", "latency=10%", "error_rate.p95=1%", "nope.p95=1%",
+        "latency.p0=1%", "latency.p95=abc", "latency.p95=1pt", "error_rate=5ms",
+        "latency.p95=%"}) {
+    EXPECT_THROW(ApplyToleranceOverride(bad, metrics), std::invalid_argument)
+        << bad;
+  }
+  EXPECT_EQ(metrics.size(), DefaultGateMetrics().size());
+}
+
+TEST(GateMarkdownTest, TableHasEveryColumnAndTheVerdict) {
+  const GateResult result =
+      Compare({ConstantRun(100), ConstantRun(102)},
+              {ConstantRun(150), ConstantRun(152)}, DefaultGateMetrics());
+  std::ostringstream out;
+  WriteGateMarkdown(result, out);
+  const std::string markdown = out.str();
+  EXPECT_THAT(markdown, HasSubstr("| Metric | Baseline | Current | Change | "
+                                  "Tolerance | Spread | Verdict |"));
+  EXPECT_THAT(markdown, HasSubstr("| p95 latency |"));
+  EXPECT_THAT(markdown, HasSubstr("**REGRESSION**"));
+  EXPECT_THAT(markdown, HasSubstr("Regressions:"));
+  // p95 and p99, of the whole run and of its one tag.
+  EXPECT_THAT(markdown, HasSubstr("4 regressions"));
+
+  std::ostringstream clean;
+  WriteGateMarkdown(
+      Compare({ConstantRun(100)}, {ConstantRun(100)}, DefaultGateMetrics()),
+      clean);
+  EXPECT_THAT(clean.str(), HasSubstr("no regression"));
+  EXPECT_THAT(clean.str(), HasSubstr("| n/a |"));
+}
+
+TEST(GateObjectiveTest, RowBecomesAnObjectiveOnTheAllowance) {
+  const GateResult result =
+      Compare({ConstantRun(100)}, {ConstantRun(150)}, DefaultGateMetrics());
+  const ObjectiveResult objective =
+      FindRow(result, "latency.p95")->AsObjectiveResult();
+  EXPECT_FALSE(objective.passed);
+  EXPECT_EQ(objective.objective.metric, "latency");
+  EXPECT_EQ(objective.objective.op, Objective::Op::kLe);
+  EXPECT_NEAR(objective.objective.threshold, 110, 1.5);
+  EXPECT_NEAR(objective.observed, 150, 1.5);
+  EXPECT_THAT(objective.objective.Describe(), HasSubstr("p95 latency <="));
+}
+
+}  // namespace
+}  // namespace loadgate

@@ -1,0 +1,227 @@
+// The per-SLO JUnit writer: one testcase per objective, failures carrying
+// "observed vs objective", and well-formed, escaped XML.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "loadgate/gate.h"
+#include "loadgate/objective.h"
+
+namespace loadgate {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// A parsed element: name, attributes (entities decoded), text, children.
+struct Element {
+  std::string name;
+  std::map<std::string, std::string> attributes;
+  std::string text;
+  std::vector<Element> children;
+};
+
+// A strict parser for the subset the writer emits (declaration, elements,
+// attributes in double quotes, text, the five predefined entities). Any
+// violation of well-formedness fails the test.
+class XmlParser {
+ public:
+  explicit XmlParser(std::string xml) : xml_(std::move(xml)) {}
+
+  Element ParseDocument() {
+    const std::string declaration =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+    EXPECT_EQ(xml_.compare(0, declaration.size(), declaration), 0);
+    at_ = declaration.size();
+    SkipSpace();
+    Element root = ParseElement();
+    SkipSpace();
+    EXPECT_EQ(at_, xml_.size()) << "content after the root element";
+    return root;
+  }
+
+ private:
+  void SkipSpace() {
+    while (at_ < xml_.size() &&
+           std::isspace(static_cast<unsigned char>(xml_[at_])))
+      ++at_;
+  }
+
+  std::string Name() {
+    const size_t start = at_;
+    while (at_ < xml_.size() &&
+           (std::isalnum(static_cast<unsigned char>(xml_[at_])) ||
+            xml_[at_] == '-' || xml_[at_] == '_')) {
+      ++at_;
+    }
+    EXPECT_GT(at_, start) << "expected a name at " << start;
+    return xml_.substr(start, at_ - start);
+  }
+
+  // Text up to `end`, entities decoded; a raw '<' or a bare '&' fails.
+  std::string Decoded(char end) {
+    std::string text;
+    while (at_ < xml_.size() && xml_[at_] != end) {
+      const char c = xml_[at_];
+      EXPECT_NE(c, '<') << "raw '<' at " << at_;
+      if (c != '&') {
+        text += c;
+        ++at_;
+        continue;
+      }
+      const size_t semicolon = xml_.find(';', at_);
+      const std::string entity = xml_.substr(at_, semicolon - at_ + 1);
+      static const std::map<std::string, char> kEntities = {{"&amp;", '&'},
+                                                            {"&lt;", '<'},
+                                                            {"&gt;", '>'},
+                                                            {"&quot;", '"'},
+                                                            {"&apos;", '\''}};
+      const auto found = kEntities.find(entity);
+      EXPECT_NE(found, kEntities.end()) << "bad entity " << entity;
+      if (found == kEntities.end()) return text;
+      text += found->second;
+      at_ = semicolon + 1;
+    }
+    return text;
+  }
+
+  Element ParseElement() {
+    Element element;
+    EXPECT_EQ(xml_[at_], '<');
+    ++at_;
+    element.name = Name();
+    for (SkipSpace(); at_ < xml_.size() && xml_[at_] != '>' && xml_[at_] != '/';
+         SkipSpace()) {
+      const std::string attribute = Name();
+      EXPECT_EQ(xml_.substr(at_, 2), "=\"");
+      at_ += 2;
+      EXPECT_EQ(element.attributes.count(attribute), 0u);
+      element.attributes[attribute] = Decoded('"');
+      ++at_;
+    }
+    if (xml_.compare(at_, 2, "/>") == 0) {
+      at_ += 2;
+      return element;
+    }
+    ++at_;  // '>'
+    while (at_ < xml_.size() && !HasFailure()) {
+      element.text += Decoded('<');
+      if (xml_.compare(at_, 2, "</") == 0) {
+        at_ += 2;
+        EXPECT_EQ(Name(), element.name) << "mismatched end tag";
+        EXPECT_EQ(xml_[at_], '>');
+        ++at_;
+        return element;
+      }
+      element.children.push_back(ParseElement());
+    }
+    ADD_FAILURE() << "unterminated <" << element.name << ">";
+    return element;
+  }
+
+  static bool HasFailure() { return ::testing::Test::HasFailure(); }
+
+  std::string xml_;
+  size_t at_ = 0;
+};
+
+ObjectiveResult Result(std::string metric, double percentile, double threshold,
+                       bool passed, double observed, std::string explanation,
+                       std::string tag = "") {
+  ObjectiveResult result;
+  result.objective.metric = std::move(metric);
+  result.objective.percentile = percentile;
+  result.objective.threshold = threshold;
+  result.objective.tag = std::move(tag);
+  result.passed = passed;
+  result.observed = observed;
+  result.samples = 100;
+  result.explanation = std::move(explanation);
+  return result;
+}
+
+TEST(GateJUnitTest, EachObjectiveIsItsOwnTestcase) {
+  const std::vector<ObjectiveResult> results = {
+      Result("latency", 95, 300, true, 120, "PASSED p95 latency < 300 ms"),
+      Result("error_rate", 0, 0.01, false, 0.05,
+             "FAILED error rate < 1 %: observed 5 %"),
+      Result("ttft", 99, 2000, false, 2500, "FAILED p99 TTFT < 2000 ms",
+             "POST /chat")};
+  std::ostringstream out;
+  WriteSloJUnit("db_api", results, out);
+  const Element root = XmlParser(out.str()).ParseDocument();
+  ASSERT_FALSE(::testing::Test::HasFailure()) << out.str();
+
+  EXPECT_EQ(root.name, "testsuites");
+  EXPECT_EQ(root.attributes.at("tests"), "3");
+  EXPECT_EQ(root.attributes.at("failures"), "2");
+  ASSERT_EQ(root.children.size(), 1u);
+  const Element& suite = root.children[0];
+  EXPECT_EQ(suite.name, "testsuite");
+  EXPECT_EQ(suite.attributes.at("name"), "db_api");
+  EXPECT_EQ(suite.attributes.at("tests"), "3");
+  EXPECT_EQ(suite.attributes.at("failures"), "2");
+  ASSERT_EQ(suite.children.size(), 3u);
+
+  std::vector<std::string> names;
+  for (const Element& testcase : suite.children) {
+    EXPECT_EQ(testcase.name, "testcase");
+    EXPECT_EQ(testcase.attributes.at("classname"), "db_api");
+    names.push_back(testcase.attributes.at("name"));
+  }
+  EXPECT_THAT(names, ElementsAre(results[0].objective.Describe(),
+                                 results[1].objective.Describe(),
+                                 results[2].objective.Describe()));
+
+  // Passed: no failure, the explanation kept as output.
+  ASSERT_EQ(suite.children[0].children.size(), 1u);
+  EXPECT_EQ(suite.children[0].children[0].name, "system-out");
+  // Failed: observed vs objective, then the whole explanation.
+  ASSERT_EQ(suite.children[1].children.size(), 1u);
+  const Element& failure = suite.children[1].children[0];
+  EXPECT_EQ(failure.name, "failure");
+  EXPECT_EQ(failure.attributes.at("message"), "5 % vs error rate < 1 %");
+  EXPECT_EQ(failure.text, "FAILED error rate < 1 %: observed 5 %");
+  EXPECT_EQ(suite.children[2].children[0].attributes.at("message"),
+            "2500 ms vs " + results[2].objective.Describe());
+}
+
+TEST(GateJUnitTest, EscapesMarkupInNamesMessagesAndText) {
+  const std::string tricky = "GET /search?q=<a>&b=\"c\"&d='e'";
+  const std::vector<ObjectiveResult> results = {
+      Result("latency", 95, 300, false, 400, "FAILED <p95> & \"more\"\x01 's'",
+             tricky)};
+  std::ostringstream out;
+  WriteSloJUnit("suite <&> \"x\"", results, out);
+  const std::string xml = out.str();
+  const Element root = XmlParser(xml).ParseDocument();
+  ASSERT_FALSE(::testing::Test::HasFailure()) << xml;
+
+  const Element& suite = root.children.at(0);
+  EXPECT_EQ(suite.attributes.at("name"), "suite <&> \"x\"");
+  const Element& testcase = suite.children.at(0);
+  EXPECT_THAT(testcase.attributes.at("name"), HasSubstr(tricky));
+  const Element& failure = testcase.children.at(0);
+  EXPECT_THAT(failure.attributes.at("message"), HasSubstr(tricky));
+  // A control character is not allowed in XML 1.0, even as a reference.
+  EXPECT_EQ(failure.text, "FAILED <p95> & \"more\"? 's'");
+  EXPECT_EQ(xml.find('\x01'), std::string::npos);
+}
+
+TEST(GateJUnitTest, NoObjectivesIsAnEmptySuite) {
+  std::ostringstream out;
+  WriteSloJUnit("empty", {}, out);
+  const Element root = XmlParser(out.str()).ParseDocument();
+  ASSERT_FALSE(::testing::Test::HasFailure()) << out.str();
+  EXPECT_EQ(root.attributes.at("tests"), "0");
+  ASSERT_EQ(root.children.size(), 1u);
+  EXPECT_TRUE(root.children[0].children.empty());
+}
+
+}  // namespace
+}  // namespace loadgate

@@ -1,0 +1,168 @@
+#include "loadgate/html_report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loadgate/objective.h"
+#include "loadgate/report.h"
+#include "support/sample_report.h"
+
+namespace loadgate {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr std::string_view kDataOpen =
+    "<script type=\"application/json\" id=\"loadgate-data\">";
+
+// A plain HTTP run (no streams): 20 requests over 2 s, two of them 503s.
+RunReport PlainRun(std::string name) {
+  Recorder recorder({"GET /health"}, {}, 2);
+  for (int i = 0; i < 20; ++i) {
+    RequestSample sample;
+    sample.intended_ns = i * 100'000'000LL;
+    sample.latency_ns = sample.service_time_ns = (i + 1) * 1'000'000LL;
+    sample.status = i % 10 == 9 ? 503 : 200;
+    if (sample.status == 503) sample.error = ErrorKind::kHttp5xx;
+    recorder.Record(sample);
+  }
+  RunReport report;
+  report.metrics = recorder.metrics();
+  report.info.name = std::move(name);
+  report.info.load_model = "constant 10 req/s";
+  report.info.target_rps = 10;
+  report.info.planned_duration_ns = report.info.actual_duration_ns =
+      2'000'000'000;
+  report.info.started_at = "2026-11-23T10:00:00Z";
+  return report;
+}
+
+std::string Html(const std::vector<RunReport>& runs,
+                 const std::vector<ObjectiveResult>& slos = {}) {
+  std::ostringstream out;
+  WriteHtmlReport(runs, slos, out);
+  return out.str();
+}
+
+// The page's embedded chart data, parsed as the page's script parses it.
+nlohmann::json EmbeddedData(const std::string& html) {
+  const size_t open = html.find(kDataOpen);
+  if (open == std::string::npos) {
+    ADD_FAILURE() << "no data block";
+    return nullptr;
+  }
+  const size_t begin = open + kDataOpen.size();
+  const size_t end = html.find("</script>", begin);
+  return nlohmann::json::parse(html.substr(begin, end - begin));
+}
+
+size_t Count(const std::string& text, std::string_view needle) {
+  size_t count = 0;
+  for (size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++count;
+  }
+  return count;
+}
+
+TEST(HtmlReportTest, EmbedsTheChartDataOfEveryRun) {
+  const RunReport sample = test_support::SampleReport();
+  const RunReport plain = PlainRun("plain");
+  const std::string html = Html({sample, plain});
+
+  const nlohmann::json data = EmbeddedData(html);
+  ASSERT_EQ(data["runs"].size(), 2u);
+  const nlohmann::json& run = data["runs"][0];
+  EXPECT_EQ(run["name"], "sample");
+  EXPECT_EQ(run["target_rps"], 100);
+  // Up to the last second with a completed request, as in the JSON report.
+  ASSERT_EQ(run["series"].size(), 11u);
+  uint64_t series_requests = 0;
+  for (const auto& slot : run["series"]) {
+    series_requests += slot["requests"].get<uint64_t>();
+  }
+  EXPECT_EQ(series_requests, sample.requests());
+  uint64_t bucket_count = 0;
+  for (const auto& bucket : run["latency_buckets_ms"]) {
+    bucket_count += bucket[1].get<uint64_t>();
+  }
+  EXPECT_EQ(bucket_count, sample.requests());
+  EXPECT_EQ(data["runs"][1]["error_kinds"], nlohmann::json({"http_5xx"}));
+  EXPECT_THAT(html, HasSubstr("id=\"run-0\""));
+  EXPECT_THAT(html, HasSubstr("id=\"run-1\""));
+  EXPECT_THAT(html, HasSubstr("data-rendered"));
+}
+
+TEST(HtmlReportTest, KeepsScriptEndTagsInNamesOutOfTheScripts) {
+  const std::string evil = "evil</script><script>alert(1)</script>";
+  RunReport run = PlainRun(evil);
+  run.metrics.tags[0].name = evil;
+  const std::string html = Html({run});
+
+  // Only the closing tags of the data block and of the page script.
+  EXPECT_EQ(Count(html, "</script>"), 2u);
+  EXPECT_THAT(html, Not(HasSubstr("<script>alert")));
+  EXPECT_THAT(html, HasSubstr("evil&lt;/script&gt;&lt;script&gt;"));
+  EXPECT_EQ(EmbeddedData(html)["runs"][0]["name"], evil);
+}
+
+TEST(HtmlReportTest, ListsEverySloWithItsVerdict) {
+  const RunReport sample = test_support::SampleReport();
+  const Objective met{.metric = "latency",
+                      .percentile = 95,
+                      .op = Objective::Op::kLt,
+                      .threshold = 3000};
+  const Objective missed{
+      .metric = "error_rate", .op = Objective::Op::kLt, .threshold = 0.001};
+  const std::string html =
+      Html({sample}, {Evaluate(met, sample), Evaluate(missed, sample)});
+
+  EXPECT_EQ(Count(html, "<tr class=\"slo pass\">"), 1u);
+  EXPECT_EQ(Count(html, "<tr class=\"slo fail\">"), 1u);
+  EXPECT_THAT(html, HasSubstr("1 passed, 1 failed"));
+  EXPECT_THAT(html, HasSubstr("<td>p95 latency &lt; 3000 ms</td>"));
+  EXPECT_THAT(html, HasSubstr("<td>error rate &lt; 0.1 %</td>"));
+  EXPECT_THAT(html, HasSubstr("0.30 %"));  // the observed error rate
+}
+
+TEST(HtmlReportTest, ShowsTheLlmSectionOnlyForStreamedRuns) {
+  const std::string llm = Html({test_support::SampleReport()});
+  EXPECT_THAT(llm, HasSubstr("<section class=\"llm\">"));
+  EXPECT_THAT(llm, HasSubstr("data-chart=\"ttft\""));
+  EXPECT_THAT(llm, HasSubstr("Time to first token"));
+  EXPECT_THAT(llm, HasSubstr("$0.0290"));    // the sample's estimated cost
+  EXPECT_THAT(llm, HasSubstr("$0.000029"));  // and that per request
+  EXPECT_TRUE(EmbeddedData(llm)["runs"][0]["llm"].get<bool>());
+
+  const std::string plain = Html({PlainRun("plain")});
+  EXPECT_THAT(plain, Not(HasSubstr("<section class=\"llm\">")));
+  EXPECT_THAT(plain, Not(HasSubstr("data-chart=\"ttft\"")));
+  EXPECT_FALSE(EmbeddedData(plain)["runs"][0]["llm"].get<bool>());
+}
+
+TEST(HtmlReportTest, ShowsWhyARunStoppedEarly) {
+  RunReport run = PlainRun("plain");
+  EXPECT_THAT(Html({run}), HasSubstr("completed as planned"));
+  run.info.stop_reason = "max error rate 10 % over 10 s > 5 %";
+  EXPECT_THAT(Html({run}),
+              HasSubstr("stopped early: max error rate 10 % over 10 s &gt; "
+                        "5 %"));
+}
+
+TEST(HtmlReportTest, ListsEveryEndpoint) {
+  const std::string html = Html({test_support::SampleReport()});
+  EXPECT_THAT(html,
+              HasSubstr("<td>GET /patients/{mrn}</td><td "
+                        "class=\"num\">900</td><td class=\"num\">3</td>"));
+  EXPECT_THAT(html, HasSubstr("<td>chat</td><td class=\"num\">100</td>"));
+}
+
+}  // namespace
+}  // namespace loadgate
