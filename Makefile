@@ -3,6 +3,8 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
+# How long each load-suite case runs under `make test` (ctest label `load`).
+LOAD_TEST_DURATION ?= 2s
 
 .PHONY: all deps configure build test unit integration bench peers clean format
 
@@ -20,7 +22,7 @@ build: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+	cd $(BUILD_DIR) && LOADGATE_DURATION=$(LOAD_TEST_DURATION) ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit
@@ -40,3 +42,60 @@ format:
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# Load tests (suites/). With no HOST the suite starts the embedded stack
+# (mock LLM + sample app as local processes); HOST=http://host:port runs it
+# against an application already running there. Each run goes to
+# results/<UTC timestamp>/ (JSON and CSV reports, GoogleTest XML), with
+# results/latest pointing at it; LOADGATE_DURATION=5s shortens every preset.
+RESULTS_DIR ?= results
+LOAD_SUITES = db_api_load chat_api_load llm_load
+LOAD_STACK_ENV = $(if $(HOST),LOADGATE_STACK=external LOADGATE_APP_URL=$(HOST))
+
+# $(call run_load_suite,SUITE,GTEST_FILTER)
+define run_load_suite
+	@stamp=$$(date -u +%Y%m%dT%H%M%SZ); dir=$(RESULTS_DIR)/$$stamp; \
+	mkdir -p $$dir && ln -sfn $$stamp $(RESULTS_DIR)/latest; \
+	LOADGATE_REPORT_DIR=$$dir $(LOAD_STACK_ENV) $(BUILD_DIR)/bin/$(1)_load \
+	  --gtest_filter='$(2)' --gtest_output=xml:$$dir/$(1).xml; status=$$?; \
+	echo; ci/load-results.py $$dir; exit $$status
+endef
+
+.PHONY: install-load-tests load-build load-test-db-api load-test-chat \
+	load-test-db-api-10rps load-test-db-api-100rps load-test-db-api-1000rps \
+	load-test-chat-10rps load-test-chat-100rps load-test-chat-1000rps \
+	load-test-results
+
+install-load-tests: build
+
+# Configures again so suite folders added since the last configure are built.
+load-build: deps configure
+	@cmake -S . -B $(BUILD_DIR) > /dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(LOAD_SUITES) mock-llm sample-app
+
+load-test-db-api: load-build
+	$(call run_load_suite,db_api,*)
+
+load-test-db-api-10rps: load-build
+	$(call run_load_suite,db_api,*rps_10)
+
+load-test-db-api-100rps: load-build
+	$(call run_load_suite,db_api,*rps_100)
+
+load-test-db-api-1000rps: load-build
+	$(call run_load_suite,db_api,*rps_1000)
+
+load-test-chat: load-build
+	$(call run_load_suite,chat_api,*)
+
+load-test-chat-10rps: load-build
+	$(call run_load_suite,chat_api,*rps_10)
+
+load-test-chat-100rps: load-build
+	$(call run_load_suite,chat_api,*rps_100)
+
+load-test-chat-1000rps: load-build
+	$(call run_load_suite,chat_api,*rps_1000)
+
+load-test-results:
+	@ci/load-results.py $(RESULTS_DIR)/latest

@@ -1,0 +1,113 @@
+// The DB API under load: the routes a patient-records front end calls, in
+// the proportions it calls them (the patient summary behind every chart view
+// the most), each response checked for its status and structure.
+// Objectives: p95 latency under 100 ms and under 1 % errors, per preset
+// (configs/db_api_<N>rps.json).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "../load_suite.h"
+#include "loadgate/fixtures/stack.h"
+#include "loadgate/scenario.h"
+#include "loadgate/slo.h"
+#include "loadgate/testing.h"
+
+namespace loadgate::suites {
+namespace {
+
+using ::testing::Lt;
+using namespace std::chrono_literals;
+
+// The sample app's default data set (--patients 10000): MRN00000001 ...
+constexpr int kPatients = 10000;
+
+fixtures::StackEnvironment* stack_env = nullptr;
+
+DataSet AllMrns() {
+  std::vector<std::string> mrns;
+  mrns.reserve(kPatients);
+  char mrn[16];
+  for (int i = 1; i <= kPatients; ++i) {
+    std::snprintf(mrn, sizeof(mrn), "MRN%08d", i);
+    mrns.emplace_back(mrn);
+  }
+  DataSet data = DataSet::FromValues("mrn", std::move(mrns));
+  data.order = DataSet::Order::kRandom;
+  return data;
+}
+
+Request Get(std::string name, std::string url, double weight,
+            std::vector<Check> checks) {
+  Request request;
+  request.name = std::move(name);
+  request.url = std::move(url);
+  request.weight = weight;
+  request.timeout = 5s;
+  request.checks = std::move(checks);
+  return request;
+}
+
+Scenario DbApiScenario(const std::string& base_url) {
+  Scenario scenario;
+  scenario.name = "db_api";
+  scenario.base_url = base_url;
+  scenario.headers = {{"Accept", "application/json"}};
+  scenario.data.push_back(AllMrns());
+  scenario
+      .Add(Get("GET /patients/{mrn}/summary", "/patients/{mrn}/summary", 50,
+               {Check::Status(200), Check::JsonPresent("/patient/mrn"),
+                Check::JsonPresent("/encounters"),
+                Check::JsonPresent("/totals/billed_cents")}))
+      .Add(Get("GET /patients/{mrn}", "/patients/{mrn}", 20,
+               {Check::Status(200), Check::JsonPresent("/mrn"),
+                Check::JsonPresent("/birth_date")}))
+      .Add(Get("GET /encounters", "/encounters?mrn={mrn}", 10,
+               {Check::Status(200), Check::JsonPresent("/items/0/type"),
+                Check::JsonPresent("/next")}))
+      .Add(Get("GET /claims", "/claims?mrn={mrn}&from=2000-01-01", 10,
+               {Check::Status(200), Check::JsonPresent("/items"),
+                Check::JsonPresent("/next")}))
+      .Add(Get("GET /documents", "/documents?mrn={mrn}", 5,
+               {Check::Status(200), Check::JsonPresent("/items"),
+                Check::JsonPresent("/next")}))
+      .Add(Get("GET /patients", "/patients?limit=20", 5,
+               {Check::Status(200), Check::JsonPresent("/items/19/mrn"),
+                Check::JsonPresent("/next")}));
+  return scenario;
+}
+
+class DbApiLoad : public PresetLoadTest {};
+
+TEST_P(DbApiLoad, MeetsSlos) {
+  const Preset& preset = GetParam();
+  const std::string host =
+      preset.host.empty() ? stack_env->stack().app_url() : preset.host;
+  RunOptions options;
+  if (preset.duration.count() > 0) options.duration = preset.duration;
+  options.graceful_stop = 10s;
+
+  const RunReport report =
+      RunLoad(DbApiScenario(host), OpenModelOf(preset), options);
+  WriteCsvBeside(report, ReportPath());
+
+  EXPECT_THAT(report, LatencyPercentile(95, Lt(100ms)));
+  EXPECT_THAT(report, ErrorRate(Lt(0.01)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Presets, DbApiLoad,
+                         ::testing::ValuesIn(PresetsFromConfigs("db_api")),
+                         PresetName());
+
+}  // namespace
+}  // namespace loadgate::suites
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleMock(&argc, argv);
+  loadgate::suites::stack_env = loadgate::fixtures::AddStackEnvironment();
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,65 @@
+// What the load suites share: presets read from configs/<suite>_<N>rps.json
+// (the files `loadgate run` reads too) and the CSV written beside each JSON
+// report. Header-only: suites/CMakeLists.txt builds one binary per folder.
+#ifndef LOADGATE_SUITES_LOAD_SUITE_H_
+#define LOADGATE_SUITES_LOAD_SUITE_H_
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "loadgate/config.h"
+#include "loadgate/load_model.h"
+#include "loadgate/report.h"
+#include "loadgate/testing.h"
+
+namespace loadgate::suites {
+
+inline constexpr int kPresetRates[] = {10, 100, 1000};
+
+// configs/<suite>_10rps.json, _100rps.json and _1000rps.json as presets named
+// rps_10, rps_100 and rps_1000, so test names end in the rate. Throws
+// ConfigError naming the file and field when one is missing or invalid.
+inline std::vector<Preset> PresetsFromConfigs(const std::string& suite) {
+  std::vector<Preset> presets;
+  for (int rate : kPresetRates) {
+    const std::string rate_text = std::to_string(rate);
+    const PresetFile file =
+        LoadPresetFile(std::string(LOADGATE_SOURCE_DIR) + "/configs/" + suite +
+                       "_" + rate_text + "rps.json");
+    Preset preset;
+    preset.name = "rps_" + rate_text;
+    preset.rps = file.rate;
+    preset.users = file.users;
+    preset.spawn_rate = file.spawn_rate;
+    preset.duration = file.run_time;
+    preset.host = file.host;
+    presets.push_back(std::move(preset));
+  }
+  return presets;
+}
+
+// Constant arrivals at the preset's rate with at most `users` iterations in
+// flight, as PresetFile::Model() reads a preset with a rate.
+inline OpenModel OpenModelOf(const Preset& preset) {
+  OpenModel model = preset.Open();
+  model.max_in_flight = preset.users;
+  return model;
+}
+
+// Locust-style stats CSV next to the JSON report (same name, .csv), for
+// spreadsheets and tools that read Locust's output.
+inline void WriteCsvBeside(const RunReport& report,
+                           const std::filesystem::path& json_report) {
+  std::filesystem::path csv_path = json_report;
+  csv_path.replace_extension(".csv");
+  std::ofstream out(csv_path);
+  WriteCsv(report, out);
+  out.close();
+  if (!out) ADD_FAILURE() << "could not write the CSV report to " << csv_path;
+}
+
+}  // namespace loadgate::suites
+
+#endif  // LOADGATE_SUITES_LOAD_SUITE_H_
