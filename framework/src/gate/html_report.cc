@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "gate/html_report_assets.h"
+#include "gate/markup.h"
 #include "loadgate/duration.h"
 
 namespace loadgate {
@@ -16,31 +17,6 @@ namespace {
 using nlohmann::json;
 
 constexpr double kNsPerMs = 1e6;
-
-// Text for HTML element content and double-quoted attribute values.
-std::string Escape(std::string_view text) {
-  std::string escaped;
-  escaped.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        escaped += "&amp;";
-        break;
-      case '<':
-        escaped += "&lt;";
-        break;
-      case '>':
-        escaped += "&gt;";
-        break;
-      case '"':
-        escaped += "&quot;";
-        break;
-      default:
-        escaped += c;
-    }
-  }
-  return escaped;
-}
 
 std::string Number(double value, int decimals) {
   char buffer[64];
@@ -141,15 +117,17 @@ std::string ScriptSafeJson(const json& data) {
 
 void WriteTile(std::string_view label, const std::string& value,
                std::ostream& out) {
-  out << "<div class=\"tile\"><div class=\"label\">" << Escape(label)
-      << "</div><div class=\"value\">" << Escape(value) << "</div></div>\n";
+  out << "<div class=\"tile\"><div class=\"label\">"
+      << gate::EscapeMarkup(label) << "</div><div class=\"value\">"
+      << gate::EscapeMarkup(value) << "</div></div>\n";
 }
 
 void WriteInfo(const RunReport& run, std::ostream& out) {
   const RunInfo& info = run.info;
   out << "<dl class=\"info\">\n";
   auto row = [&out](std::string_view term, const std::string& value) {
-    out << "<dt>" << term << "</dt><dd>" << Escape(value) << "</dd>\n";
+    out << "<dt>" << term << "</dt><dd>" << gate::EscapeMarkup(value)
+        << "</dd>\n";
   };
   row("Load model", info.load_model);
   if (info.target_rps > 0) row("Target", Number(info.target_rps, 1) + " req/s");
@@ -161,8 +139,8 @@ void WriteInfo(const RunReport& run, std::ostream& out) {
   if (info.stop_reason.empty()) {
     out << "<dd>completed as planned</dd>\n";
   } else {
-    out << "<dd class=\"stopped\">stopped early: " << Escape(info.stop_reason)
-        << "</dd>\n";
+    out << "<dd class=\"stopped\">stopped early: "
+        << gate::EscapeMarkup(info.stop_reason) << "</dd>\n";
   }
   out << "</dl>\n<div class=\"tiles\">\n";
   const TagStats& total = run.metrics.total;
@@ -207,11 +185,12 @@ void WriteSlos(const std::vector<ObjectiveResult>& slos, std::ostream& out) {
   for (const ObjectiveResult& result : slos) {
     const char* verdict = result.passed ? "pass" : "fail";
     out << "<tr class=\"slo " << verdict << "\"><td>"
-        << Escape(result.objective.Describe()) << "</td><td class=\"num\">"
-        << Escape(Observed(result)) << "</td><td><span class=\"badge "
-        << verdict << "\">" << (result.passed ? "PASS" : "FAIL")
-        << "</span></td><td class=\"details\">" << Escape(result.explanation)
-        << "</td></tr>\n";
+        << gate::EscapeMarkup(result.objective.Describe())
+        << "</td><td class=\"num\">" << gate::EscapeMarkup(Observed(result))
+        << "</td><td><span class=\"badge " << verdict << "\">"
+        << (result.passed ? "PASS" : "FAIL")
+        << "</span></td><td class=\"details\">"
+        << gate::EscapeMarkup(result.explanation) << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
 }
@@ -253,8 +232,9 @@ void WriteEndpoints(const RunReport& run, std::ostream& out) {
          "<th class=\"num\">max</th></tr></thead><tbody>\n";
   for (const TagStats& tag : run.metrics.tags) {
     const Figures figures = ComputeFigures(tag, run.info);
-    out << "<tr><td>" << Escape(tag.name) << "</td><td class=\"num\">"
-        << figures.requests << "</td><td class=\"num\">" << figures.errors
+    out << "<tr><td>" << gate::EscapeMarkup(tag.name)
+        << "</td><td class=\"num\">" << figures.requests
+        << "</td><td class=\"num\">" << figures.errors
         << "</td><td class=\"num\">" << Percent(figures.error_rate)
         << "</td><td class=\"num\">" << Number(figures.achieved_rps, 1)
         << "</td><td class=\"num\">" << Ms(tag.latency.Percentile(50))
@@ -272,8 +252,9 @@ void WriteCustomMetrics(const RunReport& run, std::ostream& out) {
          "<th class=\"num\">p50</th><th class=\"num\">p95</th>"
          "<th class=\"num\">p99</th></tr></thead><tbody>\n";
   for (const CustomMetric& metric : run.metrics.custom) {
-    out << "<tr><td>" << Escape(metric.name) << "</td><td class=\"num\">"
-        << metric.count << "</td><td class=\"num\">" << metric.failures
+    out << "<tr><td>" << gate::EscapeMarkup(metric.name)
+        << "</td><td class=\"num\">" << metric.count
+        << "</td><td class=\"num\">" << metric.failures
         << "</td><td class=\"num\">" << Ms(metric.value.Percentile(50))
         << "</td><td class=\"num\">" << Ms(metric.value.Percentile(95))
         << "</td><td class=\"num\">" << Ms(metric.value.Percentile(99))
@@ -335,7 +316,7 @@ void WriteLlm(const RunReport& run, std::ostream& out) {
 void WriteRun(const RunReport& run, size_t index,
               const std::vector<ObjectiveResult>& slos, std::ostream& out) {
   out << "<section class=\"run\" id=\"run-" << index << "\">\n<h2>"
-      << Escape(run.info.name) << "</h2>\n";
+      << gate::EscapeMarkup(run.info.name) << "</h2>\n";
   WriteInfo(run, out);
   WriteSlos(slos, out);
   out << "<h3>Charts</h3>\n";
@@ -360,9 +341,10 @@ void WriteHtmlReport(
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8"
          "\">\n<meta name=\"viewport\" content=\"width=device-width, "
          "initial-scale=1\">\n<title>"
-      << Escape(title) << "</title>\n<style>" << gate::kHtmlReportCss
+      << gate::EscapeMarkup(title) << "</title>\n<style>"
+      << gate::kHtmlReportCss
       << "</style>\n</head>\n<body>\n<header class=\"page\"><h1>"
-      << Escape(title) << "</h1><p>" << runs.size()
+      << gate::EscapeMarkup(title) << "</h1><p>" << runs.size()
       << (runs.size() == 1 ? " run" : " runs") << "</p></header>\n<main>\n";
   static const std::vector<ObjectiveResult> kNoSlos;
   for (size_t i = 0; i < runs.size(); ++i) {

@@ -1,43 +1,10 @@
 #include <ostream>
 
+#include "gate/markup.h"
 #include "loadgate/gate.h"
 
 namespace loadgate {
 namespace {
-
-// Escapes for both text and attribute values. XML 1.0 forbids most control
-// characters even as references, so those become '?'.
-std::string XmlEscape(std::string_view text) {
-  std::string escaped;
-  escaped.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        escaped += "&amp;";
-        break;
-      case '<':
-        escaped += "&lt;";
-        break;
-      case '>':
-        escaped += "&gt;";
-        break;
-      case '"':
-        escaped += "&quot;";
-        break;
-      case '\'':
-        escaped += "&apos;";
-        break;
-      case '\t':
-      case '\n':
-      case '\r':
-        escaped += c;
-        break;
-      default:
-        escaped += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
-    }
-  }
-  return escaped;
-}
 
 // "3412.5 ms vs p95 latency < 3000 ms".
 std::string ObservedVsObjective(const ObjectiveResult& result) {
@@ -57,23 +24,24 @@ void WriteSloJUnit(const std::string& suite_name,
   for (const ObjectiveResult& result : results) {
     failures += result.passed ? 0 : 1;
   }
-  const std::string suite = XmlEscape(suite_name);
+  const std::string suite = gate::EscapeMarkup(suite_name);
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       << "<testsuites name=\"" << suite << "\" tests=\"" << results.size()
       << "\" failures=\"" << failures << "\" errors=\"0\">\n"
       << "  <testsuite name=\"" << suite << "\" tests=\"" << results.size()
       << "\" failures=\"" << failures << "\" errors=\"0\">\n";
   for (const ObjectiveResult& result : results) {
-    out << "    <testcase name=\"" << XmlEscape(result.objective.Describe())
-        << "\" classname=\"" << suite << "\">\n";
+    out << "    <testcase name=\""
+        << gate::EscapeMarkup(result.objective.Describe()) << "\" classname=\""
+        << suite << "\">\n";
     if (result.passed) {
       // Passing cases keep their observed value visible on dashboards.
-      out << "      <system-out>" << XmlEscape(result.explanation)
+      out << "      <system-out>" << gate::EscapeMarkup(result.explanation)
           << "</system-out>\n";
     } else {
       out << "      <failure message=\""
-          << XmlEscape(ObservedVsObjective(result)) << "\">"
-          << XmlEscape(result.explanation) << "</failure>\n";
+          << gate::EscapeMarkup(ObservedVsObjective(result)) << "\">"
+          << gate::EscapeMarkup(result.explanation) << "</failure>\n";
     }
     out << "    </testcase>\n";
   }
