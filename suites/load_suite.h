@@ -1,20 +1,48 @@
-// What the load suites share: presets read from configs/<suite>_<N>rps.json
-// (the files `loadgate run` reads too) and the CSV written beside each JSON
-// report. Header-only: suites/CMakeLists.txt builds one binary per folder.
+// What the load suites share: the stack their binary runs against (started
+// once by suite_main.cc), presets read from configs/<suite>_<N>rps.json (the
+// files `loadgate run` reads too), and the CSV written beside each JSON
+// report. suites/CMakeLists.txt builds one binary per folder, each with
+// suite_main.cc.
 #ifndef LOADGATE_SUITES_LOAD_SUITE_H_
 #define LOADGATE_SUITES_LOAD_SUITE_H_
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "loadgate/config.h"
+#include "loadgate/engine.h"
+#include "loadgate/fixtures/stack.h"
 #include "loadgate/load_model.h"
 #include "loadgate/report.h"
 #include "loadgate/testing.h"
 
 namespace loadgate::suites {
+
+// What the suite needs started (each suite defines it; most return
+// fixtures::StackOptions::FromEnvironment()).
+fixtures::StackOptions SuiteStackOptions();
+
+// The stack of this test binary (LOADGATE_STACK: process, container or
+// external), started from SuiteStackOptions(); defined in suite_main.cc.
+const fixtures::Stack& SuiteStack();
+
+// The application a preset targets: the preset's own host, else the stack's.
+inline std::string AppUrlFor(const Preset& preset) {
+  return preset.host.empty() ? SuiteStack().app_url() : preset.host;
+}
+
+// A preset's run time (LOADGATE_DURATION still overrides it) and how long
+// requests in flight at the end may take to finish.
+inline RunOptions PresetRunOptions(const Preset& preset,
+                                   std::chrono::nanoseconds graceful_stop) {
+  RunOptions options;
+  if (preset.duration.count() > 0) options.duration = preset.duration;
+  options.graceful_stop = graceful_stop;
+  return options;
+}
 
 inline constexpr int kPresetRates[] = {10, 100, 1000};
 

@@ -21,8 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "../load_suite.h"
-#include "loadgate/fixtures/stack.h"
+#include "load_suite.h"
 #include "loadgate/scenario.h"
 #include "loadgate/slo.h"
 #include "loadgate/testing.h"
@@ -40,8 +39,6 @@ constexpr int kSamplePatients = 500;
 // most kPollAttempts of them.
 constexpr int kWaitSeconds = 5;
 constexpr int kPollAttempts = 4;
-
-fixtures::StackEnvironment* stack_env = nullptr;
 
 // Rows of (mrn, query): every patient is asked each question in turn.
 DataSet SampleQuestions() {
@@ -148,11 +145,8 @@ class ChatApiLoad : public PresetLoadTest {};
 
 TEST_P(ChatApiLoad, MeetsSlos) {
   const Preset& preset = GetParam();
-  const std::string host =
-      preset.host.empty() ? stack_env->stack().app_url() : preset.host;
-  RunOptions options;
-  if (preset.duration.count() > 0) options.duration = preset.duration;
-  options.graceful_stop = 30s;
+  const std::string host = AppUrlFor(preset);
+  const RunOptions options = PresetRunOptions(preset, 30s);
 
   const RunReport report =
       RunLoad(ChatApiScenario(host), OpenModelOf(preset), options);
@@ -169,10 +163,8 @@ INSTANTIATE_TEST_SUITE_P(Presets, ChatApiLoad,
                          PresetName());
 
 }  // namespace
-}  // namespace loadgate::suites
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleMock(&argc, argv);
-  loadgate::suites::stack_env = loadgate::fixtures::AddStackEnvironment();
-  return RUN_ALL_TESTS();
+fixtures::StackOptions SuiteStackOptions() {
+  return fixtures::StackOptions::FromEnvironment();
 }
+
+}  // namespace loadgate::suites

@@ -11,8 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "../load_suite.h"
-#include "loadgate/fixtures/stack.h"
+#include "load_suite.h"
 #include "loadgate/scenario.h"
 #include "loadgate/slo.h"
 #include "loadgate/testing.h"
@@ -25,8 +24,6 @@ using namespace std::chrono_literals;
 
 // The sample app's default data set (--patients 10000): MRN00000001 ...
 constexpr int kPatients = 10000;
-
-fixtures::StackEnvironment* stack_env = nullptr;
 
 DataSet AllMrns() {
   std::vector<std::string> mrns;
@@ -85,11 +82,8 @@ class DbApiLoad : public PresetLoadTest {};
 
 TEST_P(DbApiLoad, MeetsSlos) {
   const Preset& preset = GetParam();
-  const std::string host =
-      preset.host.empty() ? stack_env->stack().app_url() : preset.host;
-  RunOptions options;
-  if (preset.duration.count() > 0) options.duration = preset.duration;
-  options.graceful_stop = 10s;
+  const std::string host = AppUrlFor(preset);
+  const RunOptions options = PresetRunOptions(preset, 10s);
 
   const RunReport report =
       RunLoad(DbApiScenario(host), OpenModelOf(preset), options);
@@ -104,10 +98,8 @@ INSTANTIATE_TEST_SUITE_P(Presets, DbApiLoad,
                          PresetName());
 
 }  // namespace
-}  // namespace loadgate::suites
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleMock(&argc, argv);
-  loadgate::suites::stack_env = loadgate::fixtures::AddStackEnvironment();
-  return RUN_ALL_TESTS();
+fixtures::StackOptions SuiteStackOptions() {
+  return fixtures::StackOptions::FromEnvironment();
 }
+
+}  // namespace loadgate::suites

@@ -10,7 +10,7 @@
 #include <chrono>
 #include <string>
 
-#include "loadgate/fixtures/stack.h"
+#include "load_suite.h"
 #include "loadgate/scenario.h"
 #include "loadgate/slo.h"
 #include "loadgate/testing.h"
@@ -23,14 +23,6 @@ using ::testing::Lt;
 using namespace std::chrono_literals;
 
 constexpr int kOutputTokens = 16;
-
-fixtures::StackEnvironment* stack_env = nullptr;
-
-fixtures::StackOptions LlmOnly() {
-  fixtures::StackOptions options = fixtures::StackOptions::FromEnvironment();
-  options.app = false;
-  return options;
-}
 
 Request Streaming(std::string name, std::string url, std::string body) {
   Request request;
@@ -65,12 +57,10 @@ class LlmLoad : public PresetLoadTest {};
 
 TEST_P(LlmLoad, StreamsOnTime) {
   const Preset& preset = GetParam();
-  RunOptions options;
-  options.duration = preset.duration;
-  options.graceful_stop = 10s;
+  const RunOptions options = PresetRunOptions(preset, 10s);
 
-  const RunReport report = RunLoad(LlmScenario(stack_env->stack().llm_url()),
-                                   preset.Open(), options);
+  const RunReport report =
+      RunLoad(LlmScenario(SuiteStack().llm_url()), preset.Open(), options);
 
   EXPECT_THAT(report, ErrorRate(Lt(0.01)));
   EXPECT_THAT(report, TimeToFirstToken(95, Lt(250ms)));
@@ -86,11 +76,11 @@ INSTANTIATE_TEST_SUITE_P(Presets, LlmLoad,
                          ::testing::ValuesIn(StandardPresets()), PresetName());
 
 }  // namespace
-}  // namespace loadgate::suites
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleMock(&argc, argv);
-  loadgate::suites::stack_env =
-      loadgate::fixtures::AddStackEnvironment(loadgate::suites::LlmOnly());
-  return RUN_ALL_TESTS();
+// The mock LLM alone: no application in between.
+fixtures::StackOptions SuiteStackOptions() {
+  fixtures::StackOptions options = fixtures::StackOptions::FromEnvironment();
+  options.app = false;
+  return options;
 }
+
+}  // namespace loadgate::suites
