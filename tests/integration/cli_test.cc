@@ -1,28 +1,24 @@
 // Runs the `loadgate` executable as a user would, against a small HTTP server
 // on 127.0.0.1, and checks exit codes, reports and messages.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 extern char** environ;
@@ -30,6 +26,9 @@ extern char** environ;
 namespace loadgate {
 namespace {
 
+using test_support::CommandResult;
+using test_support::ReadFileText;
+using test_support::RunLoadgate;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -131,64 +130,10 @@ class LoopbackServer {
   std::vector<std::thread> connection_threads_;
 };
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 class CliTest : public ::testing::Test {
  protected:
-  // Runs bin/loadgate with `args`, its stdout and stderr going to files;
-  // killed if it runs past a minute so a hung run cannot hang the suite.
   CommandResult Loadgate(std::vector<std::string> args) {
-    const std::string binary =
-        std::string(LOADGATE_BINARY_DIR) + "/bin/loadgate";
-    args.insert(args.begin(), binary);
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-
-    const std::string out_path = (dir_.path() / "stdout").string();
-    const std::string err_path = (dir_.path() / "stderr").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, binary.c_str(), &actions, nullptr,
-                                    argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    CommandResult result;
-    if (spawned != 0) {
-      ADD_FAILURE() << "cannot start " << binary << ": " << strerror(spawned);
-      return result;
-    }
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::minutes(1);
-    int status = 0;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        ADD_FAILURE() << "loadgate did not finish within a minute";
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = ReadAll(out_path);
-    result.err = ReadAll(err_path);
-    return result;
+    return RunLoadgate(std::move(args), dir_.path());
   }
 
   std::string Write(std::string_view name, std::string_view text) {
@@ -226,10 +171,10 @@ TEST_F(CliTest, AdHocRunWritesJsonAndCsvReports) {
   EXPECT_THAT(result.out, HasSubstr("PASSED error rate < 1 %"));
 
   const nlohmann::json report =
-      nlohmann::json::parse(ReadAll(PathOf("report.json")));
+      nlohmann::json::parse(ReadFileText(PathOf("report.json")));
   EXPECT_GT(report["summary"]["requests"].get<uint64_t>(), 0u);
   EXPECT_EQ(report["summary"]["errors"].get<uint64_t>(), 0u);
-  const std::string csv = ReadAll(PathOf("stats.csv"));
+  const std::string csv = ReadFileText(PathOf("stats.csv"));
   EXPECT_THAT(csv, HasSubstr("Request Count"));
   EXPECT_THAT(csv, HasSubstr("Aggregated"));
 }
@@ -241,7 +186,7 @@ TEST_F(CliTest, OpenModelRunKeepsToItsRate) {
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("40 req/s"));  // the model, in the summary
   const nlohmann::json report =
-      nlohmann::json::parse(ReadAll(PathOf("report.json")));
+      nlohmann::json::parse(ReadFileText(PathOf("report.json")));
   const uint64_t requests = report["summary"]["requests"].get<uint64_t>();
   EXPECT_GT(requests, 0u);
   // A schedule of 40/s for 1 s cannot send many more than 40.
@@ -277,7 +222,7 @@ TEST_F(CliTest, FailingSloExitsOne) {
   EXPECT_THAT(result.out, HasSubstr("FAILED p50 latency < 1 ms"));
   // The report is written whatever the verdict.
   const nlohmann::json report =
-      nlohmann::json::parse(ReadAll(PathOf("r.json")));
+      nlohmann::json::parse(ReadFileText(PathOf("r.json")));
   EXPECT_GT(report["summary"]["requests"].get<uint64_t>(), 0u);
 }
 

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 extern char** environ;
@@ -27,22 +28,11 @@ extern char** environ;
 namespace loadgate {
 namespace {
 
+using test_support::CommandResult;
+using test_support::ReadFileText;
+using test_support::RunLoadgate;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<char*> Argv(std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  return argv;
-}
 
 // bin/mock-llm on an ephemeral port, stopped by the destructor.
 class MockLlm {
@@ -67,12 +57,15 @@ class MockLlm {
         "5",
         "--output-tokens",
         "16"};
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
     const int spawned = posix_spawn(&pid_, args[0].c_str(), &actions, nullptr,
-                                    Argv(args).data(), environ);
+                                    argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     close(pipe_fds[1]);
     stdout_ = pipe_fds[0];
@@ -123,53 +116,10 @@ class MockLlm {
   int port_ = 0;
 };
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
 class GateBitesTest : public ::testing::Test {
  protected:
-  // Runs bin/loadgate with `args`; killed after a minute so a hung run cannot
-  // hang the suite.
   CommandResult Loadgate(std::vector<std::string> args) {
-    args.insert(args.begin(),
-                std::string(LOADGATE_BINARY_DIR) + "/bin/loadgate");
-    const std::string out_path = Path("stdout");
-    const std::string err_path = Path("stderr");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = 0;
-    const int spawned = posix_spawn(&pid, args[0].c_str(), &actions, nullptr,
-                                    Argv(args).data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    CommandResult result;
-    if (spawned != 0) {
-      ADD_FAILURE() << "cannot start " << args[0] << ": "
-                    << std::strerror(spawned);
-      return result;
-    }
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::minutes(1);
-    int status = 0;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        ADD_FAILURE() << "loadgate did not finish within a minute";
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = ReadAll(out_path);
-    result.err = ReadAll(err_path);
-    return result;
+    return RunLoadgate(std::move(args), dir_.path());
   }
 
   // One 2 s run at 50 req/s of a non-streaming chat completion; returns
@@ -228,7 +178,7 @@ TEST_F(GateBitesTest, FailsOnAddedLatencyAndPassesUnchanged) {
     EXPECT_EQ(run.exit_code, 1) << name << ": " << run.out << run.err;
   }
 
-  const std::string junit = ReadAll(Path("slow1.json.xml"));
+  const std::string junit = ReadFileText(Path("slow1.json.xml"));
   EXPECT_THAT(junit, HasSubstr("<testcase name=\"p95 latency &lt; 150 ms\""));
   EXPECT_THAT(junit, HasSubstr("<testcase name=\"error rate &lt; 1 %\""));
   EXPECT_THAT(junit, HasSubstr("tests=\"2\" failures=\"1\""));
@@ -243,8 +193,8 @@ TEST_F(GateBitesTest, FailsOnAddedLatencyAndPassesUnchanged) {
   EXPECT_THAT(regressed.out, HasSubstr("| p95 latency |"));
   EXPECT_THAT(regressed.out, HasSubstr("**REGRESSION**"));
   EXPECT_THAT(regressed.err, HasSubstr("regression: p95 latency"));
-  EXPECT_EQ(ReadAll(summary), regressed.out);
-  const std::string compare_junit = ReadAll(Path("compare.xml"));
+  EXPECT_EQ(ReadFileText(summary), regressed.out);
+  const std::string compare_junit = ReadFileText(Path("compare.xml"));
   EXPECT_THAT(compare_junit, HasSubstr("<testcase name=\"p95 latency &lt;= "));
   EXPECT_THAT(compare_junit, HasSubstr("<failure message=\""));
 

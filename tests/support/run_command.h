@@ -1,0 +1,35 @@
+// Runs a program to completion and captures what it printed, for tests of
+// the command-line tools.
+#ifndef LOADGATE_TESTS_SUPPORT_RUN_COMMAND_H_
+#define LOADGATE_TESTS_SUPPORT_RUN_COMMAND_H_
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace loadgate::test_support {
+
+struct CommandResult {
+  int exit_code = -1;  // -1 when it could not start or did not exit normally
+  std::string out;
+  std::string err;
+};
+
+// Runs `argv` (argv[0] is the program's path) with stdout and stderr written
+// to files in `scratch_dir`. A program still running after `timeout` is
+// killed and the test fails, so a hung tool cannot hang the suite.
+CommandResult RunCommand(
+    std::vector<std::string> argv, const std::filesystem::path& scratch_dir,
+    std::chrono::seconds timeout = std::chrono::minutes(1));
+
+// The whole file, or "" when it cannot be read.
+std::string ReadFileText(const std::filesystem::path& path);
+
+// bin/loadgate of this build with `args`.
+CommandResult RunLoadgate(std::vector<std::string> args,
+                          const std::filesystem::path& scratch_dir);
+
+}  // namespace loadgate::test_support
+
+#endif  // LOADGATE_TESTS_SUPPORT_RUN_COMMAND_H_
