@@ -21,7 +21,6 @@
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
-
 namespace loadgate {
 namespace {
 
