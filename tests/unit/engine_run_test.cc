@@ -224,6 +224,33 @@ TEST(EngineRunTest, SpreadsReportedOutputTokensOverChunksByCharacters) {
   EXPECT_EQ(plain.chunk_gap.count(), 4u * 2);
 }
 
+// A whole JSON answer reports its usage in the body: the engine reads it
+// when the Content-Type says JSON, and leaves other bodies alone.
+TEST(EngineRunTest, ReadsUsageFromWholeJsonResponses) {
+  const std::string answer =
+      R"({"choices":[{"message":{"content":"Hi"}}],)"
+      R"("usage":{"prompt_tokens":7,"completion_tokens":5}})";
+  TestServer server;
+  server.Handle("/json", Respond(200, answer, "application/json"));
+  server.Handle("/text", Respond(200, answer, test_support::kText));
+  RunOptions options = ShortRun();
+  options.max_requests = 4;
+  options.connections = 2;
+  Scenario scenario = OkScenario(server);
+  scenario.flows[0].steps[0].request.url = "/json";
+  RunReport report = loadgate::Run(scenario, ClosedModel{}, options);
+  ASSERT_EQ(report.requests(), 4u);
+  EXPECT_EQ(report.errors(), 0u);
+  EXPECT_EQ(report.metrics.total.prompt_tokens, 4u * 7);
+  EXPECT_EQ(report.metrics.total.output_tokens, 4u * 5);
+
+  scenario.flows[0].steps[0].request.url = "/text";
+  report = loadgate::Run(scenario, ClosedModel{}, options);
+  ASSERT_EQ(report.requests(), 4u);
+  EXPECT_EQ(report.metrics.total.prompt_tokens, 0u);
+  EXPECT_EQ(report.metrics.total.output_tokens, 0u);
+}
+
 TEST(EngineRunTest, ThrowingProgressCallbackStopsTheWorkers) {
   TestServer server;
   server.Handle("/ok", Respond(200, "hello"));

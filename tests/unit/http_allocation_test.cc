@@ -161,6 +161,23 @@ TEST(HttpAllocationTest, JsonArrayStreamingDoesNotAllocate) {
   EXPECT_EQ(handler.content_chars, 51u * 5);
 }
 
+TEST(HttpAllocationTest, WholeResponseUsageInspectionDoesNotAllocate) {
+  constexpr std::string_view kOpenAiResponse =
+      "{\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"message\":{"
+      "\"role\":\"assistant\",\"content\":\"Hello w\\u00f6rld\"},"
+      "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
+      "\"completion_tokens\":2,\"total_tokens\":7}}";
+  int64_t output_tokens = 0;
+  EXPECT_EQ(AllocationsDuring([&] {
+              for (int i = 0; i < 50; ++i) {
+                output_tokens +=
+                    InspectLlmResponse(kOpenAiResponse).output_tokens;
+              }
+            }),
+            0);
+  EXPECT_EQ(output_tokens, 50 * 2);
+}
+
 TEST(HttpAllocationTest, RequestWritingIntoAReservedBufferDoesNotAllocate) {
   const std::vector<std::pair<std::string, std::string>> headers = {
       {"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};

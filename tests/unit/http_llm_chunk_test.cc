@@ -243,5 +243,104 @@ TEST(LlmChunkTest, GeminiJsonArrayStreamEndToEnd) {
   EXPECT_EQ(totals.output_tokens, 2);
 }
 
+// --- Whole (non-streamed) JSON responses ---------------------------------
+
+TEST(LlmResponseTest, OpenAiChatCompletion) {
+  const LlmUsage usage = InspectLlmResponse(
+      R"({"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,)"
+      R"("message":{"role":"assistant","content":"Hi there"},)"
+      R"("finish_reason":"stop"}],"usage":{"prompt_tokens":12,)"
+      R"("completion_tokens":3,"total_tokens":15,)"
+      R"("completion_tokens_details":{"reasoning_tokens":0}}})");
+  EXPECT_EQ(usage.prompt_tokens, 12);
+  EXPECT_EQ(usage.output_tokens, 3);
+}
+
+TEST(LlmResponseTest, AnthropicMessageCountsItsFinalOutputTokens) {
+  const LlmUsage usage = InspectLlmResponse(
+      R"({"id":"msg_1","type":"message","role":"assistant","content":[)"
+      R"({"type":"text","text":"Hello"}],"stop_reason":"end_turn",)"
+      R"("usage":{"input_tokens":25,"output_tokens":7}})");
+  EXPECT_EQ(usage.prompt_tokens, 25);
+  EXPECT_EQ(usage.output_tokens, 7);
+}
+
+TEST(LlmResponseTest, GeminiGenerateContent) {
+  const LlmUsage usage = InspectLlmResponse(
+      "{\n  \"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hi\"}],"
+      "\"role\": \"model\"}, \"finishReason\": \"STOP\"}],\n"
+      "  \"usageMetadata\": {\"promptTokenCount\": 9, "
+      "\"candidatesTokenCount\": 4, \"totalTokenCount\": 13},\n"
+      "  \"modelVersion\": \"gemini-2.0-flash\"\n}\n");
+  EXPECT_EQ(usage.prompt_tokens, 9);
+  EXPECT_EQ(usage.output_tokens, 4);
+}
+
+// The sample app's POST /triage passes the provider's usage through.
+TEST(LlmResponseTest, ApplicationPassingUsageThrough) {
+  const LlmUsage usage = InspectLlmResponse(
+      R"({"response":"Take it easy","trace_id":"4bf92f3577b34da6",)"
+      R"("model":"gemini-2.0-flash","usage":{"prompt_tokens":120,)"
+      R"("completion_tokens":48,"total_tokens":168},"latency_ms":35.2})");
+  EXPECT_EQ(usage.prompt_tokens, 120);
+  EXPECT_EQ(usage.output_tokens, 48);
+}
+
+TEST(LlmResponseTest, GeminiJsonArrayReadWholeKeepsTheLastReport) {
+  const LlmUsage usage = InspectLlmResponse(
+      "[{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"One\"}]}}],"
+      "\"usageMetadata\": {\"promptTokenCount\": 4,"
+      "\"candidatesTokenCount\": 1}}\r\n,\r\n"
+      "{\"candidates\": [{\"content\": {\"parts\": [{\"text\": \" two\"}]},"
+      "\"finishReason\": \"STOP\"}],\"usageMetadata\": "
+      "{\"promptTokenCount\": 4,\"candidatesTokenCount\": 2}}\r\n, 7]");
+  EXPECT_EQ(usage.prompt_tokens, 4);
+  EXPECT_EQ(usage.output_tokens, 2);
+}
+
+TEST(LlmResponseTest, OnlyTopLevelUsageCounts) {
+  // A nested "usage" is the application's business, not a token report.
+  const LlmUsage usage = InspectLlmResponse(
+      R"({"items":[{"usage":{"prompt_tokens":5,"completion_tokens":6}}],)"
+      R"("message":{"usage":{"input_tokens":3,"output_tokens":1}}})");
+  EXPECT_EQ(usage.prompt_tokens, -1);
+  EXPECT_EQ(usage.output_tokens, -1);
+}
+
+TEST(LlmResponseTest, PartialUsageReportsOnlyWhatIsThere) {
+  const LlmUsage usage =
+      InspectLlmResponse(R"({"usage":{"prompt_tokens":8,"total_tokens":8}})");
+  EXPECT_EQ(usage.prompt_tokens, 8);
+  EXPECT_EQ(usage.output_tokens, -1);
+}
+
+TEST(LlmResponseTest, AnythingButOneWellFormedDocumentHasNoUsage) {
+  const std::string complete =
+      R"({"usage":{"prompt_tokens":1,"completion_tokens":2}})";
+  ASSERT_EQ(InspectLlmResponse(complete).output_tokens, 2);
+  for (const std::string& text : std::vector<std::string>{
+           complete.substr(0, complete.size() - 1),  // truncated
+           complete + "{}",                          // two documents
+           complete + " x",                          // trailing garbage
+           "[" + complete,                           // unterminated array
+           R"({"usage":{"prompt_tokens":1,"completion_tokens":2},})",
+           "usage: prompt_tokens=1",  // not JSON at all
+           "\"usage\"",               // a scalar document
+           "",
+           "  \n",
+       }) {
+    const LlmUsage usage = InspectLlmResponse(text);
+    EXPECT_EQ(usage.prompt_tokens, -1) << text;
+    EXPECT_EQ(usage.output_tokens, -1) << text;
+  }
+}
+
+TEST(LlmResponseTest, NegativeOrFractionalCountsAreIgnored) {
+  const LlmUsage usage = InspectLlmResponse(
+      R"({"usage":{"prompt_tokens":-4,"completion_tokens":2.5}})");
+  EXPECT_EQ(usage.prompt_tokens, -1);
+  EXPECT_EQ(usage.output_tokens, -1);
+}
+
 }  // namespace
 }  // namespace loadgate::http

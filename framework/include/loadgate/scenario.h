@@ -45,8 +45,11 @@ struct Capture {
 
 // How a response body is read as it arrives.
 enum class StreamFormat {
-  kAuto,       // Server-Sent Events when Content-Type is text/event-stream
-  kNone,       // never parsed as a stream
+  // Server-Sent Events when Content-Type is text/event-stream; a JSON body
+  // (application/json, +json) is read for token usage ("usage",
+  // "usageMetadata") once complete.
+  kAuto,
+  kNone,       // never parsed as a stream, nor read for token usage
   kSse,        // Server-Sent Events
   kJsonArray,  // a streamed JSON array of chunks (Gemini without alt=sse)
 };

@@ -44,6 +44,12 @@ constexpr uint64_t kWakeToken = 1;
 constexpr int kMaxPendingGaps = 256;
 
 constexpr size_t kReadBufferBytes = 64 * 1024;
+// A non-streamed JSON body is kept (in the session's body buffer, whose
+// capacity is reused) up to this size to read its token usage at the end;
+// a larger one is not inspected and reports no usage. Non-streamed LLM
+// answers are a few KiB; this bounds a session's buffer when the server
+// sends something much bigger.
+constexpr size_t kMaxUsageBodyBytes = 256 * 1024;
 constexpr int kMaxEvents = 256;
 
 // A plain-text SSE "data" field (not JSON, not "[DONE]") is content, not a
@@ -58,6 +64,11 @@ http::LlmChunk InspectStreamData(std::string_view data) {
   http::LlmChunk chunk;
   chunk.content_chars = static_cast<uint32_t>(data.size());
   return chunk;
+}
+
+// application/json, or a structured +json type (application/problem+json).
+bool IsJsonMediaType(std::string_view media_type) {
+  return media_type == "application/json" || media_type.ends_with("+json");
 }
 
 }  // namespace
@@ -84,7 +95,9 @@ class Worker::Loop {
     kInFlight,       // a request is outstanding (timer = its timeout)
     kDone,           // closed model: this user has finished
   };
-  enum class StreamMode { kUndecided, kPlain, kSse, kJsonArray };
+  // How a response body is read: kJson is a whole (non-streamed) JSON body
+  // kept for its token usage; kPlain is not read at all.
+  enum class StreamMode { kUndecided, kPlain, kSse, kJsonArray, kJson };
 
   struct Session;
 
@@ -136,6 +149,8 @@ class Worker::Loop {
     bool stream_error = false;
     uint64_t bytes = 0;
     StreamMode mode = StreamMode::kUndecided;
+    // The body, when the step's checks or captures need it or while it is
+    // kept for its usage (StreamMode::kJson).
     std::string body;
     http::SseParser sse;
     http::JsonArrayStreamParser json_array;
@@ -214,6 +229,7 @@ class Worker::Loop {
 
   // Responses.
   void OnBody(Session& s, std::string_view bytes);
+  StreamMode ChooseStreamMode(const Session& s) const;
   void OnChunk(Session& s, const http::LlmChunk& chunk);
   void FlushGaps(Session& s, bool at_end);
   ErrorKind Evaluate(Session& s, int status, bool* until_met);
@@ -895,29 +911,41 @@ void Worker::Loop::RemoveIdle(Connection& c) {
   c.idle_index = -1;
 }
 
+Worker::Loop::StreamMode Worker::Loop::ChooseStreamMode(
+    const Session& s) const {
+  const http::ResponseParser& parser = connections_[s.connection]->parser;
+  switch (StepOf(s).stream) {
+    case StreamFormat::kAuto:
+      if (parser.content_type() == "text/event-stream") return StreamMode::kSse;
+      // Not a stream, but a JSON answer may still report its usage.
+      return IsJsonMediaType(parser.content_type()) &&
+                     parser.content_length() <=
+                         static_cast<int64_t>(kMaxUsageBodyBytes)
+                 ? StreamMode::kJson
+                 : StreamMode::kPlain;
+    case StreamFormat::kNone:
+      return StreamMode::kPlain;
+    case StreamFormat::kSse:
+      return StreamMode::kSse;
+    case StreamFormat::kJsonArray:
+      return StreamMode::kJsonArray;
+  }
+  return StreamMode::kPlain;
+}
+
 void Worker::Loop::OnBody(Session& s, std::string_view bytes) {
   if (s.mode == StreamMode::kUndecided) {
-    const Connection& c = *connections_[s.connection];
-    switch (StepOf(s).stream) {
-      case StreamFormat::kAuto:
-        s.mode = c.parser.content_type() == "text/event-stream"
-                     ? StreamMode::kSse
-                     : StreamMode::kPlain;
-        break;
-      case StreamFormat::kNone:
-        s.mode = StreamMode::kPlain;
-        break;
-      case StreamFormat::kSse:
-        s.mode = StreamMode::kSse;
-        break;
-      case StreamFormat::kJsonArray:
-        s.mode = StreamMode::kJsonArray;
-        break;
-    }
+    s.mode = ChooseStreamMode(s);
     if (s.mode == StreamMode::kSse) s.sse.Reset();
     if (s.mode == StreamMode::kJsonArray) s.json_array.Reset();
   }
-  if (StepOf(s).needs_body) s.body.append(bytes);
+  if (s.mode == StreamMode::kJson &&
+      s.body.size() + bytes.size() > kMaxUsageBodyBytes) {
+    s.mode = StreamMode::kPlain;  // too big to inspect: no usage
+  }
+  if (StepOf(s).needs_body || s.mode == StreamMode::kJson) {
+    s.body.append(bytes);
+  }
   if (s.mode == StreamMode::kSse) {
     s.sse.Feed(bytes, s.sink);
   } else if (s.mode == StreamMode::kJsonArray && !s.stream_error) {
@@ -1047,6 +1075,13 @@ void Worker::Loop::CompleteExchange(Session& s, ErrorKind transport_error,
     s.connection = -1;
   }
   now_ = Now();
+  if (transport_error == ErrorKind::kNone && s.mode == StreamMode::kJson) {
+    // A whole JSON answer has no chunks (so no TTFT or inter-token gaps),
+    // but its reported usage counts like a stream's.
+    const http::LlmUsage usage = http::InspectLlmResponse(s.body);
+    s.reported_prompt = usage.prompt_tokens;
+    s.reported_output = usage.output_tokens;
+  }
   RequestSample sample;
   sample.tag = step.tag;
   sample.status = static_cast<uint16_t>(status);

@@ -157,7 +157,46 @@ std::string_view TrimWhitespace(std::string_view text) {
   return text;
 }
 
+// Reads the top-level usage of one response object into `usage`, which it
+// leaves alone when the object is malformed. Returns the position just past
+// the object, or npos when it is malformed.
+size_t ReadResponseObjectUsage(Value object, LlmUsage* usage) {
+  LlmChunk counts;
+  ObjectReader reader(object);
+  std::string_view key;
+  Value value;
+  while (reader.Next(&key, &value)) {
+    if (KeyEquals(key, "usage") || KeyEquals(key, "usageMetadata")) {
+      ReadUsage(value, /*output_is_placeholder=*/false, &counts);
+    }
+  }
+  if (!reader.ok()) return std::string_view::npos;
+  if (counts.prompt_tokens >= 0) usage->prompt_tokens = counts.prompt_tokens;
+  if (counts.output_tokens >= 0) usage->output_tokens = counts.output_tokens;
+  return reader.end();
+}
+
 }  // namespace
+
+LlmUsage InspectLlmResponse(std::string_view json) {
+  const std::string_view text = TrimWhitespace(json);
+  LlmUsage usage;
+  // Most JSON answers a load test sees (database APIs, say) report no
+  // usage: a substring search is several times cheaper than walking the
+  // document. (A key spelled with escapes, "\u0075sage", is missed.)
+  if (text.find("usage") == std::string_view::npos) return usage;
+  if (text.front() == '{') {
+    const size_t end = ReadResponseObjectUsage(Value{text}, &usage);
+    return end == text.size() ? usage : LlmUsage();
+  }
+  if (text.front() != '[') return usage;
+  ArrayReader reader(Value{text});
+  Value element;
+  while (reader.Next(&element)) {
+    if (IsObject(element)) ReadResponseObjectUsage(element, &usage);
+  }
+  return reader.ok() && reader.end() == text.size() ? usage : LlmUsage();
+}
 
 LlmChunk InspectLlmChunk(std::string_view json_or_done) {
   LlmChunk chunk;

@@ -31,6 +31,21 @@ struct LlmChunk {
 // is not JSON yields a default LlmChunk with is_error set.
 LlmChunk InspectLlmChunk(std::string_view json_or_done);
 
+// Token usage a complete (non-streamed) response reports; -1 where absent.
+struct LlmUsage {
+  int32_t prompt_tokens = -1;
+  int32_t output_tokens = -1;
+};
+
+// Reads the top-level "usage" / "usageMetadata" object (the same fields as
+// LlmChunk's) of a whole JSON response body: a provider's non-streamed answer
+// (OpenAI, Anthropic, Gemini/Vertex AI) or an application's answer that
+// passes the provider's usage through. A top-level array (Gemini
+// streamGenerateContent without alt=sse, read as one body) is read element
+// by element, the last reported count winning. Does not allocate. Anything
+// but one well-formed JSON object or array yields no usage.
+LlmUsage InspectLlmResponse(std::string_view json);
+
 }  // namespace loadgate::http
 
 #endif  // LOADGATE_HTTP_LLM_CHUNK_H_
