@@ -14,6 +14,7 @@
 
 #include "loadgate/fixtures/process_service.h"
 #include "loadgate/http_probe.h"
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace loadgate::fixtures {
@@ -121,6 +122,32 @@ TEST(ProcessServiceTest, ReadsThePortFromTheListeningLine) {
   std::string text((std::istreambuf_iterator<char>(log)), {});
   EXPECT_THAT(text, HasSubstr("listening on 127.0.0.1:" +
                               std::to_string(service.port())));
+}
+
+// The log is appended to: an earlier process that wrote the same file (a
+// reused test pid names the default log) must not lend its port.
+TEST(ProcessServiceTest, ReadsOnlyThisStartsListeningLine) {
+  test_support::TempDir dir;
+  const ServiceSpec spec = PythonServer(dir, "py", PortSource::kListeningLine,
+                                        Probe::Http("/health"));
+  std::ofstream(spec.log_file) << "=== loadgate: starting py: old\n"
+                               << "listening on 127.0.0.1:1\n";
+  ProcessService service(spec);
+  service.Start();
+  EXPECT_NE(service.port(), 1);
+  EXPECT_TRUE(HttpGet(service.url() + "/health", 5s).ok());
+}
+
+TEST(ProcessServiceTest, CreatesTheLogFolder) {
+  test_support::TempDir dir;
+  ServiceSpec spec = PythonServer(dir, "py", PortSource::kListeningLine,
+                                  Probe::Http("/health"));
+  spec.log_file = dir.path() / "logs" / "new" / "service.log";
+  ProcessService service(spec);
+  service.Start();
+  EXPECT_TRUE(HttpGet(service.url() + "/health", 5s).ok());
+  EXPECT_THAT(test_support::ReadFileText(spec.log_file),
+              HasSubstr("=== loadgate: starting py:"));
 }
 
 TEST(ProcessServiceTest, TcpProbeWaitsUntilThePortAccepts) {

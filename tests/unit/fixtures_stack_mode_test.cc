@@ -114,6 +114,23 @@ TEST(ExternalStackTest, FailsWhenATargetDoesNotAnswer) {
               ThrowsMessage<StartError>(HasSubstr("status 503")));
 }
 
+// A stack that did not start fails every test that uses it, rather than
+// the environment's set-up (which makes GoogleTest skip the tests).
+TEST(StackEnvironmentTest, AStackThatDidNotStartFailsItsUsers) {
+  RefusingPort dead;
+  ScopedEnv app_url("LOADGATE_APP_URL", dead.base_url());
+  StackEnvironment environment({.mode = StackMode::kExternal});
+  environment.SetUp();
+  EXPECT_FALSE(::testing::Test::HasFailure());
+  EXPECT_THAT([&] { environment.stack(); },
+              ThrowsMessage<StartError>(
+                  AllOf(HasSubstr("the external stack did not start: external "
+                                  "service " +
+                                  dead.base_url()),
+                        HasSubstr("connect"))));
+  environment.TearDown();
+}
+
 TEST(ContainerToolTest, HonoursTheCliOverride) {
   ScopedEnv cli("LOADGATE_CONTAINER_CLI", "no-such-container-cli");
   EXPECT_FALSE(DetectContainerTool().has_value());
