@@ -1,6 +1,7 @@
 #include "compare_command.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -21,10 +22,13 @@ runs: each side's histograms are merged exactly and the percentiles taken
 from the merge (not averaged over runs).
 
 Compared, for the whole run and for every tag both sides have:
-  latency.p95, latency.p99   may grow at most 10 % (relative)
+  latency.p95, latency.p99   may grow at most 10 %, and always by 1 ms
   error_rate                 may grow at most 0.5 percentage points
   achieved_rps               may drop at most 5 %
-  ttft.p95                   may grow at most 10 % (streaming runs only)
+  ttft.p95                   may grow at most 10 %, and always by 1 ms
+                             (streaming runs only)
+A metric seen on fewer than --min-samples values (requests, streams) on
+either side is listed as not judged: its percentiles are noise.
 
 Rule: let worsening = current - baseline of the merged values (baseline -
 current for rates), allowed = the tolerance in the metric's unit, and
@@ -37,8 +41,11 @@ Options:
   --baseline FILE...     baseline reports (one or more)
   --current FILE...      current reports (one or more)
   --tolerance M=V        override or add a tolerance (repeatable):
-                         latency.p95=15%, error_rate=0.2pt, ttft.p99=50ms,
+                         latency.p95=15%, latency.p95=15%,2ms (at least
+                         2 ms), error_rate=0.2pt, ttft.p99=50ms,
                          goodput_rps=3%
+  --min-samples N        values each side needs for a metric to be judged
+                         (default 100)
   --summary-md FILE      also write the Markdown table (e.g.
                          "$GITHUB_STEP_SUMMARY"; appended to, not replaced)
   --junit FILE           JUnit XML, one testcase per compared metric
@@ -53,6 +60,7 @@ struct CompareOptions {
   std::vector<std::string> baseline_paths;
   std::vector<std::string> current_paths;
   std::vector<GateMetric> metrics = DefaultGateMetrics();
+  uint64_t min_samples = kDefaultMinSamples;
   std::string summary_path;
   std::string junit_path;
   bool help = false;
@@ -81,6 +89,17 @@ CompareOptions ParseCompareArgs(const std::vector<std::string>& args) {
       } catch (const std::invalid_argument& error) {
         throw UsageError("--tolerance: " + std::string(error.what()));
       }
+    } else if (arg == "--min-samples") {
+      files = nullptr;
+      const std::string& text = value();
+      uint64_t count = 0;
+      const auto [end, error] =
+          std::from_chars(text.data(), text.data() + text.size(), count);
+      if (error != std::errc() || end != text.data() + text.size()) {
+        throw UsageError("--min-samples: expected a whole number >= 0, got \"" +
+                         text + "\"");
+      }
+      options.min_samples = count;
     } else if (arg == "--summary-md") {
       files = nullptr;
       options.summary_path = value();
@@ -139,7 +158,8 @@ int CompareCommand(const std::vector<std::string>& args) {
     // Read in command-line order, so an error names the first bad file.
     const std::vector<RunReport> baseline = ReadReports(options.baseline_paths);
     const std::vector<RunReport> current = ReadReports(options.current_paths);
-    const GateResult result = Compare(baseline, current, options.metrics);
+    const GateResult result =
+        Compare(baseline, current, options.metrics, options.min_samples);
 
     WriteGateMarkdown(result, std::cout);
     std::cout.flush();

@@ -14,6 +14,7 @@
 #include "loadgate/engine.h"
 #include "loadgate/gate.h"
 #include "loadgate/html_report.h"
+#include "loadgate/live.h"
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
 
@@ -75,6 +76,20 @@ int RunCommand(const CommandLine& command_line) {
 
   const bool live = !command_line.quiet && isatty(STDERR_FILENO);
   if (live) run.options.on_progress = DrawProgress;
+  std::optional<LiveServer> live_view;
+  if (!command_line.live_address.empty()) {
+    try {
+      live_view.emplace(command_line.live_address);
+    } catch (const std::exception& error) {
+      throw UsageError("--live: " + std::string(error.what()));
+    }
+    std::cerr << "live view: " << live_view->url() << std::endl;
+    live_view->BeginRun(
+        run.scenario.name.empty() ? "loadgate" : run.scenario.name, run.model,
+        run.options.duration);
+    run.options.on_progress =
+        live_view->ProgressCallback(std::move(run.options.on_progress));
+  }
   InstallStopSignalHandlers();
 
   RunReport report;
@@ -82,20 +97,24 @@ int RunCommand(const CommandLine& command_line) {
     report = Run(run.scenario, run.model, run.options);
   } catch (const std::invalid_argument& error) {
     if (live) std::fputs("\r\x1b[K", stderr);
+    if (live_view) live_view->AbortRun(error.what());
     throw UsageError(error.what());
   }
   if (live) std::fputs("\r\x1b[K", stderr);
-
-  WriteReport(json_out, command_line.out_path, &WriteJson, report);
-  WriteReport(csv_out, command_line.csv_path, &WriteCsv, report);
-  if (!command_line.quiet) WriteSummary(report, std::cout);
+  if (live_view) live_view->EndRun(report);
 
   int failed = 0;
   std::vector<ObjectiveResult> results;
   for (const Objective& objective : run.objectives) {
     results.push_back(Evaluate(objective, report));
     failed += results.back().passed ? 0 : 1;
+    // The JSON report keeps its verdicts, for `loadgate report` later.
+    report.slos.push_back(ToVerdict(results.back()));
   }
+
+  WriteReport(json_out, command_line.out_path, &WriteJson, report);
+  WriteReport(csv_out, command_line.csv_path, &WriteCsv, report);
+  if (!command_line.quiet) WriteSummary(report, std::cout);
   if (junit_out) {
     WriteSloJUnit(report.info.name.empty() ? "loadgate" : report.info.name,
                   results, *junit_out);
@@ -122,6 +141,13 @@ int RunCommand(const CommandLine& command_line) {
     }
   }
   std::cout.flush();
+
+  if (live_view && command_line.live_linger.count() > 0) {
+    std::cerr << "live view: " << live_view->url() << " stays up for "
+              << std::chrono::duration<double>(command_line.live_linger).count()
+              << " s (Ctrl-C ends it)" << std::endl;
+    live_view->Linger(command_line.live_linger);
+  }
 
   const std::string& stop_reason = report.info.stop_reason;
   if (stop_reason == "interrupted") {

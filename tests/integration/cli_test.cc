@@ -218,10 +218,15 @@ TEST_F(CliTest, FailingSloExitsOne) {
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("SLOs: 1 passed, 1 failed"));
   EXPECT_THAT(result.out, HasSubstr("FAILED p50 latency < 1 ms"));
-  // The report is written whatever the verdict.
+  // The report is written whatever the verdict, and keeps the verdicts.
   const nlohmann::json report =
       nlohmann::json::parse(ReadFileText(PathOf("r.json")));
   EXPECT_GT(report["summary"]["requests"].get<uint64_t>(), 0u);
+  ASSERT_EQ(report["slos"].size(), 2u);
+  EXPECT_EQ(report["slos"][0]["objective"],
+            "p50 latency < 1 ms [tag GET /slow]");
+  EXPECT_FALSE(report["slos"][0]["passed"].get<bool>());
+  EXPECT_TRUE(report["slos"][1]["passed"].get<bool>());
 }
 
 TEST_F(CliTest, BadInputExitsTwoWithOneLine) {

@@ -2,13 +2,9 @@
 // and checks, in the DOM after the page's script ran, that it drew every
 // chart without a script error.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -17,13 +13,13 @@
 #include "loadgate/html_report.h"
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
+#include "support/headless_chromium.h"
+#include "support/run_command.h"
 #include "support/sample_report.h"
 #include "support/temp_dir.h"
 
 namespace loadgate {
 namespace {
-
-constexpr std::string_view kChromium = "/usr/bin/chromium";
 
 // A run with errors of two kinds over its 3 s, so the error chart has more
 // than one line.
@@ -55,42 +51,6 @@ RunReport RunWithErrors() {
   return report;
 }
 
-struct ShellResult {
-  int exit_code = -1;
-  std::string output;  // stdout
-};
-
-// Runs `command` through the shell, bounded by `timeout` so that a hung
-// browser cannot stall the suite.
-ShellResult RunShell(const std::string& command) {
-  ShellResult result;
-  FILE* pipe = popen(("timeout 120 " + command).c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 65536> buffer;
-  size_t read;
-  while ((read = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    result.output.append(buffer.data(), read);
-  }
-  const int status = pclose(pipe);
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  return result;
-}
-
-// The DOM of `page` after its scripts ran, or "" when Chromium failed (its
-// stderr goes to chromium.log in `dir`).
-std::string RenderedDom(const test_support::TempDir& dir,
-                        const std::string& page) {
-  const ShellResult result = RunShell(
-      std::string(kChromium) +
-      " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
-      " --disable-background-networking --disable-component-update"
-      " --disable-sync --disable-dev-shm-usage --user-data-dir=" +
-      (dir.path() / "profile").string() +
-      " --virtual-time-budget=5000 --dump-dom file://" + page + " 2>" +
-      (dir.path() / "chromium.log").string());
-  return result.exit_code == 0 ? result.output : "";
-}
-
 // The start tag of the figure for `chart` in run section `run`.
 std::string FigureTag(const std::string& dom, int run, std::string_view chart) {
   const size_t section = dom.find("id=\"run-" + std::to_string(run) + "\"");
@@ -113,7 +73,7 @@ int DrawnPoints(const std::string& figure_tag) {
 class HtmlReportChromiumTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(kChromium)) {
+    if (!std::filesystem::exists(test_support::kChromium)) {
       GTEST_SKIP() << "Chromium is not installed (apt-get install chromium); "
                       "cannot render the HTML report";
     }
@@ -137,7 +97,8 @@ TEST_F(HtmlReportChromiumTest, DrawsEveryChartWithoutScriptErrors) {
       html);
   const std::string page = dir_.WriteFile("report.html", html.str());
 
-  const std::string dom = RenderedDom(dir_, page);
+  const std::string dom =
+      test_support::RenderedDom(dir_.path(), "file://" + page);
   ASSERT_FALSE(dom.empty())
       << "chromium failed; see its log in " << dir_.path();
 
@@ -165,20 +126,20 @@ TEST_F(HtmlReportChromiumTest, DrawsEveryChartWithoutScriptErrors) {
 }
 
 TEST_F(HtmlReportChromiumTest, ReportCommandRendersJsonReports) {
-  const std::string binary = std::string(LOADGATE_BINARY_DIR) + "/bin/loadgate";
-  ASSERT_TRUE(std::filesystem::exists(binary)) << "build loadgate_cli first";
   std::ostringstream json;
   WriteJson(test_support::SampleReport(), json);
   const std::string report = dir_.WriteFile("sample.json", json.str());
   const std::string page = (dir_.path() / "report.html").string();
 
-  const ShellResult written = RunShell(binary + " report --in " + report +
-                                       " --slo 'p99(ttft) < 1s' --out " + page);
-  ASSERT_EQ(written.exit_code, 0) << written.output;
-  EXPECT_EQ(written.output,
+  const test_support::CommandResult written = test_support::RunLoadgate(
+      {"report", "--in", report, "--slo", "p99(ttft) < 1s", "--out", page},
+      dir_.path());
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  EXPECT_EQ(written.out,
             "wrote " + page + " (1 run; SLO results: 1 passed, 0 failed)\n");
 
-  const std::string dom = RenderedDom(dir_, page);
+  const std::string dom =
+      test_support::RenderedDom(dir_.path(), "file://" + page);
   ASSERT_FALSE(dom.empty())
       << "chromium failed; see its log in " << dir_.path();
   EXPECT_NE(dom.find("<body data-rendered=\"ok\">"), std::string::npos);
@@ -188,15 +149,11 @@ TEST_F(HtmlReportChromiumTest, ReportCommandRendersJsonReports) {
 
   // Bad input: exit 2 and one line naming the problem.
   const std::string bad = dir_.WriteFile("bad.json", "{\"schema_version\": 1}");
-  const std::string stderr_path = (dir_.path() / "stderr").string();
-  const ShellResult rejected = RunShell(binary + " report --in " + bad +
-                                        " --out " + page + " 2>" + stderr_path);
+  const test_support::CommandResult rejected = test_support::RunLoadgate(
+      {"report", "--in", bad, "--out", page}, dir_.path());
   EXPECT_EQ(rejected.exit_code, 2);
-  std::ifstream stderr_file(stderr_path);
-  std::string line;
-  ASSERT_TRUE(std::getline(stderr_file, line));
-  EXPECT_EQ(line, "loadgate report: " + bad + ": field info: missing");
-  EXPECT_FALSE(std::getline(stderr_file, line)) << "more than one line";
+  EXPECT_EQ(rejected.err,
+            "loadgate report: " + bad + ": field info: missing\n");
 }
 
 }  // namespace

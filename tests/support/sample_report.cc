@@ -1,6 +1,7 @@
 #include "support/sample_report.h"
 
 #include <cstdint>
+#include <vector>
 
 #include "loadgate/metrics.h"
 
@@ -58,6 +59,36 @@ RunReport SampleReport() {
   }
   report.metrics = recorder.metrics();
   return report;
+}
+
+RunReport BatchRun(const std::vector<Batch>& batches, double seconds) {
+  RunReport report;
+  report.info.name = "gate";
+  report.info.actual_duration_ns = static_cast<int64_t>(seconds * kSecond);
+  report.info.planned_duration_ns = report.info.actual_duration_ns;
+  Recorder recorder({"GET /a", "POST /b"}, {});
+  for (const Batch& batch : batches) {
+    for (int i = 0; i < batch.count; ++i) {
+      RequestSample sample;
+      sample.tag = batch.tag;
+      const bool failed = i < batch.errors;
+      sample.status = failed ? 503 : 200;
+      sample.error = failed ? ErrorKind::kHttp5xx : ErrorKind::kNone;
+      sample.latency_ns = sample.service_time_ns =
+          static_cast<int64_t>(batch.latency_ms * kMs);
+      recorder.Record(sample);
+    }
+  }
+  report.metrics = recorder.metrics();
+  // A run that only used tag 0 did not know tag 1.
+  std::erase_if(report.metrics.tags,
+                [](const TagStats& tag) { return tag.requests == 0; });
+  return report;
+}
+
+RunReport ConstantRun(double latency_ms, int errors, double seconds) {
+  return BatchRun({{.count = 1000, .latency_ms = latency_ms, .errors = errors}},
+                  seconds);
 }
 
 }  // namespace loadgate::test_support

@@ -3,6 +3,9 @@
 #ifndef LOADGATE_TESTS_SUPPORT_SAMPLE_REPORT_H_
 #define LOADGATE_TESTS_SUPPORT_SAMPLE_REPORT_H_
 
+#include <cstdint>
+#include <vector>
+
 #include "loadgate/report.h"
 
 namespace loadgate::test_support {
@@ -23,6 +26,21 @@ namespace loadgate::test_support {
 // Overall: latency 1..1000 ms, 3 errors (0.3 %), 968 met their objectives,
 // 5000 output tokens (500 tokens/s), estimated cost $0.029.
 RunReport SampleReport();
+
+// Requests of one tag of a BatchRun: `count` requests of `latency_ms`, the
+// first `errors` of them failed with a 503.
+struct Batch {
+  uint16_t tag = 0;  // 0 = "GET /a", 1 = "POST /b"
+  int count = 0;
+  double latency_ms = 0;
+  int errors = 0;
+};
+
+// Run "gate" of `seconds` made of `batches`, with the tags they used.
+RunReport BatchRun(const std::vector<Batch>& batches, double seconds = 10);
+
+// 1000 requests of "GET /a" at `latency_ms` each, the first `errors` failed.
+RunReport ConstantRun(double latency_ms, int errors = 0, double seconds = 10);
 
 }  // namespace loadgate::test_support
 

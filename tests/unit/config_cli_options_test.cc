@@ -165,9 +165,37 @@ TEST(CommandLineTest, BadArgumentsSayWhatWasExpected) {
             "such as \"3s\" or \"250ms\" for latency, got \"3\"");
   EXPECT_EQ(UsageErrorOf({"run", "a.yaml", "b.yaml"}),
             "expected one scenario file, got \"a.yaml\" and \"b.yaml\"");
+  EXPECT_EQ(UsageErrorOf({"run", "a.yaml", "--host", "127.0.0.1:8000"}),
+            "--host: bad URL \"127.0.0.1:8000\": expected http:// or https:// "
+            "followed by a host");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--host", url}),
+            "--host is for scenario files; --url names the whole URL");
   EXPECT_EQ(UsageErrorOf({"run", "a.yaml", "--rate", "5"}),
             "--rate is for ad-hoc runs (--url); a scenario file declares its "
             "own");
+}
+
+TEST(CommandLineTest, LiveViewFlags) {
+  const std::string url = "http://127.0.0.1:1/";
+  const CommandLine command_line = ParseCommandLine(
+      {"run", "--url", url, "--live", "127.0.0.1:8089", "--live-linger=1m"});
+  EXPECT_EQ(command_line.live_address, "127.0.0.1:8089");
+  EXPECT_EQ(command_line.live_linger, seconds(60));
+  const CommandLine without = ParseCommandLine({"run", "--url", url});
+  EXPECT_EQ(without.live_address, "");
+  EXPECT_EQ(without.live_linger.count(), 0);
+
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--live"}),
+            "--live: expected a value");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--live="}),
+            "--live: expected PORT or HOST:PORT");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--live-linger", "30s"}),
+            "--live-linger: keeps a live view up, so needs --live");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--live", "8089",
+                          "--live-linger", "soon"}),
+            "--live-linger: expected a duration such as 250ms, 10s or 1m30s, "
+            "got \"soon\"");
+  EXPECT_NE(kRunUsage.find("--live ADDR"), std::string_view::npos);
 }
 
 TEST(CommandLineTest, ScenarioRunTakesOverrides) {
@@ -178,7 +206,8 @@ TEST(CommandLineTest, ScenarioRunTakesOverrides) {
       "threads: 4\nrequests: [{url: /}]\nslos: [\"error_rate < 5%\"]\n");
   const CommandLine command_line =
       ParseCommandLine({"run", path, "--duration", "2s", "--threads", "1",
-                        "--slo", "p99(latency) < 1s", "--out", "r.json"});
+                        "--slo", "p99(latency) < 1s", "--out", "r.json",
+                        "--host", "http://127.0.0.1:8000"});
   EXPECT_EQ(command_line.scenario_path, path);
   const ScenarioFile run = BuildRun(command_line);
   EXPECT_EQ(run.options.duration, seconds(2));
@@ -187,6 +216,7 @@ TEST(CommandLineTest, ScenarioRunTakesOverrides) {
   EXPECT_EQ(run.objectives[0].metric, "error_rate");  // the file's first
   EXPECT_EQ(run.objectives[1].metric, "latency");
   EXPECT_EQ(std::get<OpenModel>(run.model).rate, 5);
+  EXPECT_EQ(run.scenario.base_url, "http://127.0.0.1:8000");
 }
 
 }  // namespace

@@ -12,54 +12,18 @@
 #include "loadgate/gate.h"
 #include "loadgate/metrics.h"
 #include "loadgate/report.h"
+#include "support/sample_report.h"
 
 namespace loadgate {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-constexpr int64_t kMs = 1'000'000;
-constexpr int64_t kSecond = 1'000'000'000;
-
-// Requests of one tag: `count` requests of `latency_ms`, the first `errors`
-// of them failed with a 503.
-struct Batch {
-  uint16_t tag = 0;
-  int count = 0;
-  double latency_ms = 0;
-  int errors = 0;
-};
-
-RunReport MakeRun(const std::vector<Batch>& batches, double seconds = 10) {
-  RunReport report;
-  report.info.name = "gate";
-  report.info.actual_duration_ns = static_cast<int64_t>(seconds * kSecond);
-  report.info.planned_duration_ns = report.info.actual_duration_ns;
-  Recorder recorder({"GET /a", "POST /b"}, {});
-  for (const Batch& batch : batches) {
-    for (int i = 0; i < batch.count; ++i) {
-      RequestSample sample;
-      sample.tag = batch.tag;
-      const bool failed = i < batch.errors;
-      sample.status = failed ? 503 : 200;
-      sample.error = failed ? ErrorKind::kHttp5xx : ErrorKind::kNone;
-      sample.latency_ns = sample.service_time_ns =
-          static_cast<int64_t>(batch.latency_ms * kMs);
-      recorder.Record(sample);
-    }
-  }
-  report.metrics = recorder.metrics();
-  // A run that only used tag 0 did not know tag 1.
-  std::erase_if(report.metrics.tags,
-                [](const TagStats& tag) { return tag.requests == 0; });
-  return report;
-}
-
-RunReport ConstantRun(double latency_ms, int errors = 0, double seconds = 10) {
-  return MakeRun({{.count = 1000, .latency_ms = latency_ms, .errors = errors}},
-                 seconds);
-}
+using test_support::Batch;
+using test_support::BatchRun;
+using test_support::ConstantRun;
 
 const GateRow* FindRow(const GateResult& result, const std::string& key,
                        const std::string& tag = "") {
@@ -163,12 +127,12 @@ TEST(GateCompareTest, JudgesMergedPercentilesNotAveragedOnes) {
   // merged p95 (rank 190) is 150 ms, while the average of the runs' p95s is
   // 131 ms. Against a 100 ms baseline with a spread of 38 ms, the merged
   // value regresses (+50 ms) where an averaged one (+31 ms) would not.
-  const RunReport run_a = MakeRun({{.count = 100, .latency_ms = 112}});
-  const RunReport run_b = MakeRun(
+  const RunReport run_a = BatchRun({{.count = 100, .latency_ms = 112}});
+  const RunReport run_b = BatchRun(
       {{.count = 89, .latency_ms = 112}, {.count = 11, .latency_ms = 150}});
   const double averaged = (run_a.metrics.total.latency.Percentile(95) +
                            run_b.metrics.total.latency.Percentile(95)) /
-                          2.0 / kMs;
+                          2.0 / 1e6;  // ns to ms
   EXPECT_NEAR(averaged, 131, 1.5);
 
   const GateResult result =
@@ -183,12 +147,12 @@ TEST(GateCompareTest, JudgesMergedPercentilesNotAveragedOnes) {
 
 TEST(GateCompareTest, ComparesEveryTagBothSidesHave) {
   const RunReport baseline =
-      MakeRun({{.tag = 0, .count = 500, .latency_ms = 50},
-               {.tag = 1, .count = 500, .latency_ms = 200}});
+      BatchRun({{.tag = 0, .count = 500, .latency_ms = 50},
+                {.tag = 1, .count = 500, .latency_ms = 200}});
   // Only POST /b slowed down (+30 %).
   const RunReport current =
-      MakeRun({{.tag = 0, .count = 500, .latency_ms = 50},
-               {.tag = 1, .count = 500, .latency_ms = 260}});
+      BatchRun({{.tag = 0, .count = 500, .latency_ms = 50},
+                {.tag = 1, .count = 500, .latency_ms = 260}});
   const GateResult result =
       Compare({baseline}, {current}, DefaultGateMetrics());
   const GateRow* get_a = FindRow(result, "latency.p95", "GET /a");
@@ -201,7 +165,7 @@ TEST(GateCompareTest, ComparesEveryTagBothSidesHave) {
 
   // A tag the current run no longer has is not compared.
   const GateResult only_a = Compare(
-      {baseline}, {MakeRun({{.tag = 0, .count = 500, .latency_ms = 50}})},
+      {baseline}, {BatchRun({{.tag = 0, .count = 500, .latency_ms = 50}})},
       DefaultGateMetrics());
   EXPECT_EQ(FindRow(only_a, "latency.p95", "POST /b"), nullptr);
   EXPECT_NE(FindRow(only_a, "latency.p95", "GET /a"), nullptr);
@@ -250,12 +214,62 @@ TEST(GateToleranceTest, AddsANewMetricWithAnAbsoluteTolerance) {
   EXPECT_EQ(metrics.back().tolerance.Describe("latency"), "+20 ms");
 }
 
+TEST(GateToleranceTest, ARelativeToleranceMayHaveAnAbsoluteFloor) {
+  std::vector<GateMetric> metrics = DefaultGateMetrics();
+  EXPECT_EQ(metrics[0].tolerance.Describe("latency"), "+10 % (at least 1 ms)");
+  ApplyToleranceOverride("latency.p95=15%,2ms", metrics);
+  EXPECT_DOUBLE_EQ(metrics[0].tolerance.value, 0.15);
+  EXPECT_DOUBLE_EQ(metrics[0].tolerance.floor, 2);
+  EXPECT_EQ(metrics[0].tolerance.Describe("latency"), "+15 % (at least 2 ms)");
+  EXPECT_DOUBLE_EQ(metrics[0].tolerance.Allowed(100), 15);
+  EXPECT_DOUBLE_EQ(metrics[0].tolerance.Allowed(4), 2);
+  // An override without a floor has none.
+  ApplyToleranceOverride("latency.p99=15%", metrics);
+  EXPECT_DOUBLE_EQ(metrics[1].tolerance.floor, 0);
+}
+
+// On a fast service, scheduler noise moves a 1 ms p95 by more than 10 %.
+TEST(GateCompareTest, TheDefaultFloorAbsorbsSubMillisecondNoise) {
+  const std::vector<GateMetric> metrics = DefaultGateMetrics();
+  const GateResult noise =
+      Compare({ConstantRun(1.0)}, {ConstantRun(1.6)}, metrics);
+  EXPECT_FALSE(noise.regressed()) << FindRow(noise, "latency.p95")->message;
+  const GateResult slower =
+      Compare({ConstantRun(1.0)}, {ConstantRun(2.5)}, metrics);
+  EXPECT_TRUE(slower.regressed());
+  EXPECT_THAT(FindRow(slower, "latency.p95")->message,
+              HasSubstr("beyond the tolerance +10 % (at least 1 ms)"));
+}
+
+TEST(GateCompareTest, TooFewSamplesAreListedNotJudged) {
+  // Tag 1 has 5 requests a side (too few to move the run's p99), and its
+  // latency triples.
+  const RunReport baseline =
+      BatchRun({{.count = 1000, .latency_ms = 100},
+                {.tag = 1, .count = 5, .latency_ms = 100}});
+  const RunReport current =
+      BatchRun({{.count = 1000, .latency_ms = 100},
+                {.tag = 1, .count = 5, .latency_ms = 300}});
+  const GateResult result =
+      Compare({baseline}, {current}, DefaultGateMetrics());
+  EXPECT_FALSE(result.regressed());
+  EXPECT_EQ(FindRow(result, "latency.p95", "POST /b"), nullptr);
+  EXPECT_THAT(result.skipped,
+              Contains(HasSubstr("p95 latency [tag POST /b]: too few samples "
+                                 "to judge (5 in baseline, 5 in current; at "
+                                 "least 100 needed)")));
+  // A lower bound judges them.
+  EXPECT_TRUE(
+      Compare({baseline}, {current}, DefaultGateMetrics(), 5).regressed());
+}
+
 TEST(GateToleranceTest, RejectsMalformedOverrides) {
   std::vector<GateMetric> metrics = DefaultGateMetrics();
   for (const char* bad :
        {"latency.p95", "latency=10%", "error_rate.p95=1%", "nope.p95=1%",
         "latency.p0=1%", "latency.p95=abc", "latency.p95=1pt", "error_rate=5ms",
-        "latency.p95=%"}) {
+        "latency.p95=%", "latency.p95=15%,", "latency.p95=15%,2pt",
+        "latency.p95=5ms,2ms", "latency.p95=15%,5%"}) {
     EXPECT_THROW(ApplyToleranceOverride(bad, metrics), std::invalid_argument)
         << bad;
   }

@@ -12,10 +12,12 @@
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
 #include "support/sample_report.h"
+#include "support/text.h"
 
 namespace loadgate {
 namespace {
 
+using test_support::CountOccurrences;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -63,15 +65,6 @@ nlohmann::json EmbeddedData(const std::string& html) {
   return nlohmann::json::parse(html.substr(begin, end - begin));
 }
 
-size_t Count(const std::string& text, std::string_view needle) {
-  size_t count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos;
-       at = text.find(needle, at + needle.size())) {
-    ++count;
-  }
-  return count;
-}
-
 TEST(HtmlReportTest, EmbedsTheChartDataOfEveryRun) {
   const RunReport sample = test_support::SampleReport();
   const RunReport plain = PlainRun("plain");
@@ -107,7 +100,7 @@ TEST(HtmlReportTest, KeepsScriptEndTagsInNamesOutOfTheScripts) {
   const std::string html = Html({run});
 
   // Only the closing tags of the data block and of the page script.
-  EXPECT_EQ(Count(html, "</script>"), 2u);
+  EXPECT_EQ(CountOccurrences(html, "</script>"), 2u);
   EXPECT_THAT(html, Not(HasSubstr("<script>alert")));
   EXPECT_THAT(html, HasSubstr("evil&lt;/script&gt;&lt;script&gt;"));
   EXPECT_EQ(EmbeddedData(html)["runs"][0]["name"], evil);
@@ -124,12 +117,29 @@ TEST(HtmlReportTest, ListsEverySloWithItsVerdict) {
   const std::string html =
       Html({sample}, {Evaluate(met, sample), Evaluate(missed, sample)});
 
-  EXPECT_EQ(Count(html, "<tr class=\"slo pass\">"), 1u);
-  EXPECT_EQ(Count(html, "<tr class=\"slo fail\">"), 1u);
+  EXPECT_EQ(CountOccurrences(html, "<tr class=\"slo pass\">"), 1u);
+  EXPECT_EQ(CountOccurrences(html, "<tr class=\"slo fail\">"), 1u);
   EXPECT_THAT(html, HasSubstr("1 passed, 1 failed"));
   EXPECT_THAT(html, HasSubstr("<td>p95 latency &lt; 3000 ms</td>"));
   EXPECT_THAT(html, HasSubstr("<td>error rate &lt; 0.1 %</td>"));
   EXPECT_THAT(html, HasSubstr("0.30 %"));  // the observed error rate
+}
+
+TEST(HtmlReportTest, ShowsTheVerdictsAReportKeeps) {
+  RunReport sample = test_support::SampleReport();
+  sample.slos = {{"p95 latency is < 100 ms", false,
+                  "p95 latency 950 ms over 1000 requests", "the story"}};
+  const std::string html = Html({sample});
+
+  EXPECT_EQ(CountOccurrences(html, "<tr class=\"slo fail\">"), 1u);
+  EXPECT_THAT(html, HasSubstr("<td>p95 latency is &lt; 100 ms</td>"));
+  EXPECT_THAT(html, HasSubstr("p95 latency 950 ms over 1000 requests"));
+  // Objectives judged for the page take the place of the kept ones.
+  const Objective met{
+      .metric = "error_rate", .op = Objective::Op::kLt, .threshold = 0.01};
+  const std::string judged = Html({sample}, {Evaluate(met, sample)});
+  EXPECT_EQ(CountOccurrences(judged, "<tr class=\"slo "), 1u);
+  EXPECT_THAT(judged, HasSubstr("<td>error rate &lt; 1 %</td>"));
 }
 
 TEST(HtmlReportTest, ShowsTheLlmSectionOnlyForStreamedRuns) {

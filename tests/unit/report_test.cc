@@ -157,6 +157,24 @@ std::string Edited(void (*edit)(nlohmann::json&)) {
   return json.dump();
 }
 
+TEST(ReportJsonTest, KeepsSloVerdicts) {
+  RunReport original = test_support::SampleReport();
+  original.slos = {{"p95 latency is < 100 ms", false,
+                    "p95 latency 950 ms over 1000 requests", "the story"},
+                   {"error rate is < 0.01", true, "0.3 %", ""}};
+  const RunReport restored = RoundTrip(original);
+  ASSERT_EQ(restored.slos.size(), 2u);
+  EXPECT_EQ(restored.slos[0].objective, "p95 latency is < 100 ms");
+  EXPECT_FALSE(restored.slos[0].passed);
+  EXPECT_EQ(restored.slos[0].observed, "p95 latency 950 ms over 1000 requests");
+  EXPECT_EQ(restored.slos[0].explanation, "the story");
+  EXPECT_TRUE(restored.slos[1].passed);
+
+  // Reports written before verdicts were kept still read, with none.
+  std::istringstream older(Edited([](nlohmann::json& j) { j.erase("slos"); }));
+  EXPECT_TRUE(ReadJson(older, "older.json").slos.empty());
+}
+
 TEST(ReportJsonTest, ReadErrorsNameTheSourceAndTheField) {
   ExpectReadError("{\"schema_version\": 1,", "not valid JSON");
   ExpectReadError("[1, 2]", "expected an object");
@@ -189,6 +207,10 @@ TEST(ReportJsonTest, ReadErrorsNameTheSourceAndTheField) {
       "field series[3].histogram: missing");
   ExpectReadError(Edited([](nlohmann::json& j) { j["info"]["prices"] = 3; }),
                   "field info.prices: expected an object");
+  ExpectReadError(Edited([](nlohmann::json& j) {
+                    j["slos"] = {{{"objective", "x"}, {"passed", "yes"}}};
+                  }),
+                  "field slos[0].passed: expected true or false, got string");
 }
 
 TEST(ReportCsvTest, WritesLocustStatsColumns) {

@@ -6,6 +6,7 @@
 #ifndef LOADGATE_GATE_H_
 #define LOADGATE_GATE_H_
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -24,9 +25,17 @@ struct Tolerance {
   };
   Kind kind = Kind::kRelative;
   double value = 0;
+  // A relative tolerance never allows less than this, in the metric's unit:
+  // on a fast service a 10 % change of a 1 ms p95 is scheduler noise, not a
+  // regression. 0 = no floor.
+  double floor = 0;
 
-  // "+10 %", "+0.5 pt", "+20 ms", "-5 %" (for metrics where lower is worse).
+  // "+10 %", "+10 % (at least 1 ms)", "+0.5 pt", "+20 ms", "-5 %" (for
+  // metrics where lower is worse).
   std::string Describe(std::string_view metric) const;
+
+  // How much worse than `baseline` a value may be, in the metric's unit.
+  double Allowed(double baseline) const;
 };
 
 // One metric the gate compares, named as in Objective: `metric` and, for
@@ -40,16 +49,18 @@ struct GateMetric {
   std::string Key() const;
 };
 
-// Latency p95 and p99 +10 %, error rate +0.5 points, achieved rate -5 %,
-// TTFT p95 +10 % (compared only when both sides streamed).
+// Latency p95 and p99 +10 % (at least 1 ms), error rate +0.5 points,
+// achieved rate -5 %, TTFT p95 +10 % (at least 1 ms; compared only when both
+// sides streamed).
 std::vector<GateMetric> DefaultGateMetrics();
 
 // Applies "KEY=VALUE" (--tolerance): KEY is "<metric>.p<N>" for histogram
 // metrics ("latency.p95", "ttft.p99.9") or a run figure ("error_rate");
-// VALUE is "15%" (relative), "0.2pt" (absolute percentage points, for
-// fractions), "20ms" (absolute, time metrics) or a bare number (absolute, in
-// the metric's unit); a leading '+' or '-' is ignored, the direction follows
-// from the metric. A key not yet compared is added. Throws
+// VALUE is "15%" (relative), "15%,2ms" (relative, at least 2 ms: the floor
+// is written like an absolute value), "0.2pt" (absolute percentage points,
+// for fractions), "20ms" (absolute, time metrics) or a bare number
+// (absolute, in the metric's unit); a leading '+' or '-' is ignored, the
+// direction follows from the metric. A key not yet compared is added. Throws
 // std::invalid_argument with a one-line message.
 void ApplyToleranceOverride(std::string_view text,
                             std::vector<GateMetric>& metrics);
@@ -91,23 +102,40 @@ struct GateResult {
   bool regressed() const;
 };
 
+// Fewer values than this on either side and a metric is not judged: the p99
+// of 20 requests is their maximum, and one error in 20 is 5 %.
+inline constexpr uint64_t kDefaultMinSamples = 100;
+
 // Merges each side's runs (tags and custom metrics matched by name, durations
 // added, so achieved rates are pooled), then compares every metric for the
 // whole run and for each tag both sides have. A metric missing on either
-// side (no TTFT in a non-streaming run) is skipped. Throws
-// std::invalid_argument when a side is empty.
+// side (no TTFT in a non-streaming run), or observed on fewer than
+// `min_samples` values (requests, streams) on either side, is skipped with
+// the reason. Throws std::invalid_argument when a side is empty.
 GateResult Compare(const std::vector<RunReport>& baseline,
                    const std::vector<RunReport>& current,
-                   const std::vector<GateMetric>& metrics);
+                   const std::vector<GateMetric>& metrics,
+                   uint64_t min_samples = kDefaultMinSamples);
 
 // The verdict as Markdown: a heading, one table (metric, baseline, current,
 // change, tolerance, spread, verdict) and the regressions spelled out; fit
 // for $GITHUB_STEP_SUMMARY or a pull-request comment.
 void WriteGateMarkdown(const GateResult& result, std::ostream& out);
 
-// A JUnit XML document with one <testcase> per objective, named by its
-// Describe(), failed ones carrying <failure message="observed vs
-// objective">explanation</failure>. Text is XML-escaped.
+// The objectives judged against one scenario run (a GoogleTest test, a
+// `loadgate run`).
+struct SloSuite {
+  std::string name;
+  std::vector<SloVerdict> verdicts;
+};
+
+// A JUnit XML document with one <testsuite> per scenario and one <testcase>
+// per objective, named after it (classname = the suite), failed ones
+// carrying <failure message="OBSERVED vs OBJECTIVE">explanation</failure>,
+// passed ones their explanation as <system-out>. Text is XML-escaped.
+void WriteSloJUnit(const std::vector<SloSuite>& suites, std::ostream& out);
+
+// The same for the objectives of one run.
 void WriteSloJUnit(const std::string& suite_name,
                    const std::vector<ObjectiveResult>& results,
                    std::ostream& out);

@@ -51,6 +51,11 @@ struct ObjectiveResult {
 // so; it never throws.
 ObjectiveResult Evaluate(const Objective& objective, const RunReport& report);
 
+// The result as a report keeps it: Describe(), the verdict, the observed
+// value in its unit ("3412.5 ms"; "no observation" without samples) and the
+// explanation.
+SloVerdict ToVerdict(const ObjectiveResult& result);
+
 bool IsKnownMetric(std::string_view metric);
 
 // The metric as a subject in prose, without a bound: "p95 latency",

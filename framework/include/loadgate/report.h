@@ -49,9 +49,23 @@ struct Figures {
 };
 Figures ComputeFigures(const TagStats& stats, const RunInfo& info);
 
+// A service-level objective judged against a run, as reports keep it.
+struct SloVerdict {
+  std::string objective;  // "p95 latency < 3000 ms"
+  bool passed = false;
+  // What was seen: "3412.5 ms", or "p95 latency 3412.5 ms over 980 requests".
+  std::string observed;
+  // The whole story: neighbouring percentiles, sample size, error breakdown.
+  std::string explanation;
+};
+
 struct RunReport {
   RunInfo info;
   Metrics metrics;
+  // Objectives judged against this run and kept with it: EXPECT_SLO in the
+  // GoogleTest fixture adds them to the test's JSON report. Empty when none
+  // were.
+  std::vector<SloVerdict> slos;
 
   // Derived figures (all from metrics.total unless a tag is named).
   uint64_t requests() const;

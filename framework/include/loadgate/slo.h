@@ -1,9 +1,12 @@
 // GoogleMock matchers that state service-level objectives on a RunReport:
 //
-//   EXPECT_THAT(report, LatencyPercentile(95, Lt(3s)));
-//   EXPECT_THAT(report, ErrorRate(Lt(0.01)));
-//   EXPECT_THAT(report, ForTag("GET /patients/{mrn}",
-//                              TimeToFirstToken(99, Le(800ms))));
+//   EXPECT_SLO(report, LatencyPercentile(95, Lt(3s)));
+//   EXPECT_SLO(report, ErrorRate(Lt(0.01)));
+//   EXPECT_SLO(report, ForTag("GET /patients/{mrn}",
+//                             TimeToFirstToken(99, Le(800ms))));
+//
+// EXPECT_SLO is EXPECT_THAT that also lists each objective in a JUnit file
+// (see below); the matchers work with EXPECT_THAT and friends as well.
 //
 // Time metrics hand the inner matcher a std::chrono::nanoseconds, so any
 // std::chrono duration works as the bound; the other figures hand it a
@@ -19,6 +22,7 @@
 #include <chrono>
 #include <ostream>
 #include <string>
+#include <utility>
 
 #include "loadgate/duration.h"
 #include "loadgate/objective.h"
@@ -151,6 +155,38 @@ RunReportMatcher ForTag(std::string tag, RunReportMatcher inner);
 // Objective::Describe() and explains with Evaluate()'s explanation.
 RunReportMatcher Meets(Objective objective);
 
+namespace slo_internal {
+// The predicate formatter behind EXPECT_SLO: judges the report once, records
+// the verdict for the SLO JUnit file and words a failure like EXPECT_THAT.
+class SloAssertion {
+ public:
+  explicit SloAssertion(RunReportMatcher matcher)
+      : matcher_(std::move(matcher)) {}
+  ::testing::AssertionResult operator()(const char* report_text,
+                                        const RunReport& report) const;
+
+ private:
+  RunReportMatcher matcher_;
+};
+}  // namespace slo_internal
+
 }  // namespace loadgate
+
+// EXPECT_THAT for service-level objectives: EXPECT_SLO(report, matcher)
+// checks `report` against any matcher above and also records the verdict as
+// one <testcase> of this run's SLO JUnit file (gate.h WriteSloJUnit), named
+// after the objective ("p95 latency is < 100 ms") in a <testsuite> named
+// after the GoogleTest test. The file is rewritten after every test, so an
+// interrupted run keeps the verdicts of the tests that finished. It goes to
+// $LOADGATE_SLO_JUNIT if set, else to $LOADGATE_REPORT_DIR (default
+// ./reports) as <Suite>.<Test>.slo.xml, beside the test's JSON report, when
+// the run judged the SLOs of one test (as ctest runs them), and as
+// <executable>.slo.xml when it judged several.
+#define EXPECT_SLO(report, matcher) \
+  EXPECT_PRED_FORMAT1(::loadgate::slo_internal::SloAssertion(matcher), report)
+#define ASSERT_SLO(report, matcher) \
+  ASSERT_PRED_FORMAT1(::loadgate::slo_internal::SloAssertion(matcher), report)
+
+namespace loadgate {}  // namespace loadgate
 
 #endif  // LOADGATE_SLO_H_

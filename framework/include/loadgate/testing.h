@@ -7,7 +7,7 @@
 //     const loadgate::Preset& preset = GetParam();
 //     RunReport report = RunLoad(ChatScenario(preset.host), preset.Open(),
 //                                {.duration = preset.duration});
-//     EXPECT_THAT(report, LatencyPercentile(95, Lt(3s)));
+//     EXPECT_SLO(report, LatencyPercentile(95, Lt(3s)));
 //   }
 //   INSTANTIATE_TEST_SUITE_P(Presets, ChatLoad,
 //                            ::testing::ValuesIn(loadgate::StandardPresets()),
@@ -77,7 +77,14 @@ std::vector<Preset> StandardPresets();
 //  - the JSON report goes to $LOADGATE_REPORT_DIR/<Suite>.<Test>.json
 //    (default ./reports, relative to the working directory; ctest runs tests
 //    in the build directory), '/' in names becoming '_';
-//  - the plain summary is printed to stdout.
+//  - the plain summary is printed to stdout;
+//  - LOADGATE_LIVE ("8089", "127.0.0.1:8089", "[::1]:0"; loopback only, see
+//    live.h) serves a live web view of every run of the test program: the
+//    first RunLoad starts it and prints "live view: http://127.0.0.1:8089/"
+//    once, each run's progress goes to it (and to any on_progress the
+//    caller set), and LOADGATE_LIVE_LINGER ("30s") keeps it up that long
+//    after the last test (Ctrl-C ends that early). A view that cannot start
+//    fails the first test that tried, once; the runs go on without it.
 class LoadTest : public ::testing::Test {
  protected:
   RunReport RunLoad(const Scenario& scenario, const LoadModel& model,
@@ -85,7 +92,23 @@ class LoadTest : public ::testing::Test {
 
   // Where RunLoad() writes this test's JSON report.
   static std::filesystem::path ReportPath();
+
+  // What RunLoad() does with a finished run (names it after `path` if it has
+  // no name, writes the JSON report there, records the loadgate.*
+  // properties, prints the summary), for a run the test started with Run()
+  // itself, e.g. one of several or one beside a chaos action.
+  static void ReportRun(RunReport& report, const std::filesystem::path& path);
 };
+
+// How long RunLoad() runs a scenario configured for `configured`:
+// LOADGATE_DURATION when set, else `configured`. Runs a test starts with
+// Run() itself use it to shorten in CI the same way.
+std::chrono::nanoseconds LoadDuration(std::chrono::nanoseconds configured);
+
+// The JSON report at `path`, creating its folder; a failure to write is a
+// test failure (ADD_FAILURE naming the file). Returns whether it was written.
+bool WriteJsonReport(const RunReport& report,
+                     const std::filesystem::path& path);
 
 template <class P>
 class LoadTestWithParam : public LoadTest,

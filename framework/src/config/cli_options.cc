@@ -33,6 +33,10 @@ const std::string_view kRunUsage = R"(Usage:
   loadgate run SCENARIO.{yaml,yml,json} [options]
   loadgate run --url URL [request options] [load options] [options]
 
+Scenario files:
+  --host URL             run against URL instead of the file's target, e.g.
+                         http://127.0.0.1:8000 (relative URLs resolve on it)
+
 Request (ad-hoc runs):
   --url URL              absolute http:// or https:// URL
   -X, --method M         GET (default), POST, PUT, PATCH, DELETE, HEAD, OPTIONS
@@ -59,6 +63,11 @@ Options (all runs):
   --csv FILE             write Locust-style CSV stats
   --junit FILE           write JUnit XML, one testcase per SLO
   --html FILE            write the self-contained HTML report (charts, SLOs)
+  --live ADDR            serve a live web view of the run while it goes on:
+                         PORT, 127.0.0.1:PORT or [::1]:PORT (loopback only;
+                         port 0 picks a free one, printed on stderr)
+  --live-linger D        keep the live view up for D after the run, e.g. 1m
+                         (Ctrl-C ends it early)
   -q, --quiet            no live progress and no summary; SLO verdicts only
   -h, --help             this help
 )";
@@ -188,6 +197,13 @@ CommandLine ParseRun(const std::vector<std::string>& args) {
       } catch (const std::invalid_argument& error) {
         throw UsageError(error.what());
       }
+    } else if (reader.Is("--host")) {
+      command_line.host = reader.Value();
+      try {
+        http::ParseUrl(command_line.host);
+      } catch (const std::invalid_argument& error) {
+        throw UsageError("--host: " + std::string(error.what()));
+      }
     } else if (reader.Is("--method", "-X")) {
       command_line.method = ParseMethod(reader.Value());
     } else if (reader.Is("--header", "-H")) {
@@ -223,6 +239,13 @@ CommandLine ParseRun(const std::vector<std::string>& args) {
       command_line.junit_path = reader.Value();
     } else if (reader.Is("--html")) {
       command_line.html_path = reader.Value();
+    } else if (reader.Is("--live")) {
+      command_line.live_address = reader.Value();
+      if (command_line.live_address.empty()) {
+        throw UsageError("--live: expected PORT or HOST:PORT");
+      }
+    } else if (reader.Is("--live-linger")) {
+      command_line.live_linger = ParsePositiveDuration(flag, reader.Value());
     } else if (reader.Is("--quiet", "-q")) {
       reader.NoValue();
       command_line.quiet = true;
@@ -255,6 +278,12 @@ CommandLine ParseRun(const std::vector<std::string>& args) {
     }
   } else if (command_line.url.empty()) {
     throw UsageError("expected a scenario file or --url (loadgate run --help)");
+  } else if (!command_line.host.empty()) {
+    throw UsageError("--host is for scenario files; --url names the whole URL");
+  }
+  if (command_line.live_linger.count() > 0 &&
+      command_line.live_address.empty()) {
+    throw UsageError("--live-linger: keeps a live view up, so needs --live");
   }
   if (command_line.rate && command_line.users) {
     throw UsageError(
@@ -299,6 +328,7 @@ ScenarioFile BuildRun(const CommandLine& command_line) {
   ScenarioFile run;
   if (!command_line.scenario_path.empty()) {
     run = LoadScenarioFile(command_line.scenario_path);
+    if (!command_line.host.empty()) run.scenario.base_url = command_line.host;
   } else {
     Request request;
     request.method = command_line.method;

@@ -43,6 +43,9 @@ struct CommandLine {
 
   // A scenario file (run, validate); empty for an ad-hoc run.
   std::string scenario_path;
+  // --host: the base URL a scenario file's relative URLs resolve against,
+  // instead of the file's `target` (Locust's --host).
+  std::string host;
 
   // Ad-hoc runs only.
   std::string url;
@@ -63,6 +66,8 @@ struct CommandLine {
   std::string csv_path;         // Locust-style CSV
   std::string junit_path;       // JUnit XML, one testcase per SLO
   std::string html_path;        // self-contained HTML report
+  std::string live_address;     // --live: serve the live web view there
+  std::chrono::nanoseconds live_linger{0};  // and keep it up this long after
   bool quiet = false;
 };
 

@@ -109,7 +109,7 @@ void CompareOne(const std::vector<RunReport>& baseline_runs,
                 const std::vector<RunReport>& current_runs,
                 const RunReport& baseline, const RunReport& current,
                 const GateMetric& metric, const std::string& tag,
-                GateResult& result) {
+                uint64_t min_samples, GateResult& result) {
   const Observation before =
       Observe(baseline, metric.metric, metric.percentile, tag);
   const Observation after =
@@ -120,6 +120,14 @@ void CompareOne(const std::vector<RunReport>& baseline_runs,
                                            : before.problem + " in baseline"));
     return;
   }
+  if (before.samples < min_samples || after.samples < min_samples) {
+    result.skipped.push_back(
+        Label(metric, tag) + ": too few samples to judge (" +
+        std::to_string(before.samples) + " in baseline, " +
+        std::to_string(after.samples) + " in current; at least " +
+        std::to_string(min_samples) + " needed)");
+    return;
+  }
   GateRow row;
   row.metric = metric;
   row.tag = tag;
@@ -127,9 +135,7 @@ void CompareOne(const std::vector<RunReport>& baseline_runs,
   row.current = after.value;
   row.worsening = LowerIsWorse(metric.metric) ? row.baseline - row.current
                                               : row.current - row.baseline;
-  row.allowed = metric.tolerance.kind == Tolerance::Kind::kRelative
-                    ? metric.tolerance.value * std::abs(row.baseline)
-                    : metric.tolerance.value;
+  row.allowed = metric.tolerance.Allowed(row.baseline);
   for (const std::optional<double> range :
        {RunToRunRange(baseline_runs, metric, tag),
         RunToRunRange(current_runs, metric, tag)}) {
@@ -165,6 +171,44 @@ std::string MarkdownCell(std::string_view text) {
   return cell;
 }
 
+// "15%" (relative), "0.2pt" (fractions), "20ms" (time metrics) or a bare
+// number, as a tolerance of `metric`. Throws std::invalid_argument naming
+// `quoted`, the whole override.
+Tolerance ParseAmount(std::string_view text, const std::string& metric,
+                      bool relative_allowed, const std::string& quoted) {
+  Tolerance tolerance;
+  tolerance.kind = Tolerance::Kind::kAbsolute;
+  double scale = 1;
+  if (text.ends_with("%") && relative_allowed) {
+    text.remove_suffix(1);
+    tolerance.kind = Tolerance::Kind::kRelative;
+    scale = 0.01;
+  } else if (text.ends_with("pt")) {
+    if (!IsFraction(metric)) {
+      throw std::invalid_argument("points (pt) apply to rates only, in " +
+                                  quoted);
+    }
+    text.remove_suffix(2);
+    scale = 0.01;
+  } else if (text.ends_with("ms")) {
+    if (!IsTime(metric)) {
+      throw std::invalid_argument("ms applies to time metrics only, in " +
+                                  quoted);
+    }
+    text.remove_suffix(2);
+  }
+  const std::optional<double> value = ParseNumber(text);
+  if (!value || *value < 0) {
+    throw std::invalid_argument(
+        relative_allowed
+            ? "expected a tolerance such as 15%, 15%,2ms, 0.2pt or 20ms, in " +
+                  quoted
+            : "expected an absolute floor such as 2ms or 0.2pt, in " + quoted);
+  }
+  tolerance.value = *value * scale;
+  return tolerance;
+}
+
 }  // namespace
 
 bool LowerIsWorse(std::string_view metric) {
@@ -173,12 +217,23 @@ bool LowerIsWorse(std::string_view metric) {
          metric == "tokens_per_s";
 }
 
+// An absolute amount of `metric`: "0.5 pt" for fractions, "20 ms", ...
+std::string AbsoluteAmount(std::string_view metric, double value) {
+  if (IsFraction(metric)) return FormatNumber(100 * value, 3) + " pt";
+  return FormatMetricValue(metric, value);
+}
+
 std::string Tolerance::Describe(std::string_view metric) const {
   const std::string sign = LowerIsWorse(metric) ? "-" : "+";
-  if (kind == Kind::kRelative)
-    return sign + FormatNumber(100 * value, 2) + " %";
-  if (IsFraction(metric)) return sign + FormatNumber(100 * value, 3) + " pt";
-  return sign + FormatMetricValue(metric, value);
+  if (kind == Kind::kAbsolute) return sign + AbsoluteAmount(metric, value);
+  std::string text = sign + FormatNumber(100 * value, 2) + " %";
+  if (floor > 0) text += " (at least " + AbsoluteAmount(metric, floor) + ")";
+  return text;
+}
+
+double Tolerance::Allowed(double baseline) const {
+  if (kind == Kind::kAbsolute) return value;
+  return std::max(value * std::abs(baseline), floor);
 }
 
 std::string GateMetric::Key() const {
@@ -187,12 +242,13 @@ std::string GateMetric::Key() const {
 }
 
 std::vector<GateMetric> DefaultGateMetrics() {
-  const Tolerance ten_percent{Tolerance::Kind::kRelative, 0.10};
+  const Tolerance ten_percent{
+      .kind = Tolerance::Kind::kRelative, .value = 0.10, .floor = 1.0};
   return {
       {"latency", 95, ten_percent},
       {"latency", 99, ten_percent},
-      {"error_rate", 0, {Tolerance::Kind::kAbsolute, 0.005}},
-      {"achieved_rps", 0, {Tolerance::Kind::kRelative, 0.05}},
+      {"error_rate", 0, {.kind = Tolerance::Kind::kAbsolute, .value = 0.005}},
+      {"achieved_rps", 0, {.kind = Tolerance::Kind::kRelative, .value = 0.05}},
       {"ttft", 95, ten_percent},
   };
 }
@@ -233,32 +289,19 @@ void ApplyToleranceOverride(std::string_view text,
   if (value_text.starts_with("+") || value_text.starts_with("-")) {
     value_text.remove_prefix(1);
   }
-  double scale = 1;
-  parsed.tolerance.kind = Tolerance::Kind::kAbsolute;
-  if (value_text.ends_with("%")) {
-    value_text.remove_suffix(1);
-    parsed.tolerance.kind = Tolerance::Kind::kRelative;
-    scale = 0.01;
-  } else if (value_text.ends_with("pt")) {
-    if (!IsFraction(parsed.metric)) {
-      throw std::invalid_argument("points (pt) apply to rates only, in " +
-                                  quoted);
+  const size_t comma = value_text.find(',');
+  parsed.tolerance = ParseAmount(value_text.substr(0, comma), parsed.metric,
+                                 /*relative_allowed=*/true, quoted);
+  if (comma != std::string_view::npos) {
+    if (parsed.tolerance.kind != Tolerance::Kind::kRelative) {
+      throw std::invalid_argument(
+          "a floor (\",...\") follows a relative tolerance only, in " + quoted);
     }
-    value_text.remove_suffix(2);
-    scale = 0.01;
-  } else if (value_text.ends_with("ms")) {
-    if (!IsTime(parsed.metric)) {
-      throw std::invalid_argument("ms applies to time metrics only, in " +
-                                  quoted);
-    }
-    value_text.remove_suffix(2);
+    parsed.tolerance.floor =
+        ParseAmount(value_text.substr(comma + 1), parsed.metric,
+                    /*relative_allowed=*/false, quoted)
+            .value;
   }
-  const std::optional<double> value = ParseNumber(value_text);
-  if (!value || *value < 0) {
-    throw std::invalid_argument(
-        "expected a tolerance such as 15%, 0.2pt or 20ms, in " + quoted);
-  }
-  parsed.tolerance.value = *value * scale;
 
   const std::string parsed_key = parsed.Key();
   auto existing =
@@ -297,7 +340,8 @@ bool GateResult::regressed() const {
 
 GateResult Compare(const std::vector<RunReport>& baseline,
                    const std::vector<RunReport>& current,
-                   const std::vector<GateMetric>& metrics) {
+                   const std::vector<GateMetric>& metrics,
+                   uint64_t min_samples) {
   if (baseline.empty() || current.empty()) {
     throw std::invalid_argument("compare needs at least one report per side");
   }
@@ -314,7 +358,7 @@ GateResult Compare(const std::vector<RunReport>& baseline,
   for (const std::string& tag : tags) {
     for (const GateMetric& metric : metrics) {
       CompareOne(baseline, current, merged_baseline, merged_current, metric,
-                 tag, result);
+                 tag, min_samples, result);
     }
   }
   return result;

@@ -9,6 +9,7 @@
 
 #include "gate/html_report_assets.h"
 #include "gate/markup.h"
+#include "gate/svg_charts.h"
 #include "loadgate/duration.h"
 
 namespace loadgate {
@@ -157,40 +158,23 @@ void WriteInfo(const RunReport& run, std::ostream& out) {
   out << "</div>\n";
 }
 
-std::string Observed(const ObjectiveResult& result) {
-  const std::string& metric = result.objective.metric;
-  if (result.samples == 0 && !result.passed) return "-";
-  if (metric == "error_rate" || metric == "slo_attainment") {
-    return Percent(result.observed);
-  }
-  if (metric == "estimated_cost_usd") return Usd(result.observed);
-  if (metric == "achieved_rps" || metric == "goodput_rps") {
-    return Number(result.observed, 1) + " req/s";
-  }
-  if (metric == "output_tokens_per_s" || metric == "tokens_per_s") {
-    return Number(result.observed, 1) + " tokens/s";
-  }
-  return FormatMilliseconds(result.observed * kNsPerMs);
-}
-
-void WriteSlos(const std::vector<ObjectiveResult>& slos, std::ostream& out) {
+void WriteSlos(const std::vector<SloVerdict>& slos, std::ostream& out) {
   if (slos.empty()) return;
   int failed = 0;
-  for (const ObjectiveResult& result : slos) failed += result.passed ? 0 : 1;
+  for (const SloVerdict& slo : slos) failed += slo.passed ? 0 : 1;
   out << "<h3>Service-level objectives: " << slos.size() - failed << " passed, "
       << failed << " failed</h3>\n"
       << "<table class=\"slos\"><thead><tr><th>Objective</th>"
          "<th class=\"num\">Observed</th><th>Result</th><th>Details</th>"
          "</tr></thead><tbody>\n";
-  for (const ObjectiveResult& result : slos) {
-    const char* verdict = result.passed ? "pass" : "fail";
+  for (const SloVerdict& slo : slos) {
+    const char* verdict = slo.passed ? "pass" : "fail";
     out << "<tr class=\"slo " << verdict << "\"><td>"
-        << gate::EscapeMarkup(result.objective.Describe())
-        << "</td><td class=\"num\">" << gate::EscapeMarkup(Observed(result))
-        << "</td><td><span class=\"badge " << verdict << "\">"
-        << (result.passed ? "PASS" : "FAIL")
+        << gate::EscapeMarkup(slo.objective) << "</td><td class=\"num\">"
+        << gate::EscapeMarkup(slo.observed) << "</td><td><span class=\"badge "
+        << verdict << "\">" << (slo.passed ? "PASS" : "FAIL")
         << "</span></td><td class=\"details\">"
-        << gate::EscapeMarkup(result.explanation) << "</td></tr>\n";
+        << gate::EscapeMarkup(slo.explanation) << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
 }
@@ -313,12 +297,22 @@ void WriteLlm(const RunReport& run, std::ostream& out) {
   out << "</div>\n</section>\n";
 }
 
+// Objectives judged for the page, else the verdicts the report keeps.
 void WriteRun(const RunReport& run, size_t index,
               const std::vector<ObjectiveResult>& slos, std::ostream& out) {
   out << "<section class=\"run\" id=\"run-" << index << "\">\n<h2>"
       << gate::EscapeMarkup(run.info.name) << "</h2>\n";
   WriteInfo(run, out);
-  WriteSlos(slos, out);
+  if (slos.empty()) {
+    WriteSlos(run.slos, out);
+  } else {
+    std::vector<SloVerdict> verdicts;
+    verdicts.reserve(slos.size());
+    for (const ObjectiveResult& result : slos) {
+      verdicts.push_back(ToVerdict(result));
+    }
+    WriteSlos(verdicts, out);
+  }
   out << "<h3>Charts</h3>\n";
   WriteChartFigures(IsLlmRun(run), out);
   WriteEndpoints(run, out);
@@ -342,7 +336,7 @@ void WriteHtmlReport(
          "\">\n<meta name=\"viewport\" content=\"width=device-width, "
          "initial-scale=1\">\n<title>"
       << gate::EscapeMarkup(title) << "</title>\n<style>"
-      << gate::kHtmlReportCss
+      << gate::kHtmlReportCss << gate::kSvgChartsCss
       << "</style>\n</head>\n<body>\n<header class=\"page\"><h1>"
       << gate::EscapeMarkup(title) << "</h1><p>" << runs.size()
       << (runs.size() == 1 ? " run" : " runs") << "</p></header>\n<main>\n";
@@ -352,8 +346,8 @@ void WriteHtmlReport(
              out);
   }
   out << "</main>\n<script type=\"application/json\" id=\"loadgate-data\">"
-      << ScriptSafeJson(data) << "</script>\n<script>" << gate::kHtmlReportJs
-      << "</script>\n</body>\n</html>\n";
+      << ScriptSafeJson(data) << "</script>\n<script>" << gate::kSvgChartsJs
+      << gate::kHtmlReportJs << "</script>\n</body>\n</html>\n";
 }
 
 void WriteHtmlReport(const std::vector<RunReport>& runs,

@@ -1,12 +1,17 @@
 #include "loadgate/testing.h"
 
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <system_error>
+#include <utility>
 
+#include "gtest/report_directory.h"
 #include "loadgate/duration.h"
+#include "loadgate/live.h"
 
 namespace loadgate {
 namespace {
@@ -28,6 +33,80 @@ Preset MakePreset(double rps, std::chrono::nanoseconds duration) {
   preset.spawn_rate = rps / 2;
   preset.duration = duration;
   return preset;
+}
+
+// The live view of LOADGATE_LIVE, one for the whole test program: started by
+// the first RunLoad, stopped by LiveViewCloser when the program's tests are
+// done. Test bodies run one at a time on the main thread, so no lock.
+bool g_live_view_tried = false;
+LiveServer* g_live_view = nullptr;
+
+// Owns the live view; at the end of the test program keeps it up for
+// LOADGATE_LIVE_LINGER, then stops it.
+class LiveViewCloser : public ::testing::EmptyTestEventListener {
+ public:
+  LiveViewCloser(std::unique_ptr<LiveServer> server,
+                 std::chrono::nanoseconds linger)
+      : server_(std::move(server)), linger_(linger) {}
+
+  void OnTestProgramEnd(const ::testing::UnitTest&) override {
+    if (linger_.count() > 0) {
+      std::cout << "live view: " << server_->url() << " stays up for "
+                << std::chrono::duration<double>(linger_).count()
+                << " s (Ctrl-C ends it)" << std::endl;
+      server_->Linger(linger_);
+    }
+    g_live_view = nullptr;
+    server_.reset();
+  }
+
+ private:
+  std::unique_ptr<LiveServer> server_;
+  std::chrono::nanoseconds linger_;
+};
+
+// The live view, started on first use; nullptr when LOADGATE_LIVE is unset
+// or the view cannot start, which fails the test that first tried, once.
+LiveServer* LiveView() {
+  if (g_live_view_tried) return g_live_view;
+  g_live_view_tried = true;
+  const char* address = std::getenv("LOADGATE_LIVE");
+  if (address == nullptr || *address == '\0') return nullptr;
+  std::chrono::nanoseconds linger{0};
+  if (const char* text = std::getenv("LOADGATE_LIVE_LINGER");
+      text != nullptr && *text != '\0') {
+    try {
+      linger = ParseDuration(text);
+    } catch (const std::invalid_argument& error) {
+      ADD_FAILURE() << "LOADGATE_LIVE_LINGER=" << text << ": " << error.what()
+                    << "; the tests run without the live view";
+      return nullptr;
+    }
+  }
+  std::unique_ptr<LiveServer> server;
+  try {
+    server = std::make_unique<LiveServer>(std::string_view(address));
+  } catch (const std::exception& error) {
+    ADD_FAILURE() << "LOADGATE_LIVE=" << address << ": " << error.what()
+                  << "; the tests run without the live view";
+    return nullptr;
+  }
+  g_live_view = server.get();
+  std::cout << "live view: " << g_live_view->url() << std::endl;
+  ::testing::UnitTest::GetInstance()->listeners().Append(
+      new LiveViewCloser(std::move(server), linger));
+  return g_live_view;
+}
+
+// "Suite.Test/param", and the scenario's name when it has one.
+std::string LiveRunName(const Scenario& scenario) {
+  const ::testing::TestInfo* test =
+      ::testing::UnitTest::GetInstance()->current_test_info();
+  if (test == nullptr)
+    return scenario.name.empty() ? "loadgate" : scenario.name;
+  std::string name = gtest_internal::TestName(test);
+  if (!scenario.name.empty()) name += " (" + scenario.name + ")";
+  return name;
 }
 
 }  // namespace
@@ -67,50 +146,67 @@ std::vector<Preset> StandardPresets() {
 }
 
 std::filesystem::path LoadTest::ReportPath() {
-  const char* dir = std::getenv("LOADGATE_REPORT_DIR");
-  const std::filesystem::path directory =
-      dir != nullptr && *dir != '\0' ? dir : "reports";
-  const ::testing::TestInfo* test =
-      ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::string name =
-      test == nullptr
-          ? "loadgate"
-          : std::string(test->test_suite_name()) + "." + test->name();
-  std::string file_name = name;
-  for (char& c : file_name) {
-    if (c == '/') c = '_';
-  }
-  return directory / (file_name + ".json");
+  const std::string name = gtest_internal::TestName(
+      ::testing::UnitTest::GetInstance()->current_test_info());
+  return gtest_internal::ReportDirectory() /
+         (gtest_internal::FileStem(name) + ".json");
 }
 
-RunReport LoadTest::RunLoad(const Scenario& scenario, const LoadModel& model,
-                            RunOptions options) {
-  if (const char* duration = std::getenv("LOADGATE_DURATION");
-      duration != nullptr && *duration != '\0') {
-    options.duration = ParseDuration(duration);
-  }
-  InstallStopSignalHandlers();
-  RunReport report = loadgate::Run(scenario, model, options);
-  const std::filesystem::path path = ReportPath();
-  if (report.info.name.empty()) report.info.name = path.stem().string();
+std::chrono::nanoseconds LoadDuration(std::chrono::nanoseconds configured) {
+  const char* duration = std::getenv("LOADGATE_DURATION");
+  return duration != nullptr && *duration != '\0' ? ParseDuration(duration)
+                                                  : configured;
+}
 
-  for (const auto& [name, value] : SummaryProperties(report)) {
-    RecordProperty(name, value);
-  }
+bool WriteJsonReport(const RunReport& report,
+                     const std::filesystem::path& path) {
   std::error_code error;
-  std::filesystem::create_directories(path.parent_path(), error);
+  if (path.has_parent_path()) {
+    std::filesystem::create_directories(path.parent_path(), error);
+  }
   std::ofstream out(path);
   if (out) WriteJson(report, out);
   out.close();
   if (!out) {
     ADD_FAILURE() << "could not write the JSON report to " << path
                   << (error ? ": " + error.message() : std::string());
-  } else {
+    return false;
+  }
+  return true;
+}
+
+RunReport LoadTest::RunLoad(const Scenario& scenario, const LoadModel& model,
+                            RunOptions options) {
+  options.duration = LoadDuration(options.duration);
+  InstallStopSignalHandlers();
+  LiveServer* live = LiveView();
+  if (live != nullptr) {
+    live->BeginRun(LiveRunName(scenario), model, options.duration);
+    options.on_progress =
+        live->ProgressCallback(std::move(options.on_progress));
+  }
+  RunReport report;
+  try {
+    report = loadgate::Run(scenario, model, options);
+  } catch (const std::exception& error) {
+    if (live != nullptr) live->AbortRun(error.what());
+    throw;
+  }
+  if (live != nullptr) live->EndRun(report);
+  ReportRun(report, ReportPath());
+  return report;
+}
+
+void LoadTest::ReportRun(RunReport& report, const std::filesystem::path& path) {
+  if (report.info.name.empty()) report.info.name = path.stem().string();
+  for (const auto& [name, value] : SummaryProperties(report)) {
+    RecordProperty(name, value);
+  }
+  if (WriteJsonReport(report, path)) {
     RecordProperty("loadgate.report", std::filesystem::absolute(path).string());
   }
   WriteSummary(report, std::cout);
   std::cout.flush();
-  return report;
 }
 
 }  // namespace loadgate

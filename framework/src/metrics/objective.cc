@@ -176,6 +176,18 @@ std::string FormatMetricValue(std::string_view metric, double value) {
   return WithUnit(value, Unit::kMilliseconds);  // custom metrics are times
 }
 
+SloVerdict ToVerdict(const ObjectiveResult& result) {
+  SloVerdict verdict;
+  verdict.objective = result.objective.Describe();
+  verdict.passed = result.passed;
+  verdict.observed =
+      result.samples == 0 && result.observed == 0
+          ? std::string("no observation")
+          : FormatMetricValue(result.objective.metric, result.observed);
+  verdict.explanation = result.explanation;
+  return verdict;
+}
+
 bool IsKnownMetric(std::string_view metric) {
   if (metric.starts_with(kCustomPrefix)) {
     return metric.size() > kCustomPrefix.size();

@@ -233,6 +233,10 @@ class Reader {
                      const char* key) const {
     return Field(parent, path, key, json::value_t::string).get<std::string>();
   }
+  bool Boolean(const json& parent, const std::string& path,
+               const char* key) const {
+    return Field(parent, path, key, json::value_t::boolean).get<bool>();
+  }
   const json& Object(const json& parent, const std::string& path,
                      const char* key) const {
     return Field(parent, path, key, json::value_t::object);
@@ -329,6 +333,8 @@ class Reader {
         return "a non-negative integer";
       case json::value_t::number_integer:
         return "an integer";
+      case json::value_t::boolean:
+        return "true or false";
       default:
         return "a number";
     }
@@ -472,6 +478,13 @@ void WriteJson(const RunReport& report, std::ostream& out) {
     block["name"] = tag.name;
     tags.push_back(std::move(block));
   }
+  json slos = json::array();
+  for (const SloVerdict& slo : report.slos) {
+    slos.push_back({{"objective", slo.objective},
+                    {"passed", slo.passed},
+                    {"observed", slo.observed},
+                    {"explanation", slo.explanation}});
+  }
   const json document{
       {"schema_version", kReportSchemaVersion},
       {"info",
@@ -491,7 +504,8 @@ void WriteJson(const RunReport& report, std::ostream& out) {
       {"status_counts", StatusCountsJson(report.metrics.total.status_counts)},
       {"tags", std::move(tags)},
       {"custom", std::move(custom)},
-      {"series", SeriesJson(report.metrics.series)}};
+      {"series", SeriesJson(report.metrics.series)},
+      {"slos", std::move(slos)}};
   out << document.dump(1) << '\n';
 }
 
@@ -561,6 +575,18 @@ RunReport ReadJson(std::istream& in, const std::string& source) {
     slot.errors_by_kind[0] = slot.requests - slot.errors;
     slot.latency = reader.ReadHistogram(
         reader.Object(series[i], path, "histogram"), path + ".histogram");
+  }
+  // Optional: reports written before verdicts were kept have none.
+  if (document.contains("slos")) {
+    const json& slos = reader.Array(document, "", "slos");
+    for (size_t i = 0; i < slos.size(); ++i) {
+      const std::string path = "slos[" + std::to_string(i) + "]";
+      SloVerdict& slo = report.slos.emplace_back();
+      slo.objective = reader.String(slos[i], path, "objective");
+      slo.passed = reader.Boolean(slos[i], path, "passed");
+      slo.observed = reader.String(slos[i], path, "observed");
+      slo.explanation = reader.String(slos[i], path, "explanation");
+    }
   }
   return report;
 }

@@ -1,0 +1,218 @@
+// The chart toolkit shared by the pages loadgate serves or writes (the
+// static HTML report and the live view): a stylesheet for chart figures and
+// a dependency-free script that draws line charts and distributions as SVG.
+// Inlined into each page, so that no page needs network access.
+//
+// The script defines one global, LoadgateCharts, with
+//   lineChart(figure, xs, lines, xLabel, yLabel)
+//   distributionChart(figure, buckets, xLabel, color)
+//   fmt(value)
+// Drawing into a figure replaces whatever was drawn there before (its
+// figcaption stays), so a live page can redraw a chart on every update.
+// Each chart sets its figure's data-points attribute to the number of
+// points or bars drawn, for tests and curious readers.
+#ifndef LOADGATE_GATE_SVG_CHARTS_H_
+#define LOADGATE_GATE_SVG_CHARTS_H_
+
+#include <string_view>
+
+namespace loadgate::gate {
+
+inline constexpr std::string_view kSvgChartsCss = R"css(
+.charts { display: grid; grid-template-columns: repeat(auto-fill,
+  minmax(520px, 1fr)); gap: 16px; }
+figure.chart { margin: 0; border: 1px solid #e5e7eb; border-radius: 6px;
+  padding: 8px; }
+figure.chart figcaption { font-weight: 600; margin: 0 0 4px 4px; }
+figure.chart svg { width: 100%; height: auto; display: block; }
+.legend { display: flex; flex-wrap: wrap; gap: 12px; margin: 4px 0 0 4px;
+  font-size: 12px; color: #6b7280; }
+.legend i { display: inline-block; width: 12px; height: 3px;
+  vertical-align: middle; margin-right: 4px; }
+.empty { color: #6b7280; font-style: italic; padding: 24px 8px; }
+svg .grid { stroke: #e5e7eb; }
+svg .axis { fill: #6b7280; font-size: 11px; }
+)css";
+
+inline constexpr std::string_view kSvgChartsJs = R"js(
+var LoadgateCharts = (function () {
+  'use strict';
+  var NS = 'http://www.w3.org/2000/svg';
+  var W = 560, H = 240, M = {l: 56, r: 14, t: 10, b: 36};
+
+  function svgEl(name, attrs, parent) {
+    var e = document.createElementNS(NS, name);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+
+  // The smallest "round" number (1, 2, 2.5, 5 x 10^n) not below v, so the
+  // axis ticks read well.
+  function niceCeil(v) {
+    if (!(v > 0)) return 1;
+    var p = Math.pow(10, Math.floor(Math.log10(v)));
+    var steps = [1, 2, 2.5, 5, 10];
+    for (var i = 0; i < steps.length; i++) {
+      if (steps[i] * p >= v) return steps[i] * p;
+    }
+    return 10 * p;
+  }
+
+  // Up to three significant decimals, no trailing zeros: "0.25", "8", "12.5".
+  function fmt(v) {
+    var a = Math.abs(v);
+    if (a >= 1e6) return +(v / 1e6).toFixed(1) + 'M';
+    if (a >= 1e4) return +(v / 1e3).toFixed(1) + 'k';
+    if (a >= 100) return v.toFixed(0);
+    if (a >= 1 || v === 0) return String(+v.toFixed(2));
+    return String(+v.toPrecision(2));
+  }
+
+  // Removes an earlier drawing, keeping the caption.
+  function reset(figure) {
+    Array.prototype.slice.call(figure.childNodes).forEach(function (node) {
+      if (node.nodeName.toLowerCase() !== 'figcaption') {
+        figure.removeChild(node);
+      }
+    });
+    figure.removeAttribute('data-points');
+  }
+
+  function emptyNote(figure, text) {
+    var p = document.createElement('p');
+    p.className = 'empty';
+    p.textContent = text;
+    figure.appendChild(p);
+  }
+
+  // Axes with 5 horizontal grid lines; returns the value-to-pixel maps.
+  // xFormat labels the x ticks (default: the value itself).
+  function frame(svg, xMin, xMax, yMax, xLabel, yLabel, xFormat) {
+    var iw = W - M.l - M.r, ih = H - M.t - M.b;
+    var top = niceCeil(yMax);
+    var xSpan = xMax > xMin ? xMax - xMin : 1;
+    for (var i = 0; i <= 5; i++) {
+      var y = M.t + ih - ih * i / 5;
+      svgEl('line', {x1: M.l, x2: M.l + iw, y1: y, y2: y, 'class': 'grid'},
+            svg);
+      svgEl('text', {x: M.l - 6, y: y + 4, 'text-anchor': 'end',
+                     'class': 'axis'}, svg).textContent = fmt(top * i / 5);
+    }
+    // Round steps, so a time axis reads 0, 10, 20 s rather than 6.67.
+    var step = niceCeil(xSpan / 6);
+    for (var xv = Math.ceil(xMin / step) * step; xv <= xMax + step * 1e-9;
+         xv += step) {
+      svgEl('text', {x: M.l + iw * (xv - xMin) / xSpan, y: M.t + ih + 14,
+                     'text-anchor': 'middle', 'class': 'axis'},
+            svg).textContent = (xFormat || fmt)(xv);
+    }
+    svgEl('text', {x: M.l + iw / 2, y: H - 4, 'text-anchor': 'middle',
+                   'class': 'axis'}, svg).textContent = xLabel;
+    svgEl('text', {x: 12, y: M.t + ih / 2, 'text-anchor': 'middle',
+                   'class': 'axis',
+                   transform: 'rotate(-90 12 ' + (M.t + ih / 2) + ')'},
+          svg).textContent = yLabel;
+    return {
+      x: function (v) { return M.l + iw * (v - xMin) / xSpan; },
+      y: function (v) { return M.t + ih - ih * Math.min(v / top, 1); },
+      width: iw
+    };
+  }
+
+  function newSvg(figure) {
+    return svgEl('svg', {viewBox: '0 0 ' + W + ' ' + H, role: 'img'},
+                 figure);
+  }
+
+  function legend(figure, lines) {
+    var div = document.createElement('div');
+    div.className = 'legend';
+    lines.forEach(function (line) {
+      var span = document.createElement('span');
+      var swatch = document.createElement('i');
+      swatch.style.background = line.color;
+      span.appendChild(swatch);
+      span.appendChild(document.createTextNode(line.name));
+      div.appendChild(span);
+    });
+    figure.appendChild(div);
+  }
+
+  // lines: [{name, color, values (one per xs entry), dashed}].
+  function lineChart(figure, xs, lines, xLabel, yLabel) {
+    reset(figure);
+    if (xs.length === 0) {
+      emptyNote(figure, 'No data.');
+      return;
+    }
+    var yMax = 0;
+    lines.forEach(function (line) {
+      line.values.forEach(function (v) { yMax = Math.max(yMax, v); });
+    });
+    var svg = newSvg(figure);
+    var f = frame(svg, xs[0], xs[xs.length - 1], yMax, xLabel, yLabel);
+    var points = 0;
+    lines.forEach(function (line) {
+      var coords = line.values.map(function (v, i) {
+        return f.x(xs[i]).toFixed(1) + ',' + f.y(v).toFixed(1);
+      });
+      if (coords.length === 1) coords.push((f.x(xs[0]) + 4) + ',' +
+                                           f.y(line.values[0]).toFixed(1));
+      var attrs = {points: coords.join(' '), fill: 'none',
+                   stroke: line.color, 'stroke-width': 1.8,
+                   'data-series': line.name};
+      if (line.dashed) attrs['stroke-dasharray'] = '6 4';
+      svgEl('polyline', attrs, svg);
+      points += line.values.length;
+    });
+    figure.setAttribute('data-points', points);
+    legend(figure, lines);
+  }
+
+  // buckets: [[value, count], ...] ascending. Groups them into up to 40
+  // log-spaced bins, since latency spreads over orders of magnitude.
+  function distributionChart(figure, buckets, xLabel, color) {
+    reset(figure);
+    if (buckets.length === 0) {
+      emptyNote(figure, 'No samples.');
+      return;
+    }
+    var lo = Math.max(buckets[0][0], 1e-6);
+    var hi = Math.max(buckets[buckets.length - 1][0], lo);
+    var n = hi > lo * 1.05 ? 40 : 1;
+    var counts = [];
+    for (var b = 0; b < n; b++) counts.push(0);
+    var span = Math.log(hi / lo) || 1;
+    buckets.forEach(function (bucket) {
+      var v = Math.max(bucket[0], lo);
+      var i = Math.min(n - 1, Math.floor(Math.log(v / lo) / span * n));
+      counts[i] += bucket[1];
+    });
+    var svg = newSvg(figure);
+    // Ticks name the bins' lower edges.
+    var f = frame(svg, 0, n, Math.max.apply(null, counts), xLabel,
+                  'requests', function (bin) {
+                    return fmt(lo * Math.exp(span * bin / n));
+                  });
+    var bars = 0;
+    var barWidth = f.width / n;
+    counts.forEach(function (count, i) {
+      if (count === 0) return;
+      svgEl('rect', {x: (f.x(i) + 1).toFixed(1), y: f.y(count).toFixed(1),
+                     width: Math.max(barWidth - 2, 1).toFixed(1),
+                     height: (f.y(0) - f.y(count)).toFixed(1), fill: color,
+                     'data-count': count}, svg);
+      bars++;
+    });
+    figure.setAttribute('data-points', bars);
+  }
+
+  return {lineChart: lineChart, distributionChart: distributionChart,
+          fmt: fmt};
+})();
+)js";
+
+}  // namespace loadgate::gate
+
+#endif  // LOADGATE_GATE_SVG_CHARTS_H_

@@ -1,0 +1,154 @@
+// EXPECT_SLO's verdicts, gathered per GoogleTest test, written as the run's
+// SLO JUnit file and kept in each test's JSON report (see slo.h).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gtest/report_directory.h"
+#include "loadgate/gate.h"
+#include "loadgate/report.h"
+#include "loadgate/slo.h"
+
+namespace loadgate::slo_internal {
+namespace {
+
+// The verdicts so far, in the order the tests judged them. Assertions may
+// come from any thread, the listener from the main one.
+class SloRecord {
+ public:
+  static SloRecord& Instance() {
+    static SloRecord* record = new SloRecord;  // outlives the listeners
+    return *record;
+  }
+
+  void Add(std::string test_name, SloVerdict verdict) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    InstallWriterOnce();
+    // EXPECT_SLO in a loop judges the same objective repeatedly; each
+    // judgement stays its own test case.
+    if (suites_.empty() || suites_.back().name != test_name) {
+      suites_.push_back({std::move(test_name), {}});
+    }
+    suites_.back().verdicts.push_back(std::move(verdict));
+  }
+
+  // Rewrites the whole JUnit file, so it is complete after every test, and
+  // adds the test's verdicts to its JSON report.
+  void TestEnded(const ::testing::TestInfo& test) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (suites_.empty()) return;
+    WriteJUnit();
+    if (suites_.back().name == gtest_internal::TestName(&test)) {
+      KeepInJsonReport(suites_.back());
+    }
+  }
+
+ private:
+  class Writer : public ::testing::EmptyTestEventListener {
+    void OnTestEnd(const ::testing::TestInfo& test) override {
+      SloRecord::Instance().TestEnded(test);
+    }
+  };
+
+  // Appended on first use, so binaries without EXPECT_SLO write nothing.
+  void InstallWriterOnce() {
+    if (writer_installed_) return;
+    writer_installed_ = true;
+    ::testing::UnitTest::GetInstance()->listeners().Append(new Writer);
+  }
+
+  std::filesystem::path JUnitPath() const {
+    if (const char* path = std::getenv("LOADGATE_SLO_JUNIT");
+        path != nullptr && *path != '\0') {
+      return path;
+    }
+    if (suites_.size() == 1) {
+      return gtest_internal::ReportDirectory() /
+             (gtest_internal::FileStem(suites_.front().name) + ".slo.xml");
+    }
+    const std::filesystem::path executable =
+        std::filesystem::read_symlink("/proc/self/exe").filename();
+    return gtest_internal::ReportDirectory() /
+           (executable.string() + ".slo.xml");
+  }
+
+  void WriteJUnit() const {
+    const std::filesystem::path path = JUnitPath();
+    std::error_code ignored;
+    if (path.has_parent_path()) {
+      std::filesystem::create_directories(path.parent_path(), ignored);
+    }
+    std::ofstream out(path);
+    WriteSloJUnit(suites_, out);
+    out.close();
+    if (!out) std::cerr << "loadgate: could not write " << path << "\n";
+  }
+
+  // The JSON report RunLoad wrote for this test, if any, gets the verdicts,
+  // so `loadgate report` shows them in its SLO table.
+  static void KeepInJsonReport(const SloSuite& suite) {
+    const std::filesystem::path path =
+        gtest_internal::ReportDirectory() /
+        (gtest_internal::FileStem(suite.name) + ".json");
+    std::ifstream in(path);
+    if (!in) return;
+    try {
+      RunReport report = ReadJson(in, path.string());
+      in.close();
+      report.slos = suite.verdicts;
+      std::ofstream out(path);
+      WriteJson(report, out);
+    } catch (const std::runtime_error& error) {
+      std::cerr << "loadgate: could not add SLO verdicts to " << path << ": "
+                << error.what() << "\n";
+    }
+  }
+
+  std::mutex mutex_;
+  bool writer_installed_ = false;
+  std::vector<SloSuite> suites_;
+};
+
+// The observation an explanation opens with ("p95 latency 160.2 ms over 980
+// requests"), without the context after it ("(p50 ...); errors ...").
+std::string Headline(const std::string& explanation) {
+  const size_t end = std::min(explanation.find(" ("), explanation.find("; "));
+  return explanation.substr(0, end);
+}
+
+}  // namespace
+
+::testing::AssertionResult SloAssertion::operator()(
+    const char* report_text, const RunReport& report) const {
+  ::testing::StringMatchResultListener listener;
+  const bool passed = matcher_.MatchAndExplain(report, &listener);
+  std::ostringstream description;
+  matcher_.DescribeTo(&description);
+
+  SloVerdict verdict;
+  verdict.objective = description.str();
+  verdict.passed = passed;
+  verdict.explanation = listener.str();
+  verdict.observed = Headline(verdict.explanation);
+  SloRecord::Instance().Add(
+      gtest_internal::TestName(
+          ::testing::UnitTest::GetInstance()->current_test_info()),
+      verdict);
+
+  if (passed) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "Value of: " << report_text << "\nExpected: " << verdict.objective
+         << "\n  Actual: " << verdict.explanation;
+}
+
+}  // namespace loadgate::slo_internal
