@@ -7,9 +7,12 @@
 #define LOADGATE_SUITES_LOAD_SUITE_H_
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "loadgate/config.h"
@@ -17,6 +20,7 @@
 #include "loadgate/fixtures/stack.h"
 #include "loadgate/load_model.h"
 #include "loadgate/report.h"
+#include "loadgate/scenario.h"
 #include "loadgate/testing.h"
 
 namespace loadgate::suites {
@@ -27,7 +31,8 @@ fixtures::StackOptions SuiteStackOptions();
 
 // The stack of this test binary (LOADGATE_STACK: process, container or
 // external), started from SuiteStackOptions(); defined in suite_main.cc.
-const fixtures::Stack& SuiteStack();
+// Mutable so that chaos tests can kill and restart its services.
+fixtures::Stack& SuiteStack();
 
 // The application a preset targets: the preset's own host, else the stack's.
 inline std::string AppUrlFor(const Preset& preset) {
@@ -45,6 +50,46 @@ inline RunOptions PresetRunOptions(const Preset& preset,
 }
 
 inline constexpr int kPresetRates[] = {10, 100, 1000};
+
+// "MRN00000001" ...: the sample app's patients (--patients N, default
+// 10000) are numbered from 1.
+inline std::string Mrn(int number) {
+  char mrn[16];
+  std::snprintf(mrn, sizeof(mrn), "MRN%08d", number);
+  return mrn;
+}
+
+// Rows of (mrn, query) over the first `patients` patients, each asked one of
+// the sample questions in turn, in random order: what a clinician asks the
+// triage assistant.
+inline DataSet PatientQuestions(int patients) {
+  static const char* const kQueries[] = {
+      "Summarise the most recent encounter.",
+      "Are there any open or denied claims?",
+      "Which documents were filed in the last year?",
+      "Is a follow-up visit recommended?",
+      "What is the total billed amount so far?",
+  };
+  DataSet data;
+  data.columns = {"mrn", "query"};
+  data.order = DataSet::Order::kRandom;
+  for (int i = 1; i <= patients; ++i) {
+    data.rows.push_back({Mrn(i), kQueries[i % std::size(kQueries)]});
+  }
+  return data;
+}
+
+// A GET of the DB API: 5 s timeout, the given checks.
+inline Request ApiGet(std::string name, std::string url,
+                      std::vector<Check> checks, double weight = 1) {
+  Request request;
+  request.name = std::move(name);
+  request.url = std::move(url);
+  request.weight = weight;
+  request.timeout = std::chrono::seconds(5);
+  request.checks = std::move(checks);
+  return request;
+}
 
 // configs/<suite>_10rps.json, _100rps.json and _1000rps.json as presets named
 // rps_10, rps_100 and rps_1000, so test names end in the rate. Throws
@@ -86,6 +131,16 @@ inline void WriteCsvBeside(const RunReport& report,
   WriteCsv(report, out);
   out.close();
   if (!out) ADD_FAILURE() << "could not write the CSV report to " << csv_path;
+}
+
+// The JSON report (creating its folder) and the CSV beside it, for runs a
+// suite starts with Run() itself: RunLoad() writes one report per test,
+// named after the test, so a test with several runs names the others.
+inline void WriteReportFiles(const RunReport& report,
+                             const std::filesystem::path& json_report) {
+  if (WriteJsonReport(report, json_report)) {
+    WriteCsvBeside(report, json_report);
+  }
 }
 
 }  // namespace loadgate::suites

@@ -10,7 +10,7 @@ namespace {
 fixtures::StackEnvironment* stack_environment = nullptr;
 }  // namespace
 
-const fixtures::Stack& SuiteStack() { return stack_environment->stack(); }
+fixtures::Stack& SuiteStack() { return stack_environment->stack(); }
 
 }  // namespace loadgate::suites
 

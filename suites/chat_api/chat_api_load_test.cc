@@ -17,7 +17,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -39,26 +38,6 @@ constexpr int kSamplePatients = 500;
 // most kPollAttempts of them.
 constexpr int kWaitSeconds = 5;
 constexpr int kPollAttempts = 4;
-
-// Rows of (mrn, query): every patient is asked each question in turn.
-DataSet SampleQuestions() {
-  const std::vector<std::string> queries = {
-      "Summarise the most recent encounter.",
-      "Are there any open or denied claims?",
-      "Which documents were filed in the last year?",
-      "Is a follow-up visit recommended?",
-      "What is the total billed amount so far?",
-  };
-  DataSet data;
-  data.columns = {"mrn", "query"};
-  data.order = DataSet::Order::kRandom;
-  char mrn[16];
-  for (int i = 1; i <= kSamplePatients; ++i) {
-    std::snprintf(mrn, sizeof(mrn), "MRN%08d", i);
-    data.rows.push_back({mrn, queries[i % queries.size()]});
-  }
-  return data;
-}
 
 Request Health() {
   Request request;
@@ -136,7 +115,7 @@ Scenario ChatApiScenario(const std::string& base_url) {
   scenario.name = "chat_api";
   scenario.base_url = base_url;
   scenario.headers = {{"Accept", "application/json"}};
-  scenario.data.push_back(SampleQuestions());
+  scenario.data.push_back(PatientQuestions(kSamplePatients));
   scenario.Add(Health()).Add(Triage()).Add(AgentTurn());
   return scenario;
 }
@@ -152,10 +131,10 @@ TEST_P(ChatApiLoad, MeetsSlos) {
       RunLoad(ChatApiScenario(host), OpenModelOf(preset), options);
   WriteCsvBeside(report, ReportPath());
 
-  EXPECT_THAT(report, LatencyPercentile(95, Lt(3s)));
-  EXPECT_THAT(report, ErrorRate(Lt(0.01)));
-  EXPECT_THAT(report, ForTag("POST /triage", LatencyPercentile(95, Lt(3s))));
-  EXPECT_THAT(report, CustomMetricPercentile("full_turn", 95, Lt(5s)));
+  EXPECT_SLO(report, LatencyPercentile(95, Lt(3s)));
+  EXPECT_SLO(report, ErrorRate(Lt(0.01)));
+  EXPECT_SLO(report, ForTag("POST /triage", LatencyPercentile(95, Lt(3s))));
+  EXPECT_SLO(report, CustomMetricPercentile("full_turn", 95, Lt(5s)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Presets, ChatApiLoad,

@@ -62,14 +62,13 @@ TEST_P(LlmLoad, StreamsOnTime) {
   const RunReport report =
       RunLoad(LlmScenario(SuiteStack().llm_url()), preset.Open(), options);
 
-  EXPECT_THAT(report, ErrorRate(Lt(0.01)));
-  EXPECT_THAT(report, TimeToFirstToken(95, Lt(250ms)));
-  EXPECT_THAT(report, InterTokenLatency(95, Lt(50ms)));
+  EXPECT_SLO(report, ErrorRate(Lt(0.01)));
+  EXPECT_SLO(report, TimeToFirstToken(95, Lt(250ms)));
+  EXPECT_SLO(report, InterTokenLatency(95, Lt(50ms)));
   // Every stream delivers kOutputTokens at 100 tokens/s, so the run's
   // throughput follows the offered rate; half of it leaves room for the
   // streams still open when the load window ends.
-  EXPECT_THAT(report,
-              OutputTokensPerSecond(Ge(preset.rps * kOutputTokens / 2)));
+  EXPECT_SLO(report, OutputTokensPerSecond(Ge(preset.rps * kOutputTokens / 2)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Presets, LlmLoad,

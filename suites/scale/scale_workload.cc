@@ -1,0 +1,119 @@
+#include "scale/scale_workload.h"
+
+#include <utility>
+
+#include "load_suite.h"
+
+namespace loadgate::suites::scale {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::chrono::nanoseconds kThinkMin = 500ms;
+constexpr std::chrono::nanoseconds kThinkMax = 1500ms;
+
+// Patients of the sample app's default data set (MRN00000001 ...) the
+// sessions open; each is asked one of the questions, in turn.
+constexpr int kSessionPatients = 1000;
+
+constexpr char kListTag[] = "GET /patients";
+constexpr char kSummaryTag[] = "GET /patients/{mrn}/summary";
+constexpr char kClaimsTag[] = "GET /claims";
+
+// In session order.
+std::vector<Request> SessionRequests() {
+  Request triage;
+  triage.name = kTriageTag;
+  triage.method = "POST";
+  triage.url = "/triage";
+  triage.headers = {{"Content-Type", "application/json"}};
+  triage.body = R"({"mrn": "{mrn}", "query": "{query}"})";
+  // An LLM answer: far longer than a read, never a connection's default.
+  triage.timeout = 30s;
+  triage.checks = {Check::Status(200), Check::JsonPresent("/response"),
+                   Check::JsonPresent("/usage/completion_tokens")};
+  return {
+      ApiGet(kListTag, "/patients?limit=20",
+             {Check::Status(200), Check::JsonPresent("/items/19/mrn")}),
+      ApiGet(kSummaryTag, "/patients/{mrn}/summary",
+             {Check::Status(200), Check::JsonPresent("/patient/mrn"),
+              Check::JsonPresent("/totals/billed_cents")}),
+      ApiGet(kClaimsTag, "/claims?mrn={mrn}",
+             {Check::Status(200), Check::JsonPresent("/items")}),
+      std::move(triage),
+  };
+}
+
+Objective Below(std::string metric, double percentile, double threshold,
+                std::string tag) {
+  return Objective{.metric = std::move(metric),
+                   .percentile = percentile,
+                   .op = Objective::Op::kLt,
+                   .threshold = threshold,
+                   .tag = std::move(tag)};
+}
+
+}  // namespace
+
+ThinkTime SessionThinkTime() {
+  return ThinkTime::Uniform(kThinkMin, kThinkMax);
+}
+
+std::chrono::nanoseconds MeanThinkTime() { return (kThinkMin + kThinkMax) / 2; }
+
+Scenario SessionScenario(const std::string& base_url) {
+  Scenario scenario;
+  scenario.name = "scale";
+  scenario.base_url = base_url;
+  scenario.headers = {{"Accept", "application/json"}};
+  scenario.data.push_back(PatientQuestions(kSessionPatients));
+  Flow session;
+  session.name = "clinician session";
+  session.metric = kSessionMetric;
+  for (Request& request : SessionRequests()) {
+    session.steps.push_back(Step{.request = std::move(request)});
+  }
+  scenario.Add(std::move(session));
+  return scenario;
+}
+
+OpenModel OpenSessions(double rate_rps, int max_in_flight) {
+  OpenModel model;
+  model.rate = rate_rps / kSessionRequests;
+  model.max_in_flight = max_in_flight;
+  return model;
+}
+
+std::vector<Objective> SessionObjectives() {
+  return {
+      Below("error_rate", 0, 0.01, ""),
+      Below("latency", 95, 100, kListTag),
+      Below("latency", 95, 100, kSummaryTag),
+      Below("latency", 95, 100, kClaimsTag),
+      Below("latency", 95, 3000, kTriageTag),
+      Below(std::string("custom:") + kSessionMetric, 95, 5000, ""),
+  };
+}
+
+TokenPrices PricesFor(std::string_view model) {
+  // List prices (USD per million text tokens, standard tier) when this was
+  // written; edit them to match a contract.
+  struct ModelPrices {
+    std::string_view model;
+    TokenPrices prices;
+  };
+  static constexpr ModelPrices kTable[] = {
+      {"gemini-2.0-flash",
+       {.input_per_million = 0.10, .output_per_million = 0.40}},
+      {"gemini-1.5-pro",
+       {.input_per_million = 1.25, .output_per_million = 5.00}},
+      {"gpt-4o-mini", {.input_per_million = 0.15, .output_per_million = 0.60}},
+      {"gpt-4o", {.input_per_million = 2.50, .output_per_million = 10.00}},
+  };
+  for (const ModelPrices& entry : kTable) {
+    if (entry.model == model) return entry.prices;
+  }
+  return {};
+}
+
+}  // namespace loadgate::suites::scale
