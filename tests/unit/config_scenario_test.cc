@@ -445,6 +445,28 @@ TEST(ScenarioFileErrorTest, BadDurations) {
             "\"250ms\", \"10s\" or \"1m30s\" (above zero), got 30");
 }
 
+// The estimated cost is tokens times prices, so a cost limit or SLO without
+// prices could never bite.
+TEST(ScenarioFileErrorTest, CostLimitsAndSlosNeedPrices) {
+  const std::string base = MinimalWith("requests: [{url: /}]\n");
+  EXPECT_EQ(YamlError(base + "limits: {max_cost_usd: 5}\n"),
+            "scenario.yaml: limits.max_cost_usd: needs prices (the cost is "
+            "estimated from them)");
+  EXPECT_EQ(YamlError(base + "slos: [\"error_rate < 1%\", "
+                             "\"estimated_cost_usd < 5\"]\n"),
+            "scenario.yaml: slos[1]: estimated_cost_usd needs prices (the "
+            "cost is estimated from them)");
+  EXPECT_EQ(YamlError(base + "prices: {input_per_million: 0, "
+                             "output_per_million: 0}\n"
+                             "limits: {max_cost_usd: 5}\n"),
+            "scenario.yaml: limits.max_cost_usd: needs prices (the cost is "
+            "estimated from them)");
+  EXPECT_EQ(YamlError(base + "prices: {output_per_million: 0.4}\n"
+                             "limits: {max_cost_usd: 5}\n"
+                             "slos: [{metric: estimated_cost_usd, lt: 5}]\n"),
+            "no error");
+}
+
 TEST(ScenarioFileErrorTest, BadSlos) {
   const std::string base = MinimalWith("requests: [{url: /}]\n");
   EXPECT_EQ(YamlError(base + "slos: [\"p95(latency) < fast\"]\n"),

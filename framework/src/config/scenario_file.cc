@@ -583,6 +583,20 @@ class ScenarioParser {
         options.prices.output_per_million = value->NonNegativeNumber();
       }
     }
+    if (options.limits.max_cost_usd > 0 && !HasPrices()) {
+      root_.Require("limits")
+          .Require("max_cost_usd")
+          .Fail(std::string(kNeedsPrices));
+    }
+  }
+
+  // The estimated cost is tokens times prices: without prices it stays 0,
+  // and a cost limit or SLO would silently never bite.
+  static constexpr std::string_view kNeedsPrices =
+      "needs prices (the cost is estimated from them)";
+  bool HasPrices() const {
+    const TokenPrices& prices = file_.options.prices;
+    return prices.input_per_million > 0 || prices.output_per_million > 0;
   }
 
   void ParseSlos(const Field& field) {
@@ -602,6 +616,9 @@ class ScenarioParser {
       if (!objective.tag.empty() &&
           std::find(tags.begin(), tags.end(), objective.tag) == tags.end()) {
         item.Fail(UnknownName("no request is named", objective.tag, tags));
+      }
+      if (objective.metric == "estimated_cost_usd" && !HasPrices()) {
+        item.Fail("estimated_cost_usd " + std::string(kNeedsPrices));
       }
       if (objective.metric.starts_with("custom:")) {
         const std::string name = objective.metric.substr(7);
