@@ -46,32 +46,47 @@ clean:
 # Load tests (suites/). With no HOST the suite starts the embedded stack
 # (mock LLM + sample app as local processes); HOST=http://host:port runs it
 # against an application already running there. Each run goes to
-# results/<UTC timestamp>/ (JSON and CSV reports, GoogleTest XML), with
-# results/latest pointing at it; LOADGATE_DURATION=5s shortens every preset.
+# results/<UTC timestamp>/ (JSON and CSV reports, GoogleTest XML, the SLO
+# JUnit file, report.html), with results/latest pointing at it;
+# LOADGATE_DURATION=5s shortens every preset.
 RESULTS_DIR ?= results
-LOAD_SUITES = db_api_load chat_api_load llm_load
+LOADGATE ?= $(BUILD_DIR)/bin/loadgate
+LOAD_SUITES = db_api_load chat_api_load llm_load scale_load
 LOAD_STACK_ENV = $(if $(HOST),LOADGATE_STACK=external LOADGATE_APP_URL=$(HOST))
+# load-test-web: the live page's port, how long it stays up after the run,
+# and which suite and tests it shows.
+LIVE_PORT ?= 8089
+LIVE_LINGER ?= 60s
+SUITE ?= db_api
+FILTER ?= *
+# make baseline: the suites recorded into ci/baselines/ and for how long
+# each case runs (CI must run them for as long: ci/github/load-tests.yml).
+BASELINE_SUITES ?= db_api chat_api llm
+BASELINE_DURATION ?= 10s
+BASELINE_DIR ?= ci/baselines
 
-# $(call run_load_suite,SUITE,GTEST_FILTER)
+# $(call run_load_suite,SUITE,GTEST_FILTER[,EXTRA_ENV])
 define run_load_suite
 	@stamp=$$(date -u +%Y%m%dT%H%M%SZ); dir=$(RESULTS_DIR)/$$stamp; \
 	mkdir -p $$dir && ln -sfn $$stamp $(RESULTS_DIR)/latest; \
-	LOADGATE_REPORT_DIR=$$dir $(LOAD_STACK_ENV) $(BUILD_DIR)/bin/$(1)_load \
-	  --gtest_filter='$(2)' --gtest_output=xml:$$dir/$(1).xml; status=$$?; \
+	LOADGATE_REPORT_DIR=$$dir LOADGATE_SLO_JUNIT=$$dir/$(1)_load.slo.xml \
+	  $(LOAD_STACK_ENV) $(3) $(BUILD_DIR)/bin/$(1)_load \
+	  --gtest_filter='$(2)' --gtest_output=xml:$$dir/$(1)_load.xml; status=$$?; \
+	LOADGATE=$(LOADGATE) ci/load-report.sh $$dir; \
 	echo; ci/load-results.py $$dir; exit $$status
 endef
 
 .PHONY: install-load-tests load-build load-test-db-api load-test-chat \
 	load-test-db-api-10rps load-test-db-api-100rps load-test-db-api-1000rps \
 	load-test-chat-10rps load-test-chat-100rps load-test-chat-1000rps \
-	load-test-results
+	load-test-scale load-test-web load-test-report load-test-results baseline
 
 install-load-tests: build
 
 # Configures again so suite folders added since the last configure are built.
 load-build: deps configure
 	@cmake -S . -B $(BUILD_DIR) > /dev/null
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(LOAD_SUITES) mock-llm sample-app
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(LOAD_SUITES) mock-llm sample-app loadgate_cli
 
 load-test-db-api: load-build
 	$(call run_load_suite,db_api,*)
@@ -97,5 +112,29 @@ load-test-chat-100rps: load-build
 load-test-chat-1000rps: load-build
 	$(call run_load_suite,chat_api,*rps_1000)
 
+load-test-scale: load-build
+	$(call run_load_suite,scale,*)
+
+# A suite with its live page on http://127.0.0.1:$(LIVE_PORT)/.
+load-test-web: load-build
+	$(call run_load_suite,$(SUITE),$(FILTER),LOADGATE_LIVE=127.0.0.1:$(LIVE_PORT) LOADGATE_LIVE_LINGER=$(LIVE_LINGER))
+
+# The HTML report of the latest run (written by every run; this rewrites it,
+# e.g. after a newer loadgate).
+load-test-report:
+	@LOADGATE=$(LOADGATE) ci/load-report.sh $(RESULTS_DIR)/latest
+
 load-test-results:
 	@ci/load-results.py $(RESULTS_DIR)/latest
+
+# Records the baselines the CI gate compares against (ci/gate.sh): each
+# suite's JSON reports, kept only when every test of the suite passed.
+baseline: load-build
+	@scratch=$$(mktemp -d); status=0; \
+	for suite in $(BASELINE_SUITES); do \
+	  mkdir -p $$scratch/$$suite; \
+	  if LOADGATE_DURATION=$(BASELINE_DURATION) LOADGATE_REPORT_DIR=$$scratch/$$suite \
+	     LOADGATE_SLO_JUNIT=$$scratch/$$suite.slo.xml $(BUILD_DIR)/bin/$${suite}_load; then \
+	    cp $$scratch/$$suite/*.json $(BASELINE_DIR)/; \
+	  else echo "baseline: $$suite failed its SLOs; its baselines are unchanged" >&2; status=1; fi; \
+	done; rm -rf $$scratch; ls -l $(BASELINE_DIR); exit $$status
