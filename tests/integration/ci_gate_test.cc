@@ -152,6 +152,10 @@ TEST(CiPipelineTest, BaselinesAreReportsOfThePipelinesDuration) {
       YAML::LoadFile(kSourceDir / "ci/github/load-tests.yml");
   const std::string duration =
       workflow["env"]["LOADGATE_DURATION"].as<std::string>();
+  const YAML::Node gitlab = YAML::LoadFile(kSourceDir / "ci/gitlab-ci.yml");
+  EXPECT_EQ(
+      gitlab["load-tests"]["variables"]["LOADGATE_DURATION"].as<std::string>(),
+      duration);
   int baselines = 0;
   for (const auto& entry :
        std::filesystem::directory_iterator(kSourceDir / "ci/baselines")) {
