@@ -182,6 +182,11 @@ TEST_P(ScaleLoad, KneePoint) {
                        : steps[steps.size() - 2].report;
   ReportRun(knee, ReportPath());
   WriteCsvBeside(knee, ReportPath());
+  // The knee step's objectives are the test's: all met when there is a
+  // capacity, the first step's broken ones when there is none.
+  for (const Objective& objective : scale::SessionObjectives()) {
+    EXPECT_SLO(knee, Meets(objective));
+  }
   EXPECT_TRUE(capacity.found) << "no capacity: even the first step, "
                               << FormatNumber(steps.front().target_rps)
                               << " req/s, broke an objective:\n"
@@ -259,7 +264,9 @@ TEST_P(ScaleLoad, Soak) {
   }
   // Fewer cannot tell growth from noise (the sampler reads every 200 ms).
   ASSERT_GE(memory.samples, 3) << "too few RSS samples over the soak";
-  EXPECT_LT(memory.rss_growth_bytes, growth_limit)
+  EXPECT_SLO_VALUE("RSS growth after the warm-up (MiB)",
+                   Mib(memory.rss_growth_bytes),
+                   ::testing::Lt(Mib(growth_limit)))
       << "the application's RSS grew from "
       << FormatNumber(Mib(memory.first_rss_bytes)) << " MiB to "
       << FormatNumber(Mib(memory.last_rss_bytes)) << " MiB over "
@@ -326,8 +333,10 @@ TEST_P(ScaleLoad, Chaos) {
   ASSERT_TRUE(recovery.recovery_s.has_value())
       << "requests never succeeded again after the restart (run ended "
       << FormatMilliseconds(report.info.actual_duration_ns) << " in)";
-  EXPECT_LT(*recovery.recovery_s, Seconds(kRecoveryObjective))
-      << "time to recover after the restart began";
+  // The recovery objective, from the restart until requests succeed again.
+  EXPECT_SLO_VALUE("time to recover",
+                   std::chrono::duration<double>(*recovery.recovery_s),
+                   ::testing::Lt(kRecoveryObjective));
   EXPECT_LT(recovery.errors_after,
             kMaxErrorRate * static_cast<double>(recovery.requests_after))
       << "errors after the recovery: requests failed again";

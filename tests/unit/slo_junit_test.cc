@@ -35,13 +35,18 @@ TEST(ExpectSloTest, PassesAndFailsLikeExpectThat) {
                           "Expected: p95 latency is < 100 ms");
   EXPECT_NONFATAL_FAILURE(EXPECT_SLO(report, LatencyPercentile(95, Lt(100ms))),
                           "Actual: p95 latency 9");
+  EXPECT_SLO_VALUE("time to recover", 1500ms, Lt(5s));
+  EXPECT_NONFATAL_FAILURE(EXPECT_SLO_VALUE("time to recover", 7s, Lt(5s)),
+                          "Expected: time to recover is < 5000 ms\n"
+                          "  Actual: time to recover 7000 ms");
 }
 
-// The child cases: two tests, three objectives, one of them failing.
+// The child cases: two tests, four objectives, one of them failing.
 TEST(SloJUnitChild, DISABLED_Meets) {
   const RunReport report = SampleReport();
   EXPECT_SLO(report, ErrorRate(Lt(0.01)));
   EXPECT_SLO(report, ForTag("chat", TimeToFirstToken(99, Lt(1s))));
+  EXPECT_SLO_VALUE("time to recover", 1500ms, Lt(5s));
 }
 
 TEST(SloJUnitChild, DISABLED_Misses) {
@@ -70,9 +75,9 @@ TEST_F(SloJUnitFileTest, ListsEveryObjectiveOfEveryTest) {
 
   const std::string xml = test_support::ReadFileText(path);
   ASSERT_FALSE(xml.empty()) << child.out << child.err;
-  EXPECT_THAT(xml, HasSubstr("tests=\"3\" failures=\"1\""));
+  EXPECT_THAT(xml, HasSubstr("tests=\"4\" failures=\"1\""));
   EXPECT_THAT(xml, HasSubstr("<testsuite name=\"SloJUnitChild.DISABLED_Meets\" "
-                             "tests=\"2\" failures=\"0\""));
+                             "tests=\"3\" failures=\"0\""));
   EXPECT_THAT(xml, HasSubstr("<testcase name=\"error rate is &lt; 0.01\" "
                              "classname=\"SloJUnitChild.DISABLED_Meets\""));
   EXPECT_THAT(xml, HasSubstr("<testcase name=\"for tag &quot;chat&quot;, p99 "
@@ -84,7 +89,9 @@ TEST_F(SloJUnitFileTest, ListsEveryObjectiveOfEveryTest) {
   EXPECT_THAT(xml, HasSubstr("<failure message=\"p95 latency 9"));
   EXPECT_THAT(xml, HasSubstr("over 1000 requests vs p95 latency is &lt; 100 "
                              "ms\">p95 latency 9"));
-  EXPECT_EQ(CountOccurrences(xml, "<testcase "), 3u);
+  EXPECT_THAT(xml, HasSubstr("<testcase name=\"time to recover is &lt; 5000 "
+                             "ms\""));
+  EXPECT_EQ(CountOccurrences(xml, "<testcase "), 4u);
 }
 
 TEST_F(SloJUnitFileTest, OneTestKeepsItsVerdictsBesideAndInItsReport) {
@@ -103,17 +110,18 @@ TEST_F(SloJUnitFileTest, OneTestKeepsItsVerdictsBesideAndInItsReport) {
 
   const std::string xml = test_support::ReadFileText(
       dir_.path() / "SloJUnitChild.DISABLED_Meets.slo.xml");
-  EXPECT_EQ(CountOccurrences(xml, "<testcase "), 2u) << child.out << child.err;
+  EXPECT_EQ(CountOccurrences(xml, "<testcase "), 3u) << child.out << child.err;
 
   std::ifstream in(json_path);
   const RunReport report = ReadJson(in, json_path.string());
-  ASSERT_EQ(report.slos.size(), 2u);
+  ASSERT_EQ(report.slos.size(), 3u);
   EXPECT_EQ(report.slos[0].objective, "error rate is < 0.01");
   EXPECT_TRUE(report.slos[0].passed);
   EXPECT_EQ(report.slos[0].observed,
             "error rate 0.3 % over 1000 requests in 10 s");
   EXPECT_EQ(report.slos[1].objective,
             "for tag \"chat\", p99 TTFT is < 1000 ms");
+  EXPECT_EQ(report.slos[2].observed, "time to recover 1500 ms");
   // The measurements are unchanged.
   EXPECT_EQ(report.requests(), SampleReport().requests());
 }
@@ -126,7 +134,7 @@ TEST_F(SloJUnitFileTest, SeveralTestsAreNamedAfterTheExecutable) {
 
   const std::string xml =
       test_support::ReadFileText(dir_.path() / "slo_junit_test.slo.xml");
-  EXPECT_EQ(CountOccurrences(xml, "<testcase "), 3u) << child.out << child.err;
+  EXPECT_EQ(CountOccurrences(xml, "<testcase "), 4u) << child.out << child.err;
 }
 
 }  // namespace

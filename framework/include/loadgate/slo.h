@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -156,8 +157,12 @@ RunReportMatcher ForTag(std::string tag, RunReportMatcher inner);
 RunReportMatcher Meets(Objective objective);
 
 namespace slo_internal {
-// The predicate formatter behind EXPECT_SLO: judges the report once, records
-// the verdict for the SLO JUnit file and words a failure like EXPECT_THAT.
+// Records `verdict` for the run's SLO JUnit file (and the test's JSON
+// report) and words a failure like EXPECT_THAT, `value_text` being the
+// asserted expression.
+::testing::AssertionResult Judged(const char* value_text, SloVerdict verdict);
+
+// The predicate formatter behind EXPECT_SLO: judges the report once.
 class SloAssertion {
  public:
   explicit SloAssertion(RunReportMatcher matcher)
@@ -168,6 +173,43 @@ class SloAssertion {
  private:
   RunReportMatcher matcher_;
 };
+
+// The predicate formatter behind EXPECT_SLO_VALUE.
+template <class InnerMatcher>
+class ValueSloAssertion {
+ public:
+  ValueSloAssertion(std::string subject, InnerMatcher matcher)
+      : subject_(std::move(subject)), matcher_(std::move(matcher)) {}
+
+  template <class T>
+  ::testing::AssertionResult operator()(const char* value_text,
+                                        const T& value) const {
+    const ::testing::Matcher<const T&> matcher =
+        ::testing::SafeMatcherCast<const T&>(matcher_);
+    ::testing::StringMatchResultListener listener;
+    SloVerdict verdict;
+    verdict.passed = matcher.MatchAndExplain(value, &listener);
+    std::ostringstream description;
+    matcher.DescribeTo(&description);
+    verdict.objective = subject_ + " " + description.str();
+    verdict.observed = subject_ + " " + ::testing::PrintToString(value);
+    verdict.explanation = listener.str().empty()
+                              ? verdict.observed
+                              : verdict.observed + " (" + listener.str() + ")";
+    return Judged(value_text, std::move(verdict));
+  }
+
+ private:
+  std::string subject_;
+  InnerMatcher matcher_;
+};
+
+template <class InnerMatcher>
+ValueSloAssertion<InnerMatcher> ValueSlo(std::string subject,
+                                         InnerMatcher matcher) {
+  return ValueSloAssertion<InnerMatcher>(std::move(subject),
+                                         std::move(matcher));
+}
 }  // namespace slo_internal
 
 }  // namespace loadgate
@@ -187,6 +229,16 @@ class SloAssertion {
 #define ASSERT_SLO(report, matcher) \
   ASSERT_PRED_FORMAT1(::loadgate::slo_internal::SloAssertion(matcher), report)
 
-namespace loadgate {}  // namespace loadgate
+// The same for an objective on a figure the test computed itself rather than
+// on a report, named by `subject`:
+//   EXPECT_SLO_VALUE("time to recover", recovery, Lt(5s));
+// is the testcase "time to recover is < 5000 ms", observed "time to recover
+// 1200 ms".
+#define EXPECT_SLO_VALUE(subject, value, matcher)                           \
+  EXPECT_PRED_FORMAT1(::loadgate::slo_internal::ValueSlo(subject, matcher), \
+                      value)
+#define ASSERT_SLO_VALUE(subject, value, matcher)                           \
+  ASSERT_PRED_FORMAT1(::loadgate::slo_internal::ValueSlo(subject, matcher), \
+                      value)
 
 #endif  // LOADGATE_SLO_H_

@@ -128,27 +128,28 @@ std::string Headline(const std::string& explanation) {
 
 }  // namespace
 
-::testing::AssertionResult SloAssertion::operator()(
-    const char* report_text, const RunReport& report) const {
-  ::testing::StringMatchResultListener listener;
-  const bool passed = matcher_.MatchAndExplain(report, &listener);
-  std::ostringstream description;
-  matcher_.DescribeTo(&description);
-
-  SloVerdict verdict;
-  verdict.objective = description.str();
-  verdict.passed = passed;
-  verdict.explanation = listener.str();
-  verdict.observed = Headline(verdict.explanation);
+::testing::AssertionResult Judged(const char* value_text, SloVerdict verdict) {
   SloRecord::Instance().Add(
       gtest_internal::TestName(
           ::testing::UnitTest::GetInstance()->current_test_info()),
       verdict);
-
-  if (passed) return ::testing::AssertionSuccess();
+  if (verdict.passed) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure()
-         << "Value of: " << report_text << "\nExpected: " << verdict.objective
+         << "Value of: " << value_text << "\nExpected: " << verdict.objective
          << "\n  Actual: " << verdict.explanation;
+}
+
+::testing::AssertionResult SloAssertion::operator()(
+    const char* report_text, const RunReport& report) const {
+  ::testing::StringMatchResultListener listener;
+  SloVerdict verdict;
+  verdict.passed = matcher_.MatchAndExplain(report, &listener);
+  std::ostringstream description;
+  matcher_.DescribeTo(&description);
+  verdict.objective = description.str();
+  verdict.explanation = listener.str();
+  verdict.observed = Headline(verdict.explanation);
+  return Judged(report_text, std::move(verdict));
 }
 
 }  // namespace loadgate::slo_internal
