@@ -35,8 +35,12 @@ def main():
     run_dir = sys.argv[1] if len(sys.argv) > 1 else "results/latest"
     reports = []
     for path in sorted(glob.glob(os.path.join(run_dir, "*.json"))):
-        with open(path) as report_file:
-            document = json.load(report_file)
+        try:
+            with open(path) as report_file:
+                document = json.load(report_file)
+        except (OSError, ValueError) as error:
+            print(f"{path}: not a readable JSON report ({error}); left out", file=sys.stderr)
+            continue
         if "schema_version" in document:  # a run report, not a summary
             reports.append((path, document))
     if not reports:

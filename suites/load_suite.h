@@ -1,17 +1,16 @@
 // What the load suites share: the stack their binary runs against (started
 // once by suite_main.cc), presets read from configs/<suite>_<N>rps.json (the
-// files `loadgate run` reads too), and the CSV written beside each JSON
-// report. suites/CMakeLists.txt builds one binary per folder, each with
-// suite_main.cc.
+// files `loadgate run` reads too), the data and requests several suites
+// use, and the LLM price table. suites/CMakeLists.txt builds one binary per
+// folder, each with suite_main.cc.
 #ifndef LOADGATE_SUITES_LOAD_SUITE_H_
 #define LOADGATE_SUITES_LOAD_SUITE_H_
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -39,13 +38,37 @@ inline std::string AppUrlFor(const Preset& preset) {
   return preset.host.empty() ? SuiteStack().app_url() : preset.host;
 }
 
-// A preset's run time (LOADGATE_DURATION still overrides it) and how long
-// requests in flight at the end may take to finish.
+// List prices (USD per million text tokens, standard tier) when this was
+// written; edit them to match a contract. Zero (no cost estimate) for a
+// model the table does not know.
+inline TokenPrices PricesFor(std::string_view model) {
+  struct ModelPrices {
+    std::string_view model;
+    TokenPrices prices;
+  };
+  static constexpr ModelPrices kTable[] = {
+      {"gemini-2.0-flash",
+       {.input_per_million = 0.10, .output_per_million = 0.40}},
+      {"gemini-1.5-pro",
+       {.input_per_million = 1.25, .output_per_million = 5.00}},
+      {"gpt-4o-mini", {.input_per_million = 0.15, .output_per_million = 0.60}},
+      {"gpt-4o", {.input_per_million = 2.50, .output_per_million = 10.00}},
+  };
+  for (const ModelPrices& entry : kTable) {
+    if (entry.model == model) return entry.prices;
+  }
+  return {};
+}
+
+// A preset's run time (LOADGATE_DURATION still overrides it), how long
+// requests in flight at the end may take to finish, and the prices of the
+// model the stack's LLM serves, so reports estimate what the calls cost.
 inline RunOptions PresetRunOptions(const Preset& preset,
                                    std::chrono::nanoseconds graceful_stop) {
   RunOptions options;
   if (preset.duration.count() > 0) options.duration = preset.duration;
   options.graceful_stop = graceful_stop;
+  options.prices = PricesFor(SuiteStack().options().llm_model);
   return options;
 }
 
@@ -119,28 +142,6 @@ inline OpenModel OpenModelOf(const Preset& preset) {
   OpenModel model = preset.Open();
   model.max_in_flight = preset.users;
   return model;
-}
-
-// Locust-style stats CSV next to the JSON report (same name, .csv), for
-// spreadsheets and tools that read Locust's output.
-inline void WriteCsvBeside(const RunReport& report,
-                           const std::filesystem::path& json_report) {
-  std::filesystem::path csv_path = json_report;
-  csv_path.replace_extension(".csv");
-  std::ofstream out(csv_path);
-  WriteCsv(report, out);
-  out.close();
-  if (!out) ADD_FAILURE() << "could not write the CSV report to " << csv_path;
-}
-
-// The JSON report (creating its folder) and the CSV beside it, for runs a
-// suite starts with Run() itself: RunLoad() writes one report per test,
-// named after the test, so a test with several runs names the others.
-inline void WriteReportFiles(const RunReport& report,
-                             const std::filesystem::path& json_report) {
-  if (WriteJsonReport(report, json_report)) {
-    WriteCsvBeside(report, json_report);
-  }
 }
 
 }  // namespace loadgate::suites

@@ -129,7 +129,6 @@ TEST_P(ChatApiLoad, MeetsSlos) {
 
   const RunReport report =
       RunLoad(ChatApiScenario(host), OpenModelOf(preset), options);
-  WriteCsvBeside(report, ReportPath());
 
   EXPECT_SLO(report, LatencyPercentile(95, Lt(3s)));
   EXPECT_SLO(report, ErrorRate(Lt(0.01)));

@@ -77,7 +77,6 @@ TEST_P(DbApiLoad, MeetsSlos) {
 
   const RunReport report =
       RunLoad(DbApiScenario(host), OpenModelOf(preset), options);
-  WriteCsvBeside(report, ReportPath());
 
   EXPECT_SLO(report, LatencyPercentile(95, Lt(100ms)));
   EXPECT_SLO(report, ErrorRate(Lt(0.01)));

@@ -57,6 +57,8 @@ class LlmLoad : public PresetLoadTest {};
 
 TEST_P(LlmLoad, StreamsOnTime) {
   const Preset& preset = GetParam();
+  // Priced as the stack's model (gemini-2.0-flash), the OpenAI-shaped
+  // requests included: one price table per run.
   const RunOptions options = PresetRunOptions(preset, 10s);
 
   const RunReport report =

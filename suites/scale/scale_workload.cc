@@ -95,25 +95,4 @@ std::vector<Objective> SessionObjectives() {
   };
 }
 
-TokenPrices PricesFor(std::string_view model) {
-  // List prices (USD per million text tokens, standard tier) when this was
-  // written; edit them to match a contract.
-  struct ModelPrices {
-    std::string_view model;
-    TokenPrices prices;
-  };
-  static constexpr ModelPrices kTable[] = {
-      {"gemini-2.0-flash",
-       {.input_per_million = 0.10, .output_per_million = 0.40}},
-      {"gemini-1.5-pro",
-       {.input_per_million = 1.25, .output_per_million = 5.00}},
-      {"gpt-4o-mini", {.input_per_million = 0.15, .output_per_million = 0.60}},
-      {"gpt-4o", {.input_per_million = 2.50, .output_per_million = 10.00}},
-  };
-  for (const ModelPrices& entry : kTable) {
-    if (entry.model == model) return entry.prices;
-  }
-  return {};
-}
-
 }  // namespace loadgate::suites::scale

@@ -41,10 +41,6 @@ OpenModel OpenSessions(double rate_rps, int max_in_flight);
 // the LLM-backed triage and under 5 s for the whole session.
 std::vector<Objective> SessionObjectives();
 
-// USD per million tokens for the model the stack's app asks for; zero (and
-// so no cost estimate) for a model the table does not know.
-TokenPrices PricesFor(std::string_view model);
-
 }  // namespace loadgate::suites::scale
 
 #endif  // LOADGATE_SUITES_SCALE_SCALE_WORKLOAD_H_

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "loadgate/testing.h"
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 #include "support/test_server.h"
 
@@ -102,6 +103,12 @@ TEST_P(FixtureLoadTest, RunLoadWritesReportPropertiesAndSummary) {
   EXPECT_EQ(written.requests(), report.requests());
   EXPECT_EQ(written.metrics.total.latency.Percentile(99),
             report.metrics.total.latency.Percentile(99));
+  // Locust's stats CSV beside it, its Aggregated row counting every request.
+  std::filesystem::path csv_path = path;
+  csv_path.replace_extension(".csv");
+  EXPECT_THAT(
+      test_support::ReadFileText(csv_path),
+      HasSubstr(",Aggregated," + std::to_string(report.requests()) + ","));
 
   const testing::TestResult* result =
       testing::UnitTest::GetInstance()->current_test_info()->result();
@@ -124,7 +131,55 @@ TEST_P(FixtureLoadTest, RejectsAMalformedDurationOverride) {
   Request request;
   request.url = "/ok";
   scenario.Add(request);
-  EXPECT_THROW(RunLoad(scenario, GetParam().Open()), std::invalid_argument);
+  EXPECT_THAT([&] { RunLoad(scenario, GetParam().Open()); },
+              ::testing::ThrowsMessage<std::invalid_argument>(
+                  ::testing::StartsWith("LOADGATE_DURATION: ")));
+}
+
+// The children of InterruptTest, run in a child process: a run stopped as
+// Ctrl-C stops it, then a test that must not run.
+class InterruptedChild : public LoadTest {};
+
+TEST_F(InterruptedChild, DISABLED_RunIsInterrupted) {
+  test_support::TestServer server;
+  server.Handle("/ok", test_support::Respond(200, "fine"));
+  Scenario scenario;
+  scenario.base_url = server.base_url();
+  scenario.Add(Request{.url = "/ok"});
+  OpenModel model;
+  model.rate = 20;
+  RunOptions options;
+  options.duration = 30s;
+  options.on_progress = [](const Progress&) { RequestStop(); };
+  RunLoad(scenario, model, options);
+}
+
+TEST_F(InterruptedChild, DISABLED_ThenTheRestIsSkipped) {
+  ADD_FAILURE() << "ran after an interrupted run";
+}
+
+TEST(InterruptTest, AnInterruptedRunFailsItsTestAndSkipsTheRest) {
+  test_support::TempDir dir;
+  setenv("LOADGATE_REPORT_DIR", dir.path().c_str(), 1);
+  const test_support::CommandResult child = test_support::RunCommand(
+      {std::filesystem::read_symlink("/proc/self/exe").string(),
+       "--gtest_also_run_disabled_tests", "--gtest_filter=InterruptedChild.*"},
+      dir.path());
+  unsetenv("LOADGATE_REPORT_DIR");
+  EXPECT_EQ(child.exit_code, 1) << child.out << child.err;
+  EXPECT_THAT(child.out, HasSubstr("the run is incomplete; the remaining "
+                                   "tests are skipped"));
+  EXPECT_THAT(
+      child.out,
+      HasSubstr("[  FAILED  ] InterruptedChild.DISABLED_RunIsInterrupted"));
+  EXPECT_THAT(child.out,
+              HasSubstr("[  SKIPPED ] "
+                        "InterruptedChild.DISABLED_ThenTheRestIsSkipped"));
+  // The partial run's report is still written.
+  std::ifstream in(dir.path() /
+                   "InterruptedChild.DISABLED_RunIsInterrupted.json");
+  ASSERT_TRUE(in) << child.out;
+  EXPECT_EQ(ReadJson(in, "child report").info.stop_reason, "interrupted");
 }
 
 INSTANTIATE_TEST_SUITE_P(Tiny, FixtureLoadTest,

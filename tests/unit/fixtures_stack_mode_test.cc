@@ -96,6 +96,15 @@ TEST(ExternalStackTest, NamesMissingVariables) {
                                           HasSubstr("LOADGATE_MONGODB_URI"))));
 }
 
+TEST(ExternalStackTest, NamesAUrlWithoutScheme) {
+  ScopedEnv app_url("LOADGATE_APP_URL", "127.0.0.1:8000");
+  Stack stack({.mode = StackMode::kExternal});
+  EXPECT_THAT([&] { stack.Start(); },
+              ThrowsMessage<StartError>(
+                  HasSubstr("LOADGATE_APP_URL=127.0.0.1:8000: expected a base "
+                            "URL such as http://127.0.0.1:8000")));
+}
+
 TEST(ExternalStackTest, FailsWhenATargetDoesNotAnswer) {
   RefusingPort dead;
   TestServer sick;

@@ -70,13 +70,15 @@ std::vector<Preset> StandardPresets();
 //  - LOADGATE_DURATION ("3s", "500ms", "2m") overrides options.duration, so
 //    CI can run every suite briefly;
 //  - SIGINT/SIGTERM stop the run gracefully, and its partial report is
-//    still written and returned;
+//    still written and returned; the test then fails (SLOs judged on part of
+//    a run mean nothing) and the tests after it are skipped;
 //  - every summary figure is recorded with RecordProperty as
 //    loadgate.<figure> (loadgate.requests, loadgate.error_rate,
 //    loadgate.latency_ms.p95, ...), so it lands in the JUnit XML;
 //  - the JSON report goes to $LOADGATE_REPORT_DIR/<Suite>.<Test>.json
 //    (default ./reports, relative to the working directory; ctest runs tests
-//    in the build directory), '/' in names becoming '_';
+//    in the build directory), '/' in names becoming '_', with Locust's stats
+//    CSV beside it (<Suite>.<Test>.csv);
 //  - the plain summary is printed to stdout;
 //  - LOADGATE_LIVE ("8089", "127.0.0.1:8089", "[::1]:0"; loopback only, see
 //    live.h) serves a live web view of every run of the test program: the
@@ -87,6 +89,10 @@ std::vector<Preset> StandardPresets();
 //    fails the first test that tried, once; the runs go on without it.
 class LoadTest : public ::testing::Test {
  protected:
+  // Skips the test once a run of this binary was interrupted (a fixture
+  // that overrides SetUp() calls this one first).
+  void SetUp() override;
+
   RunReport RunLoad(const Scenario& scenario, const LoadModel& model,
                     RunOptions options = {});
 
@@ -94,7 +100,8 @@ class LoadTest : public ::testing::Test {
   static std::filesystem::path ReportPath();
 
   // What RunLoad() does with a finished run (names it after `path` if it has
-  // no name, writes the JSON report there, records the loadgate.*
+  // no name, writes the JSON report there and the CSV beside it, records the
+  // loadgate.*
   // properties, prints the summary), for a run the test started with Run()
   // itself, e.g. one of several or one beside a chaos action.
   static void ReportRun(RunReport& report, const std::filesystem::path& path);
@@ -105,10 +112,12 @@ class LoadTest : public ::testing::Test {
 // Run() itself use it to shorten in CI the same way.
 std::chrono::nanoseconds LoadDuration(std::chrono::nanoseconds configured);
 
-// The JSON report at `path`, creating its folder; a failure to write is a
-// test failure (ADD_FAILURE naming the file). Returns whether it was written.
-bool WriteJsonReport(const RunReport& report,
-                     const std::filesystem::path& path);
+// The JSON report at `path` (creating its folder) and Locust's stats CSV
+// beside it (same name, .csv), as RunLoad() leaves them; a failure to write
+// is a test failure (ADD_FAILURE naming the file). Returns whether the JSON
+// report was written.
+bool WriteReportFiles(const RunReport& report,
+                      const std::filesystem::path& path);
 
 template <class P>
 class LoadTestWithParam : public LoadTest,

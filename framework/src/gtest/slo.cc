@@ -119,7 +119,9 @@ class ObjectiveMatcher : public ::testing::MatcherInterface<const RunReport&> {
   }
 
   void DescribeTo(std::ostream* os) const override {
-    *os << "meets " << objective_.Describe();
+    // The objective's own words, so an SLO reads the same in EXPECT_SLO's
+    // JUnit testcase, `loadgate run --junit` and the reports.
+    *os << objective_.Describe();
   }
 
   void DescribeNegationTo(std::ostream* os) const override {

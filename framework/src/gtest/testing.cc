@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -15,6 +16,10 @@
 
 namespace loadgate {
 namespace {
+
+// Set when a run was interrupted (SIGINT/SIGTERM): the tests after it are
+// skipped, so Ctrl-C ends the suite instead of one preset.
+bool g_interrupted = false;
 
 std::string Sanitized(std::string text) {
   for (char& c : text) {
@@ -154,12 +159,17 @@ std::filesystem::path LoadTest::ReportPath() {
 
 std::chrono::nanoseconds LoadDuration(std::chrono::nanoseconds configured) {
   const char* duration = std::getenv("LOADGATE_DURATION");
-  return duration != nullptr && *duration != '\0' ? ParseDuration(duration)
-                                                  : configured;
+  if (duration == nullptr || *duration == '\0') return configured;
+  try {
+    return ParseDuration(duration);
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument("LOADGATE_DURATION: " +
+                                std::string(error.what()));
+  }
 }
 
-bool WriteJsonReport(const RunReport& report,
-                     const std::filesystem::path& path) {
+bool WriteReportFiles(const RunReport& report,
+                      const std::filesystem::path& path) {
   std::error_code error;
   if (path.has_parent_path()) {
     std::filesystem::create_directories(path.parent_path(), error);
@@ -172,6 +182,12 @@ bool WriteJsonReport(const RunReport& report,
                   << (error ? ": " + error.message() : std::string());
     return false;
   }
+  std::filesystem::path csv_path = path;
+  csv_path.replace_extension(".csv");
+  std::ofstream csv(csv_path);
+  WriteCsv(report, csv);
+  csv.close();
+  if (!csv) ADD_FAILURE() << "could not write the CSV report to " << csv_path;
   return true;
 }
 
@@ -197,12 +213,28 @@ RunReport LoadTest::RunLoad(const Scenario& scenario, const LoadModel& model,
   return report;
 }
 
+void LoadTest::SetUp() {
+  if (g_interrupted) {
+    GTEST_SKIP() << "skipped: an earlier run of this binary was interrupted";
+  }
+}
+
 void LoadTest::ReportRun(RunReport& report, const std::filesystem::path& path) {
   if (report.info.name.empty()) report.info.name = path.stem().string();
+  if (report.info.stop_reason == "interrupted") {
+    // SLOs judged on part of a run pass or fail by chance: the test fails,
+    // and the tests after it are skipped so that Ctrl-C ends the suite, with
+    // the reports of everything that ran written.
+    ADD_FAILURE() << "interrupted after "
+                  << FormatMilliseconds(
+                         static_cast<double>(report.info.actual_duration_ns))
+                  << ": the run is incomplete; the remaining tests are skipped";
+    g_interrupted = true;
+  }
   for (const auto& [name, value] : SummaryProperties(report)) {
     RecordProperty(name, value);
   }
-  if (WriteJsonReport(report, path)) {
+  if (WriteReportFiles(report, path)) {
     RecordProperty("loadgate.report", std::filesystem::absolute(path).string());
   }
   WriteSummary(report, std::cout);
