@@ -7,7 +7,10 @@ namespace {
 
 constexpr double kFirstStepShare = 0.25;
 constexpr double kStepFactor = 2;
-constexpr double kLastStepMultiple = 4;
+// Far beyond what the embedded stack carries on a small machine, so the
+// search ends at a knee; the bound only keeps a broken measurement (or a
+// very large machine) from searching forever.
+constexpr double kMaxStepRate = 16000;
 
 double Seconds(double nanoseconds) { return nanoseconds / 1e9; }
 
@@ -20,9 +23,8 @@ double P95Milliseconds(const RunReport& report) {
 std::vector<double> KneeRates(double preset_rps) {
   std::vector<double> rates;
   if (!(preset_rps > 0)) return rates;
-  // The factor doubles exactly, so the last rate is exactly the bound.
-  for (double rate = preset_rps * kFirstStepShare;
-       rate <= preset_rps * kLastStepMultiple; rate *= kStepFactor) {
+  for (double rate = preset_rps * kFirstStepShare; rate <= kMaxStepRate;
+       rate *= kStepFactor) {
     rates.push_back(rate);
   }
   return rates;

@@ -20,8 +20,9 @@ namespace loadgate::suites::scale {
 
 // The request rates a knee search tries for a preset: a quarter of it
 // (a load the machine carries with room to spare, so the first step passes
-// unless the application is broken), doubled up to four times the preset.
-// None for a preset without a positive rate.
+// unless the application is broken), doubling up to 16000 req/s; the search
+// stops at the first step that breaks an objective. None for a preset
+// without a positive rate.
 std::vector<double> KneeRates(double preset_rps);
 
 // One rate of the search.
