@@ -170,6 +170,22 @@ TEST(EngineFlowTest, CapturesCarryIntoLaterStepsAndPollWaitsForTheReply) {
   EXPECT_GE(turn->value.min(), 99 * kMs);
 }
 
+// An open model over multi-step flows schedules iterations, not requests:
+// the report says so instead of a request-rate target.
+TEST(EngineFlowTest, OpenModelOverFlowsHasAnIterationRateNotATarget) {
+  SessionService service(/*polls_until_ready=*/1);
+  Scenario scenario;
+  scenario.base_url = service.server().base_url();
+  scenario.Add(ChatTurn(/*max_attempts=*/20, /*interval=*/10ms));
+  RunOptions options = Options();
+  options.duration = 1s;
+  const RunReport report =
+      loadgate::Run(scenario, OpenModel{.rate = 5}, options);
+  EXPECT_EQ(report.info.load_model, "constant 5 iterations/s");
+  EXPECT_EQ(report.info.target_rps, 0);
+  EXPECT_GT(report.requests(), 5u);  // several requests per iteration
+}
+
 TEST(EngineFlowTest, PollRunningOutOfAttemptsFailsTheFlow) {
   SessionService service(/*polls_until_ready=*/1000);
   Scenario scenario;

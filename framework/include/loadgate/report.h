@@ -23,8 +23,10 @@ struct TokenPrices {
 struct RunInfo {
   std::string name;        // scenario or test name
   std::string load_model;  // human-readable, e.g. "constant 100 req/s"
-  double target_rps = 0;   // 0 for closed models
-  int users = 0;           // closed models: virtual users
+  // Scheduled requests/s; 0 for closed models and for open models over
+  // multi-step flows (their schedule counts iterations: see load_model).
+  double target_rps = 0;
+  int users = 0;  // closed models: virtual users
   int64_t planned_duration_ns = 0;
   int64_t actual_duration_ns = 0;
   std::string started_at;  // ISO 8601 UTC

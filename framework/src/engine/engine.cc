@@ -494,10 +494,22 @@ RunReport Run(const Scenario& scenario, const LoadModel& model,
   RunInfo& info = report.info;
   info.name = scenario.name;
   info.load_model = Describe(model);
-  if (open != nullptr) {
+  // An open model schedules iterations. With multi-step flows an iteration
+  // is several requests, so its rate is no request-rate target: the model
+  // says "iterations/s" and target_rps stays 0, rather than comparing
+  // achieved requests/s with iterations/s.
+  const bool iterations_are_requests =
+      std::all_of(scenario.flows.begin(), scenario.flows.end(),
+                  [](const Flow& flow) { return flow.steps.size() == 1; });
+  if (open != nullptr && iterations_are_requests) {
     info.target_rps =
         schedule->ArrivalsBy(static_cast<double>(duration_ns) * 1e-9) /
         (static_cast<double>(duration_ns) * 1e-9);
+  } else if (open != nullptr) {
+    for (size_t at = info.load_model.find(" req/s"); at != std::string::npos;
+         at = info.load_model.find(" req/s", at)) {
+      info.load_model.replace(at, 6, " iterations/s");
+    }
   } else {
     info.users = users;
   }
