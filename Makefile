@@ -61,14 +61,20 @@ SUITE ?= db_api
 FILTER ?= *
 # make baseline: the suites recorded into ci/baselines/ and for how long
 # each case runs (CI must run them for as long: ci/github/load-tests.yml).
+# BASELINE_REPEAT > 1 records that many runs into ci/baselines/run-K/, from
+# which the gate measures the run-to-run spread; 1 keeps one flat run.
 BASELINE_SUITES ?= db_api chat_api llm
 BASELINE_DURATION ?= 10s
 BASELINE_DIR ?= ci/baselines
+BASELINE_REPEAT ?= 1
 
 # $(call run_load_suite,SUITE,GTEST_FILTER[,EXTRA_ENV])
+# Ctrl-C stops the suite (the running test fails, the rest are skipped); the
+# shell outlives it (trap) to write the HTML report and the table anyway.
 define run_load_suite
 	@stamp=$$(date -u +%Y%m%dT%H%M%SZ); dir=$(RESULTS_DIR)/$$stamp; \
 	mkdir -p $$dir && ln -sfn $$stamp $(RESULTS_DIR)/latest; \
+	trap 'echo; echo "interrupted: writing the reports of what ran"' INT; \
 	LOADGATE_REPORT_DIR=$$dir LOADGATE_SLO_JUNIT=$$dir/$(1)_load.slo.xml \
 	  $(LOAD_STACK_ENV) $(3) $(BUILD_DIR)/bin/$(1)_load \
 	  --gtest_filter='$(2)' --gtest_output=xml:$$dir/$(1)_load.xml; status=$$?; \
@@ -128,13 +134,30 @@ load-test-results:
 	@ci/load-results.py $(RESULTS_DIR)/latest
 
 # Records the baselines the CI gate compares against (ci/gate.sh): each
-# suite's JSON reports, kept only when every test of the suite passed.
+# suite's JSON reports of BASELINE_REPEAT runs, kept only when every test of
+# the suite passed in every run. A suite's new reports replace its old ones
+# in either layout (flat or run-K/); it fails when suites recorded with
+# different BASELINE_REPEAT left both layouts, which ci/gate.sh refuses.
 baseline: load-build
 	@scratch=$$(mktemp -d); status=0; \
 	for suite in $(BASELINE_SUITES); do \
-	  mkdir -p $$scratch/$$suite; \
-	  if LOADGATE_DURATION=$(BASELINE_DURATION) LOADGATE_REPORT_DIR=$$scratch/$$suite \
-	     LOADGATE_SLO_JUNIT=$$scratch/$$suite.slo.xml $(BUILD_DIR)/bin/$${suite}_load; then \
-	    cp $$scratch/$$suite/*.json $(BASELINE_DIR)/; \
-	  else echo "baseline: $$suite failed its SLOs; its baselines are unchanged" >&2; status=1; fi; \
-	done; rm -rf $$scratch; ls -l $(BASELINE_DIR); exit $$status
+	  ok=1; \
+	  for run in $$(seq 1 $(BASELINE_REPEAT)); do \
+	    dir=$$scratch/$$suite/run-$$run; mkdir -p $$dir; \
+	    LOADGATE_DURATION=$(BASELINE_DURATION) LOADGATE_REPORT_DIR=$$dir \
+	      LOADGATE_SLO_JUNIT=$$dir.slo.xml $(BUILD_DIR)/bin/$${suite}_load || { ok=0; break; }; \
+	  done; \
+	  if [ $$ok = 0 ]; then \
+	    echo "baseline: $$suite failed its SLOs; its baselines are unchanged" >&2; status=1; continue; fi; \
+	  for report in $$scratch/$$suite/run-1/*.json; do \
+	    rm -f $(BASELINE_DIR)/$$(basename $$report) $(BASELINE_DIR)/run-*/$$(basename $$report); done; \
+	  rmdir $(BASELINE_DIR)/run-*/ 2> /dev/null; \
+	  for run in $$(seq 1 $(BASELINE_REPEAT)); do \
+	    dest=$(BASELINE_DIR); [ $(BASELINE_REPEAT) -gt 1 ] && dest=$(BASELINE_DIR)/run-$$run; \
+	    mkdir -p $$dest && cp $$scratch/$$suite/run-$$run/*.json $$dest/; \
+	  done; \
+	done; rm -rf $$scratch; ls -lR $(BASELINE_DIR); \
+	if ls $(BASELINE_DIR)/*.json > /dev/null 2>&1 && ls -d $(BASELINE_DIR)/run-*/ > /dev/null 2>&1; then \
+	  echo "baseline: $(BASELINE_DIR) mixes flat reports and run-K/ folders, which ci/gate.sh refuses;" \
+	    "record every suite with the same BASELINE_REPEAT" >&2; status=1; fi; \
+	exit $$status

@@ -32,10 +32,15 @@ either side is listed as not judged: its percentiles are noise.
 
 Rule: let worsening = current - baseline of the merged values (baseline -
 current for rates), allowed = the tolerance in the metric's unit, and
-spread = the largest (max - min) of the per-run values within either side,
-over the sides with at least 2 runs. The metric regresses when
-worsening > allowed AND (no side has 2 runs OR worsening > spread).
-With one run per side only the tolerance applies.
+spread = the range (max - min) of the per-run values of the BASELINE runs
+(the baseline is where noise is measured). The metric regresses when
+worsening > allowed AND (fewer than 2 baseline runs OR worsening > spread).
+With one baseline run only the tolerance applies.
+
+A current run that stopped early (a safety limit, an interrupt) is a
+regression. Refused as bad input: a baseline run that stopped early, and
+runs that measured different loads (load model, target rate or planned
+duration differ between a baseline and a current run).
 
 Options:
   --baseline FILE...     baseline reports (one or more)
@@ -48,10 +53,12 @@ Options:
                          (default 100)
   --summary-md FILE      also write the Markdown table (e.g.
                          "$GITHUB_STEP_SUMMARY"; appended to, not replaced)
-  --junit FILE           JUnit XML, one testcase per compared metric
+  --junit FILE           JUnit XML, one testcase per compared metric and
+                         per current run that stopped early
   -h, --help             this help
 
-Exit status: 0 no regression, 1 a regression, 2 bad input.
+Exit status: 0 no regression, 1 a regression, 2 bad input or nothing
+judged (every metric skipped).
 )";
 
 namespace {
@@ -159,7 +166,8 @@ int CompareCommand(const std::vector<std::string>& args) {
     const std::vector<RunReport> baseline = ReadReports(options.baseline_paths);
     const std::vector<RunReport> current = ReadReports(options.current_paths);
     const GateResult result =
-        Compare(baseline, current, options.metrics, options.min_samples);
+        Compare(baseline, current, options.metrics, options.min_samples,
+                {options.baseline_paths, options.current_paths});
 
     WriteGateMarkdown(result, std::cout);
     std::cout.flush();
@@ -169,13 +177,23 @@ int CompareCommand(const std::vector<std::string>& args) {
                   [&](std::ostream& out) { WriteGateMarkdown(result, out); });
     }
     if (!options.junit_path.empty()) {
-      std::vector<ObjectiveResult> objectives;
-      for (const GateRow& row : result.rows) {
-        objectives.push_back(row.AsObjectiveResult());
-      }
       WriteOutput(options.junit_path, std::ios::trunc, [&](std::ostream& out) {
-        WriteSloJUnit("loadgate compare", objectives, out);
+        WriteSloJUnit({{"loadgate compare", result.Verdicts()}}, out);
       });
+    }
+    if (!result.judged()) {
+      // Passing here would let a gate that saw nothing stay green.
+      std::string reasons;
+      for (const std::string& skipped : result.skipped) {
+        reasons += (reasons.empty() ? "" : "; ") + skipped;
+      }
+      std::cerr << "loadgate compare: nothing could be judged, every metric "
+                   "was skipped: "
+                << reasons << "\n";
+      return kExitBadInput;
+    }
+    for (const StoppedRun& stopped : result.stopped_early) {
+      std::cerr << "regression: " << stopped.message << "\n";
     }
     for (const GateRow& row : result.rows) {
       if (row.regressed) std::cerr << "regression: " << row.message << "\n";

@@ -1,7 +1,10 @@
 // The gate bites: runs the same load against the mock LLM twice as a
 // baseline, then with 100 ms more time to first token, and checks that
 // `loadgate compare` fails naming the latency metric, while unchanged runs
-// pass. Also checks `loadgate run --junit` and compare's bad-input exit.
+// pass. Also checks `loadgate run --junit` and compare's bad-input exits:
+// broken files, runs of different loads, a baseline that stopped early, a
+// comparison that judged nothing; and that a current run that stopped early
+// fails the gate.
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -20,7 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include "loadgate/report.h"
 #include "support/run_command.h"
+#include "support/sample_report.h"
 #include "support/temp_dir.h"
 
 extern char** environ;
@@ -28,7 +33,9 @@ extern char** environ;
 namespace loadgate {
 namespace {
 
+using test_support::BatchRun;
 using test_support::CommandResult;
+using test_support::ConstantRun;
 using test_support::ReadFileText;
 using test_support::RunLoadgate;
 using ::testing::HasSubstr;
@@ -156,7 +163,7 @@ class GateBitesTest : public ::testing::Test {
   MockLlm mock_;
 };
 
-// The measured spread covers noise within one side's runs, not load on this
+// The measured spread covers noise among the baseline's runs, not load on this
 // shared 2-core machine that shifts between the sides (unchanged p99 was seen
 // 13 % up with a 4 ms spread), so the tolerance is sized for that: far above
 // such noise and far below the +580 ms (about +500 %) the slow runs add.
@@ -248,6 +255,76 @@ TEST_F(GateBitesTest, BadInputExitsTwoNamingTheFile) {
   const CommandResult help = Loadgate({"compare", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.out, HasSubstr("worsening > allowed AND"));
+}
+
+// `loadgate compare` over hand-built reports: the verdicts that depend on
+// run information rather than on measured figures.
+class CompareCommandTest : public ::testing::Test {
+ protected:
+  std::string Write(const std::string& name, const RunReport& report) {
+    std::ostringstream json;
+    WriteJson(report, json);
+    return dir_.WriteFile(name, json.str());
+  }
+
+  CommandResult Compare(const std::string& baseline,
+                        const std::string& current) {
+    return RunLoadgate({"compare", "--baseline", baseline, "--current", current,
+                        "--junit", (dir_.path() / "gate.xml").string()},
+                       dir_.path());
+  }
+
+  test_support::TempDir dir_;
+};
+
+TEST_F(CompareCommandTest, RefusesRunsOfDifferentLoadsNamingBothFiles) {
+  RunReport short_run = ConstantRun(100);
+  short_run.info.planned_duration_ns /= 2;
+  const CommandResult result = Compare(Write("base.json", ConstantRun(100)),
+                                       Write("short.json", short_run));
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_THAT(result.err, HasSubstr("base.json vs "));
+  EXPECT_THAT(result.err, HasSubstr("short.json: not comparable, planned "
+                                    "duration 10000 ms vs 5000 ms"));
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1);
+}
+
+TEST_F(CompareCommandTest, RefusesABaselineThatStoppedEarly) {
+  RunReport stopped = ConstantRun(100);
+  stopped.info.stop_reason = "interrupted";
+  const CommandResult result =
+      Compare(Write("base.json", stopped), Write("cur.json", ConstantRun(100)));
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_THAT(result.err, HasSubstr("base.json: the baseline stopped early "
+                                    "(interrupted)"));
+}
+
+TEST_F(CompareCommandTest, ACurrentRunThatStoppedEarlyIsARegression) {
+  RunReport stopped = ConstantRun(100);
+  stopped.info.stop_reason = "interrupted";
+  const CommandResult result =
+      Compare(Write("base.json", ConstantRun(100)), Write("cur.json", stopped));
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_THAT(result.err, HasSubstr("regression: current run "));
+  EXPECT_THAT(result.err, HasSubstr("cur.json stopped early: interrupted"));
+  EXPECT_THAT(result.out, HasSubstr("cur.json stopped early: interrupted"));
+  const std::string junit = ReadFileText(dir_.path() / "gate.xml");
+  EXPECT_THAT(junit, HasSubstr("cur.json runs to its planned end"));
+  EXPECT_THAT(junit, HasSubstr("<failure message=\"stopped early: "
+                               "interrupted"));
+}
+
+TEST_F(CompareCommandTest, NothingJudgedIsNotAPass) {
+  const RunReport few = BatchRun({{.count = 20, .latency_ms = 100}});
+  const CommandResult result =
+      Compare(Write("base.json", few), Write("cur.json", few));
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_THAT(result.err,
+              HasSubstr("nothing could be judged, every metric was skipped: "
+                        "p95 latency: too few samples to judge (20 in "
+                        "baseline, 20 in current"));
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1);
+  EXPECT_THAT(result.out, HasSubstr("nothing could be judged"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The comparison rules of the CI gate: tolerances, the spread rule, merged
-// (not averaged) percentiles, per-tag verdicts and tolerance overrides.
+// (not averaged) percentiles, per-tag verdicts, tolerance overrides, and the
+// runs the gate refuses or fails (different loads, stopped early).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -72,14 +73,21 @@ TEST(GateCompareTest, ErrorRateMayGrowHalfAPointAbsolute) {
   EXPECT_THAT(error_rate->message, HasSubstr("+0.6 pt"));
 }
 
+// A run planned for 10 s whose 1000 requests took `seconds`.
+RunReport TookSeconds(double seconds) {
+  RunReport run = ConstantRun(100, 0, seconds);
+  run.info.planned_duration_ns = ConstantRun(100).info.planned_duration_ns;
+  return run;
+}
+
 TEST(GateCompareTest, AchievedRateMayDropFivePercent) {
   // The same 1000 requests over 10 s (100 req/s), 10.4 s (-3.8 %) and
   // 11 s (-9.1 %).
-  EXPECT_FALSE(Compare({ConstantRun(100)}, {ConstantRun(100, 0, 10.4)},
-                       DefaultGateMetrics())
-                   .regressed());
-  const GateResult result = Compare(
-      {ConstantRun(100)}, {ConstantRun(100, 0, 11)}, DefaultGateMetrics());
+  EXPECT_FALSE(
+      Compare({ConstantRun(100)}, {TookSeconds(10.4)}, DefaultGateMetrics())
+          .regressed());
+  const GateResult result =
+      Compare({ConstantRun(100)}, {TookSeconds(11)}, DefaultGateMetrics());
   const GateRow* rate = FindRow(result, "achieved_rps");
   ASSERT_NE(rate, nullptr);
   EXPECT_TRUE(rate->regressed);
@@ -121,12 +129,41 @@ TEST(GateCompareTest, DifferenceWithinTheRunToRunSpreadPasses) {
               HasSubstr("and the run-to-run spread"));
 }
 
+// A regression cannot hide in its own noise: a current side with one normal
+// and one slow run has a huge range, but only the baseline measures noise.
+TEST(GateCompareTest, OnlyTheBaselineRunsMeasureTheSpread) {
+  const GateResult result =
+      Compare({ConstantRun(100), ConstantRun(102)},
+              {ConstantRun(101), ConstantRun(700)}, DefaultGateMetrics());
+  const GateRow* p95 = FindRow(result, "latency.p95");
+  ASSERT_NE(p95, nullptr);
+  ASSERT_TRUE(p95->spread_measured);
+  EXPECT_NEAR(p95->spread, 2, 1);
+  EXPECT_NEAR(p95->current, 700, 7);
+  EXPECT_TRUE(p95->regressed) << p95->message;
+  EXPECT_TRUE(result.regressed());
+
+  // One baseline run measures no spread, however many current runs vary.
+  const GateResult one_baseline =
+      Compare({ConstantRun(100)}, {ConstantRun(100), ConstantRun(140)},
+              DefaultGateMetrics());
+  EXPECT_FALSE(FindRow(one_baseline, "latency.p95")->spread_measured);
+  EXPECT_TRUE(FindRow(one_baseline, "latency.p95")->regressed);
+}
+
 TEST(GateCompareTest, JudgesMergedPercentilesNotAveragedOnes) {
+  // Baseline run A: every request 100 ms; run B: 94 at 100 ms and 6 at
+  // 138 ms, so its p95 is 138 ms: a spread of 38 ms, while the merged
+  // baseline p95 (6 of 200 requests slow) stays 100 ms.
   // Current run A: every request 112 ms (p95 112). Run B: 89 at 112 ms and
   // 11 at 150 ms (p95 150). Merged, 11 of 200 requests sit at 150 ms, so the
   // merged p95 (rank 190) is 150 ms, while the average of the runs' p95s is
-  // 131 ms. Against a 100 ms baseline with a spread of 38 ms, the merged
+  // 131 ms. Against the 100 ms baseline with its 38 ms spread, the merged
   // value regresses (+50 ms) where an averaged one (+31 ms) would not.
+  const std::vector<RunReport> baseline = {
+      BatchRun({{.count = 100, .latency_ms = 100}}),
+      BatchRun(
+          {{.count = 94, .latency_ms = 100}, {.count = 6, .latency_ms = 138}})};
   const RunReport run_a = BatchRun({{.count = 100, .latency_ms = 112}});
   const RunReport run_b = BatchRun(
       {{.count = 89, .latency_ms = 112}, {.count = 11, .latency_ms = 150}});
@@ -136,9 +173,10 @@ TEST(GateCompareTest, JudgesMergedPercentilesNotAveragedOnes) {
   EXPECT_NEAR(averaged, 131, 1.5);
 
   const GateResult result =
-      Compare({ConstantRun(100)}, {run_a, run_b}, DefaultGateMetrics());
+      Compare(baseline, {run_a, run_b}, DefaultGateMetrics());
   const GateRow* p95 = FindRow(result, "latency.p95");
   ASSERT_NE(p95, nullptr);
+  EXPECT_NEAR(p95->baseline, 100, 1.5);
   EXPECT_NEAR(p95->current, 150, 1.5);
   EXPECT_NEAR(p95->spread, 38, 1.5);
   EXPECT_LT(averaged - p95->baseline, p95->spread);
@@ -182,6 +220,93 @@ TEST(GateCompareTest, SkipsTtftWhenNothingStreamed) {
 TEST(GateCompareTest, RejectsAnEmptySide) {
   EXPECT_THROW(Compare({}, {ConstantRun(100)}, DefaultGateMetrics()),
                std::invalid_argument);
+}
+
+// The one-line message of the std::invalid_argument Compare throws, or "".
+std::string RefusalOf(const std::vector<RunReport>& baseline,
+                      const std::vector<RunReport>& current,
+                      const GateRunNames& names = {}) {
+  try {
+    Compare(baseline, current, DefaultGateMetrics(), kDefaultMinSamples, names);
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(GateCompareTest, RefusesRunsOfDifferentLoads) {
+  RunReport baseline = ConstantRun(100);
+  baseline.info.load_model = "constant 100 req/s";
+  baseline.info.target_rps = 100;
+  EXPECT_EQ(RefusalOf({baseline}, {baseline}), "");
+
+  RunReport other_model = baseline;
+  other_model.info.load_model = "ramp 10 -> 100 req/s";
+  EXPECT_EQ(RefusalOf({baseline}, {other_model}, {{"b.json"}, {"c.json"}}),
+            "b.json vs c.json: not comparable, load model \"constant 100 "
+            "req/s\" vs \"ramp 10 -> 100 req/s\"");
+
+  RunReport other_rate = baseline;
+  other_rate.info.target_rps = 10;
+  EXPECT_THAT(RefusalOf({baseline}, {baseline, other_rate}),
+              HasSubstr("baseline run 1 vs current run 2: not comparable, "
+                        "target rate 100 vs 10 req/s"));
+
+  RunReport shorter = baseline;
+  shorter.info.planned_duration_ns /= 2;
+  EXPECT_THAT(RefusalOf({baseline, shorter}, {baseline}),
+              HasSubstr("baseline run 2 vs current run 1: not comparable, "
+                        "planned duration 5000 ms vs 10000 ms"));
+}
+
+TEST(GateCompareTest, RefusesABaselineThatStoppedEarly) {
+  RunReport stopped = ConstantRun(100);
+  stopped.info.stop_reason = "interrupted";
+  EXPECT_THAT(RefusalOf({ConstantRun(100), stopped}, {ConstantRun(100)},
+                        {{"b1.json", "b2.json"}, {"c.json"}}),
+              HasSubstr("b2.json: the baseline stopped early (interrupted)"));
+}
+
+TEST(GateCompareTest, ACurrentRunThatStoppedEarlyRegresses) {
+  RunReport stopped = ConstantRun(100);
+  stopped.info.stop_reason = "max error rate 5.2 % over 10 s > 5 %";
+  const GateResult result = Compare(
+      {ConstantRun(100)}, {ConstantRun(100), stopped}, DefaultGateMetrics(),
+      kDefaultMinSamples, {{"b.json"}, {"c1.json", "c2.json"}});
+  // Its figures are as good as the baseline's; stopping is the regression.
+  EXPECT_FALSE(FindRow(result, "latency.p95")->regressed);
+  EXPECT_TRUE(result.regressed());
+  ASSERT_EQ(result.stopped_early.size(), 1u);
+  EXPECT_EQ(result.stopped_early[0].run, "c2.json");
+  EXPECT_EQ(result.stopped_early[0].message,
+            "current run c2.json stopped early: max error rate 5.2 % over 10 "
+            "s > 5 %");
+
+  std::ostringstream markdown;
+  WriteGateMarkdown(result, markdown);
+  EXPECT_THAT(markdown.str(), HasSubstr("1 regression\n"));
+  EXPECT_THAT(markdown.str(), HasSubstr("- current run c2.json stopped early"));
+
+  const std::vector<SloVerdict> verdicts = result.Verdicts();
+  ASSERT_EQ(verdicts.size(), result.rows.size() + 1);
+  EXPECT_EQ(verdicts.back().objective, "c2.json runs to its planned end");
+  EXPECT_FALSE(verdicts.back().passed);
+  EXPECT_EQ(verdicts.back().observed,
+            "stopped early: max error rate 5.2 % over 10 s > 5 %");
+}
+
+TEST(GateCompareTest, NothingJudgedWhenEveryMetricIsSkipped) {
+  const RunReport few = BatchRun({{.count = 20, .latency_ms = 100}});
+  const GateResult result = Compare({few}, {few}, DefaultGateMetrics());
+  EXPECT_THAT(result.rows, IsEmpty());
+  EXPECT_FALSE(result.judged());
+  EXPECT_FALSE(result.regressed());
+  std::ostringstream markdown;
+  WriteGateMarkdown(result, markdown);
+  EXPECT_THAT(markdown.str(), HasSubstr("nothing could be judged"));
+  EXPECT_TRUE(
+      Compare({ConstantRun(100)}, {ConstantRun(100)}, DefaultGateMetrics())
+          .judged());
 }
 
 TEST(GateToleranceTest, OverridesAnExistingTolerance) {

@@ -2,7 +2,8 @@
 // baseline and says which metric regressed, plus the per-SLO JUnit writer CI
 // dashboards read. Both sides may hold several repeated runs; the gate judges
 // each side's merged histograms (exact, so a merged p95 is the p95 of every
-// request of every run) and allows for the run-to-run spread it measured.
+// request of every run) and allows for the run-to-run spread measured among
+// the baseline runs.
 #ifndef LOADGATE_GATE_H_
 #define LOADGATE_GATE_H_
 
@@ -78,8 +79,10 @@ struct GateRow {
   // metric's unit.
   double worsening = 0;
   double allowed = 0;  // the tolerance in the metric's unit
-  // Largest range (max - min) of the per-run values within one side, over
-  // the sides with at least two runs; measured = false when neither has.
+  // Range (max - min) of the per-run values of the baseline runs: the noise
+  // of an unchanged build. Only the baseline measures it, so a slow current
+  // run cannot widen the allowance for itself. measured = false with fewer
+  // than two baseline runs (the tolerance alone decides).
   bool spread_measured = false;
   double spread = 0;
   bool regressed = false;  // worsening > allowed and (if measured) > spread
@@ -92,34 +95,74 @@ struct GateRow {
   ObjectiveResult AsObjectiveResult() const;
 };
 
+// A current run that ended before its planned duration (RunInfo::stop_reason
+// set): a regression whatever its figures say, since a service that tripped
+// a safety limit or died mid-run got worse in the way that matters most.
+struct StoppedRun {
+  std::string run;          // its name in GateRunNames ("cur2.json")
+  std::string stop_reason;  // RunInfo::stop_reason
+  // "current run cur2.json stopped early: max error rate 5.2 % over 10 s >
+  // 5 %".
+  std::string message;
+
+  // As a failed JUnit case named "cur2.json runs to its planned end".
+  SloVerdict AsVerdict() const;
+};
+
 struct GateResult {
   std::vector<GateRow> rows;
   // Metrics that could not be compared ("p95 TTFT: no samples in current").
   std::vector<std::string> skipped;
+  std::vector<StoppedRun> stopped_early;
   int baseline_runs = 0;
   int current_runs = 0;
 
+  // A row regressed or a current run stopped early.
   bool regressed() const;
+  // False when every metric was skipped and no run stopped early: the gate
+  // saw nothing it could fail on, which must not pass as "no regression".
+  bool judged() const;
+  // Every row (as AsObjectiveResult) and every stopped run, for
+  // WriteSloJUnit.
+  std::vector<SloVerdict> Verdicts() const;
 };
 
 // Fewer values than this on either side and a metric is not judged: the p99
 // of 20 requests is their maximum, and one error in 20 is 5 %.
 inline constexpr uint64_t kDefaultMinSamples = 100;
 
+// What messages call each run, parallel to Compare's sides (the files they
+// were read from). A side left empty is named "baseline run 1", "current run
+// 2", ...
+struct GateRunNames {
+  std::vector<std::string> baseline;
+  std::vector<std::string> current;
+};
+
 // Merges each side's runs (tags and custom metrics matched by name, durations
 // added, so achieved rates are pooled), then compares every metric for the
 // whole run and for each tag both sides have. A metric missing on either
 // side (no TTFT in a non-streaming run), or observed on fewer than
 // `min_samples` values (requests, streams) on either side, is skipped with
-// the reason. Throws std::invalid_argument when a side is empty.
+// the reason. A current run that stopped early is listed in
+// `stopped_early` (a regression).
+//
+// Throws std::invalid_argument with a one-line message, naming the runs by
+// `names`, when a side is empty, when a baseline run stopped early (a
+// baseline must be a complete run), or when a baseline and a current run did
+// not measure the same load: different RunInfo::load_model, target_rps or
+// planned_duration_ns ("base1.json vs cur1.json: planned duration 10 s vs
+// 5 s").
 GateResult Compare(const std::vector<RunReport>& baseline,
                    const std::vector<RunReport>& current,
                    const std::vector<GateMetric>& metrics,
-                   uint64_t min_samples = kDefaultMinSamples);
+                   uint64_t min_samples = kDefaultMinSamples,
+                   const GateRunNames& names = {});
 
 // The verdict as Markdown: a heading, one table (metric, baseline, current,
-// change, tolerance, spread, verdict) and the regressions spelled out; fit
-// for $GITHUB_STEP_SUMMARY or a pull-request comment.
+// change, tolerance, spread, verdict), the regressions spelled out (stopped
+// runs included) and the metrics not compared; fit for $GITHUB_STEP_SUMMARY
+// or a pull-request comment.
 void WriteGateMarkdown(const GateResult& result, std::ostream& out);
 
 // The objectives judged against one scenario run (a GoogleTest test, a

@@ -106,7 +106,6 @@ std::string RowMessage(const GateRow& row) {
 }
 
 void CompareOne(const std::vector<RunReport>& baseline_runs,
-                const std::vector<RunReport>& current_runs,
                 const RunReport& baseline, const RunReport& current,
                 const GateMetric& metric, const std::string& tag,
                 uint64_t min_samples, GateResult& result) {
@@ -136,12 +135,12 @@ void CompareOne(const std::vector<RunReport>& baseline_runs,
   row.worsening = LowerIsWorse(metric.metric) ? row.baseline - row.current
                                               : row.current - row.baseline;
   row.allowed = metric.tolerance.Allowed(row.baseline);
-  for (const std::optional<double> range :
-       {RunToRunRange(baseline_runs, metric, tag),
-        RunToRunRange(current_runs, metric, tag)}) {
-    if (!range) continue;
-    row.spread = row.spread_measured ? std::max(row.spread, *range) : *range;
+  // The baseline alone measures the noise: a current side's own range would
+  // let one slow run excuse itself.
+  if (const std::optional<double> range =
+          RunToRunRange(baseline_runs, metric, tag)) {
     row.spread_measured = true;
+    row.spread = *range;
   }
   row.regressed = row.worsening > row.allowed &&
                   (!row.spread_measured || row.worsening > row.spread);
@@ -209,18 +208,72 @@ Tolerance ParseAmount(std::string_view text, const std::string& metric,
   return tolerance;
 }
 
+// An absolute amount of `metric`: "0.5 pt" for fractions, "20 ms", ...
+std::string AbsoluteAmount(std::string_view metric, double value) {
+  if (IsFraction(metric)) return FormatNumber(100 * value, 3) + " pt";
+  return FormatMetricValue(metric, value);
+}
+
+// The name of run `index` of a side: the caller's, else "baseline run 2".
+std::string RunName(const std::vector<std::string>& names,
+                    std::string_view side, size_t index) {
+  if (index < names.size()) return names[index];
+  return std::string(side) + " run " + std::to_string(index + 1);
+}
+
+// Why two runs did not measure the same load, or "" when they did. Their
+// figures cannot be compared otherwise: 10 req/s against 100 req/s or a 5 s
+// run against a 10 s one differ by design, not by regression.
+std::string LoadDifference(const RunInfo& baseline, const RunInfo& current) {
+  if (baseline.load_model != current.load_model) {
+    return "load model \"" + baseline.load_model + "\" vs \"" +
+           current.load_model + "\"";
+  }
+  if (baseline.target_rps != current.target_rps) {
+    return "target rate " + FormatNumber(baseline.target_rps) + " vs " +
+           FormatNumber(current.target_rps) + " req/s";
+  }
+  if (baseline.planned_duration_ns != current.planned_duration_ns) {
+    return "planned duration " +
+           FormatMilliseconds(
+               static_cast<double>(baseline.planned_duration_ns)) +
+           " vs " +
+           FormatMilliseconds(static_cast<double>(current.planned_duration_ns));
+  }
+  return "";
+}
+
+// Throws std::invalid_argument unless every baseline run is complete and
+// measured the same load as every current run.
+void CheckComparable(const std::vector<RunReport>& baseline,
+                     const std::vector<RunReport>& current,
+                     const GateRunNames& names) {
+  for (size_t b = 0; b < baseline.size(); ++b) {
+    const std::string baseline_name = RunName(names.baseline, "baseline", b);
+    if (!baseline[b].info.stop_reason.empty()) {
+      throw std::invalid_argument(
+          baseline_name + ": the baseline stopped early (" +
+          baseline[b].info.stop_reason +
+          "); a baseline must be a complete run, record it again");
+    }
+    for (size_t c = 0; c < current.size(); ++c) {
+      const std::string difference =
+          LoadDifference(baseline[b].info, current[c].info);
+      if (!difference.empty()) {
+        throw std::invalid_argument(baseline_name + " vs " +
+                                    RunName(names.current, "current", c) +
+                                    ": not comparable, " + difference);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool LowerIsWorse(std::string_view metric) {
   return metric == "slo_attainment" || metric == "achieved_rps" ||
          metric == "goodput_rps" || metric == "output_tokens_per_s" ||
          metric == "tokens_per_s";
-}
-
-// An absolute amount of `metric`: "0.5 pt" for fractions, "20 ms", ...
-std::string AbsoluteAmount(std::string_view metric, double value) {
-  if (IsFraction(metric)) return FormatNumber(100 * value, 3) + " pt";
-  return FormatMetricValue(metric, value);
 }
 
 std::string Tolerance::Describe(std::string_view metric) const {
@@ -333,21 +386,55 @@ ObjectiveResult GateRow::AsObjectiveResult() const {
   return result;
 }
 
+SloVerdict StoppedRun::AsVerdict() const {
+  return {.objective = run + " runs to its planned end",
+          .passed = false,
+          .observed = "stopped early: " + stop_reason,
+          .explanation = message};
+}
+
 bool GateResult::regressed() const {
-  return std::any_of(rows.begin(), rows.end(),
+  return !stopped_early.empty() ||
+         std::any_of(rows.begin(), rows.end(),
                      [](const GateRow& row) { return row.regressed; });
+}
+
+bool GateResult::judged() const {
+  return !rows.empty() || !stopped_early.empty();
+}
+
+std::vector<SloVerdict> GateResult::Verdicts() const {
+  std::vector<SloVerdict> verdicts;
+  verdicts.reserve(rows.size() + stopped_early.size());
+  for (const GateRow& row : rows) {
+    verdicts.push_back(ToVerdict(row.AsObjectiveResult()));
+  }
+  for (const StoppedRun& stopped : stopped_early) {
+    verdicts.push_back(stopped.AsVerdict());
+  }
+  return verdicts;
 }
 
 GateResult Compare(const std::vector<RunReport>& baseline,
                    const std::vector<RunReport>& current,
-                   const std::vector<GateMetric>& metrics,
-                   uint64_t min_samples) {
+                   const std::vector<GateMetric>& metrics, uint64_t min_samples,
+                   const GateRunNames& names) {
   if (baseline.empty() || current.empty()) {
     throw std::invalid_argument("compare needs at least one report per side");
   }
+  CheckComparable(baseline, current, names);
   GateResult result;
   result.baseline_runs = static_cast<int>(baseline.size());
   result.current_runs = static_cast<int>(current.size());
+  for (size_t c = 0; c < current.size(); ++c) {
+    const std::string& stop_reason = current[c].info.stop_reason;
+    if (stop_reason.empty()) continue;
+    const std::string run = RunName(names.current, "current", c);
+    result.stopped_early.push_back(
+        {.run = run,
+         .stop_reason = stop_reason,
+         .message = "current run " + run + " stopped early: " + stop_reason});
+  }
   const RunReport merged_baseline = MergeRuns(baseline);
   const RunReport merged_current = MergeRuns(current);
 
@@ -357,28 +444,32 @@ GateResult Compare(const std::vector<RunReport>& baseline,
   }
   for (const std::string& tag : tags) {
     for (const GateMetric& metric : metrics) {
-      CompareOne(baseline, current, merged_baseline, merged_current, metric,
-                 tag, min_samples, result);
+      CompareOne(baseline, merged_baseline, merged_current, metric, tag,
+                 min_samples, result);
     }
   }
   return result;
 }
 
 void WriteGateMarkdown(const GateResult& result, std::ostream& out) {
-  const int regressions = static_cast<int>(
-      std::count_if(result.rows.begin(), result.rows.end(),
-                    [](const GateRow& row) { return row.regressed; }));
-  out << "## loadgate compare: "
-      << (regressions == 0
-              ? std::string("no regression")
-              : std::to_string(regressions) +
-                    (regressions == 1 ? " regression" : " regressions"))
-      << "\n\n"
+  const int regressions =
+      static_cast<int>(
+          std::count_if(result.rows.begin(), result.rows.end(),
+                        [](const GateRow& row) { return row.regressed; })) +
+      static_cast<int>(result.stopped_early.size());
+  std::string verdict;
+  if (regressions > 0) {
+    verdict = std::to_string(regressions) +
+              (regressions == 1 ? " regression" : " regressions");
+  } else {
+    verdict = result.judged() ? "no regression" : "nothing could be judged";
+  }
+  out << "## loadgate compare: " << verdict << "\n\n"
       << "Baseline " << result.baseline_runs << " run(s), current "
       << result.current_runs
       << " run(s), each side's histograms merged. A metric regresses when "
-         "it worsens by more than its tolerance and, with repeated runs, by "
-         "more than the run-to-run spread.\n\n"
+         "it worsens by more than its tolerance and, with repeated baseline "
+         "runs, by more than their run-to-run spread.\n\n"
       << "| Metric | Baseline | Current | Change | Tolerance | Spread | "
          "Verdict |\n"
       << "| --- | ---: | ---: | ---: | ---: | ---: | --- |\n";
@@ -395,6 +486,9 @@ void WriteGateMarkdown(const GateResult& result, std::ostream& out) {
   }
   if (regressions > 0) {
     out << "\nRegressions:\n\n";
+    for (const StoppedRun& stopped : result.stopped_early) {
+      out << "- " << MarkdownCell(stopped.message) << "\n";
+    }
     for (const GateRow& row : result.rows) {
       if (row.regressed) out << "- " << MarkdownCell(row.message) << "\n";
     }
