@@ -72,7 +72,9 @@ BASELINE_REPEAT ?= 1
 # Ctrl-C stops the suite (the running test fails, the rest are skipped); the
 # shell outlives it (trap) to write the HTML report and the table anyway.
 define run_load_suite
-	@stamp=$$(date -u +%Y%m%dT%H%M%SZ); dir=$(RESULTS_DIR)/$$stamp; \
+	@[ -x $(BUILD_DIR)/bin/$(1)_load ] || { echo "no load suite \"$(1)\" (suites/ has:" \
+	  $$(ls suites | grep -v '\.') ")" >&2; exit 2; }; \
+	stamp=$$(date -u +%Y%m%dT%H%M%SZ); dir=$(RESULTS_DIR)/$$stamp; \
 	mkdir -p $$dir && ln -sfn $$stamp $(RESULTS_DIR)/latest; \
 	trap 'echo; echo "interrupted: writing the reports of what ran"' INT; \
 	LOADGATE_REPORT_DIR=$$dir LOADGATE_SLO_JUNIT=$$dir/$(1)_load.slo.xml \
@@ -139,7 +141,9 @@ load-test-results:
 # in either layout (flat or run-K/); it fails when suites recorded with
 # different BASELINE_REPEAT left both layouts, which ci/gate.sh refuses.
 baseline: load-build
-	@scratch=$$(mktemp -d); status=0; \
+	@case "$(BASELINE_REPEAT)" in ''|*[!0-9]*|0) \
+	  echo "baseline: BASELINE_REPEAT=$(BASELINE_REPEAT): expected a whole number >= 1" >&2; exit 2;; esac; \
+	scratch=$$(mktemp -d); status=0; \
 	for suite in $(BASELINE_SUITES); do \
 	  ok=1; \
 	  for run in $$(seq 1 $(BASELINE_REPEAT)); do \

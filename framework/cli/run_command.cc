@@ -150,7 +150,7 @@ int RunCommand(const CommandLine& command_line) {
   }
 
   const std::string& stop_reason = report.info.stop_reason;
-  if (stop_reason == "interrupted") {
+  if (stop_reason == kStopReasonInterrupted) {
     std::cerr << "loadgate: interrupted; the report covers the run so far\n";
     return kExitInterrupted;
   }

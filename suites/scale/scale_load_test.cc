@@ -146,7 +146,7 @@ TEST_P(ScaleLoad, KneePoint) {
         1, static_cast<int>(std::ceil(preset.users * rate / preset.rps)));
     RunReport report =
         loadgate::Run(scenario, scale::OpenSessions(rate, in_flight), options);
-    if (report.info.stop_reason == "interrupted") {
+    if (report.info.stop_reason == kStopReasonInterrupted) {
       // Not a knee: the search was stopped. Reported as the test's run, so
       // the test fails and the rest of the suite is skipped.
       ReportRun(report, ReportPath());

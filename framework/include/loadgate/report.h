@@ -37,6 +37,9 @@ struct RunInfo {
   TokenPrices prices;
 };
 
+// RunInfo::stop_reason of a run stopped by RequestStop() (SIGINT/SIGTERM).
+inline constexpr std::string_view kStopReasonInterrupted = "interrupted";
+
 // The derived figures of one TagStats (the whole run or one tag) over the
 // run's actual duration; the one place they are computed.
 struct Figures {

@@ -411,9 +411,10 @@ RunReport Run(const Scenario& scenario, const LoadModel& model,
         g_stop_requests.load(std::memory_order_relaxed) -
         stop_requests_at_start;
     if (stop_requests >= 2) {
-      stop(now, now, "interrupted");
+      stop(now, now, std::string(kStopReasonInterrupted));
     } else if (stop_requests == 1 && now < load_end) {
-      stop(now, now + options.graceful_stop.count(), "interrupted");
+      stop(now, now + options.graceful_stop.count(),
+           std::string(kStopReasonInterrupted));
     }
     if (limits.max_duration.count() > 0 && now >= limits.max_duration.count()) {
       stop(now, now,

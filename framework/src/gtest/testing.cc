@@ -221,7 +221,7 @@ void LoadTest::SetUp() {
 
 void LoadTest::ReportRun(RunReport& report, const std::filesystem::path& path) {
   if (report.info.name.empty()) report.info.name = path.stem().string();
-  if (report.info.stop_reason == "interrupted") {
+  if (report.info.stop_reason == kStopReasonInterrupted) {
     // SLOs judged on part of a run pass or fail by chance: the test fails,
     // and the tests after it are skipped so that Ctrl-C ends the suite, with
     // the reports of everything that ran written.
