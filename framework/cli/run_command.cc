@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -103,21 +104,26 @@ int RunCommand(const CommandLine& command_line) {
   if (live) std::fputs("\r\x1b[K", stderr);
   if (live_view) live_view->EndRun(report);
 
-  int failed = 0;
-  std::vector<ObjectiveResult> results;
+  // Every output gets the same verdicts: the objectives, then whatever makes
+  // the run itself unfit to pass (stopped early, nothing recorded). The JSON
+  // report keeps them for `loadgate report` later.
   for (const Objective& objective : run.objectives) {
-    results.push_back(Evaluate(objective, report));
-    failed += results.back().passed ? 0 : 1;
-    // The JSON report keeps its verdicts, for `loadgate report` later.
-    report.slos.push_back(ToVerdict(results.back()));
+    report.slos.push_back(ToVerdict(Evaluate(objective, report)));
   }
+  for (SloVerdict& verdict : RunIntegrityVerdicts(report)) {
+    report.slos.push_back(std::move(verdict));
+  }
+  const auto failed = static_cast<size_t>(
+      std::count_if(report.slos.begin(), report.slos.end(),
+                    [](const SloVerdict& verdict) { return !verdict.passed; }));
 
   WriteReport(json_out, command_line.out_path, &WriteJson, report);
   WriteReport(csv_out, command_line.csv_path, &WriteCsv, report);
   if (!command_line.quiet) WriteSummary(report, std::cout);
   if (junit_out) {
-    WriteSloJUnit(report.info.name.empty() ? "loadgate" : report.info.name,
-                  results, *junit_out);
+    WriteSloJUnit({{report.info.name.empty() ? "loadgate" : report.info.name,
+                    report.slos}},
+                  *junit_out);
     junit_out->close();
     if (!*junit_out) {
       std::cerr << "loadgate: cannot write " << command_line.junit_path << ": "
@@ -125,19 +131,19 @@ int RunCommand(const CommandLine& command_line) {
     }
   }
   if (html_out) {
-    WriteHtmlReport({report}, results, *html_out);
+    WriteHtmlReport({report}, std::vector<ObjectiveResult>(), *html_out);
     html_out->close();
     if (!*html_out) {
       std::cerr << "loadgate: cannot write " << command_line.html_path << ": "
                 << std::strerror(errno) << "\n";
     }
   }
-  if (!results.empty()) {
+  if (!report.slos.empty()) {
     if (!command_line.quiet) std::cout << "\n";  // apart from the summary
-    std::cout << "SLOs: " << results.size() - failed << " passed, " << failed
-              << " failed\n";
-    for (const ObjectiveResult& result : results) {
-      std::cout << "  " << result.explanation << "\n";
+    std::cout << "SLOs: " << report.slos.size() - failed << " passed, "
+              << failed << " failed\n";
+    for (const SloVerdict& verdict : report.slos) {
+      std::cout << "  " << verdict.explanation << "\n";
     }
   }
   std::cout.flush();

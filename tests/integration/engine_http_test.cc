@@ -474,7 +474,7 @@ TEST(EngineHttpTest, RefusedConnectionsAreConnectErrors) {
   EXPECT_LT(wall, 2500ms);
 }
 
-TEST(EngineHttpTest, TruncatedResponseIsProtocolError) {
+TEST(EngineHttpTest, TruncatedResponseIsALostConnection) {
   TestServer server;
   server.Handle("/cut", test_support::AbortMidBody(1000, 100));
 
@@ -486,7 +486,7 @@ TEST(EngineHttpTest, TruncatedResponseIsProtocolError) {
 
   EXPECT_TRUE(IsConsistent(report));
   EXPECT_GT(report.requests(), 0u);
-  EXPECT_EQ(ErrorsOf(report.metrics.total, ErrorKind::kProtocol),
+  EXPECT_EQ(ErrorsOf(report.metrics.total, ErrorKind::kConnectionLost),
             report.requests());
 }
 
@@ -515,7 +515,7 @@ TEST(EngineHttpTest, ServerDyingMidRunIsRecordedAndTheReportComplete) {
   EXPECT_GE(StatusCount(total, 200), 36u);
   EXPECT_GT(report.errors(), 0u);
   EXPECT_EQ(ErrorsOf(total, ErrorKind::kConnect) +
-                ErrorsOf(total, ErrorKind::kProtocol) +
+                ErrorsOf(total, ErrorKind::kConnectionLost) +
                 ErrorsOf(total, ErrorKind::kTimeout),
             report.errors());
   // A dead server is measured, not a reason to stop early.

@@ -16,6 +16,7 @@ namespace loadgate {
 namespace {
 
 using namespace std::chrono_literals;
+using test_support::ErrorsOf;
 using test_support::IsConsistent;
 using test_support::TestServer;
 using Clock = std::chrono::steady_clock;
@@ -233,8 +234,8 @@ TEST_F(EngineLoadModelTest, OpenModelRateHoldsWithSeveralThreads) {
   EXPECT_NEAR(static_cast<double>(report.requests()), 600, 30);
 }
 
-// In-flight requests get `graceful_stop` to finish after the duration, and
-// are abandoned (not counted) after that.
+// In-flight requests get `graceful_stop` to finish after the duration;
+// those still open then are abandoned and counted as timeouts.
 TEST_F(EngineLoadModelTest, GracefulStopBoundsTheWaitForInFlightRequests) {
   server_.Handle("/slow", test_support::Delayed(
                               1500ms, test_support::Respond(200, "late")));
@@ -246,7 +247,10 @@ TEST_F(EngineLoadModelTest, GracefulStopBoundsTheWaitForInFlightRequests) {
       loadgate::Run(Get(server_, "/slow"), ClosedModel{.users = 2}, abandon);
   auto wall = Clock::now() - start;
   ASSERT_TRUE(IsConsistent(abandoned));
-  EXPECT_EQ(abandoned.requests(), 0u);
+  EXPECT_EQ(abandoned.requests(), 2u);
+  EXPECT_EQ(ErrorsOf(abandoned.metrics.total, ErrorKind::kTimeout), 2u);
+  // Each waited from its send to the abandon at 500 + 200 ms.
+  EXPECT_GE(abandoned.metrics.total.latency.min(), 690'000'000);
   EXPECT_LT(wall, 1400ms);
 
   RunOptions wait = Options(500ms);

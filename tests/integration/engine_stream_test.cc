@@ -246,7 +246,7 @@ TEST(EngineStreamTest, CostLimitStopsTheRun) {
   EXPECT_LT(wall, 10s);
 }
 
-TEST(EngineStreamTest, StreamCutMidwayIsProtocolError) {
+TEST(EngineStreamTest, StreamCutMidwayIsALostConnection) {
   TestServer server;
   server.Handle("/v1/chat", [](const test_support::HttpRequest&,
                                test_support::ResponseWriter& writer) {
@@ -261,8 +261,9 @@ TEST(EngineStreamTest, StreamCutMidwayIsProtocolError) {
 
   ASSERT_TRUE(IsConsistent(report));
   ASSERT_GT(report.requests(), 0u);
-  EXPECT_EQ(test_support::ErrorsOf(report.metrics.total, ErrorKind::kProtocol),
-            report.requests());
+  EXPECT_EQ(
+      test_support::ErrorsOf(report.metrics.total, ErrorKind::kConnectionLost),
+      report.requests());
 }
 
 TEST(EngineStreamTest, StreamStallingMidwayTimesOut) {

@@ -38,10 +38,17 @@ namespace {
            << "'" << stats.name << "': status counts sum to " << statuses
            << ", requests " << stats.requests;
   }
-  if (stats.latency.count() != stats.requests) {
+  uint64_t with_latency = 0;
+  for (int kind = 0; kind < kErrorKindCount; ++kind) {
+    if (LatencyCounts(static_cast<ErrorKind>(kind))) {
+      with_latency += stats.errors_by_kind[kind];
+    }
+  }
+  if (stats.latency.count() != with_latency) {
     return ::testing::AssertionFailure()
            << "'" << stats.name << "': " << stats.latency.count()
-           << " latencies for " << stats.requests << " requests";
+           << " latencies for " << with_latency
+           << " requests that were answered or waited for an answer";
   }
   return ::testing::AssertionSuccess();
 }

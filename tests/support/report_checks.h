@@ -19,7 +19,8 @@ uint64_t StatusCount(const TagStats& stats, int status);
 // The report adds up, whatever happened during the run: the total equals
 // the sum of the tags, the error kinds (other than kNone) sum to the errors,
 // status counts and the per-second series sum to the requests, every request
-// has a latency, and the run has a duration. A report written after an
+// that was answered or waited for an answer (LatencyCounts) has a latency,
+// and the run has a duration. A report written after an
 // interruption or a dying server must still pass.
 ::testing::AssertionResult IsConsistent(const RunReport& report);
 

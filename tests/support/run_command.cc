@@ -24,7 +24,8 @@ std::string ReadFileText(const std::filesystem::path& path) {
 
 CommandResult RunCommand(std::vector<std::string> argv,
                          const std::filesystem::path& scratch_dir,
-                         std::chrono::seconds timeout) {
+                         std::chrono::seconds timeout,
+                         const WhileRunning& while_running) {
   std::vector<char*> pointers;
   for (std::string& arg : argv) pointers.push_back(arg.data());
   pointers.push_back(nullptr);
@@ -48,6 +49,7 @@ CommandResult RunCommand(std::vector<std::string> argv,
     return result;
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (while_running) while_running(pid);
   int status = 0;
   while (waitpid(pid, &status, WNOHANG) == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
@@ -66,9 +68,11 @@ CommandResult RunCommand(std::vector<std::string> argv,
 }
 
 CommandResult RunLoadgate(std::vector<std::string> args,
-                          const std::filesystem::path& scratch_dir) {
+                          const std::filesystem::path& scratch_dir,
+                          const WhileRunning& while_running) {
   args.insert(args.begin(), std::string(LOADGATE_BINARY_DIR) + "/bin/loadgate");
-  return RunCommand(std::move(args), scratch_dir);
+  return RunCommand(std::move(args), scratch_dir, std::chrono::minutes(1),
+                    while_running);
 }
 
 }  // namespace loadgate::test_support

@@ -3,8 +3,11 @@
 #ifndef LOADGATE_TESTS_SUPPORT_RUN_COMMAND_H_
 #define LOADGATE_TESTS_SUPPORT_RUN_COMMAND_H_
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,19 +19,25 @@ struct CommandResult {
   std::string err;
 };
 
+// Called with the process id once the program has started, before waiting
+// for it: a test may signal it (Ctrl-C) at the moment it chooses.
+using WhileRunning = std::function<void(pid_t)>;
+
 // Runs `argv` (argv[0] is the program's path) with stdout and stderr written
 // to files in `scratch_dir`. A program still running after `timeout` is
 // killed and the test fails, so a hung tool cannot hang the suite.
-CommandResult RunCommand(
-    std::vector<std::string> argv, const std::filesystem::path& scratch_dir,
-    std::chrono::seconds timeout = std::chrono::minutes(1));
+CommandResult RunCommand(std::vector<std::string> argv,
+                         const std::filesystem::path& scratch_dir,
+                         std::chrono::seconds timeout = std::chrono::minutes(1),
+                         const WhileRunning& while_running = {});
 
 // The whole file, or "" when it cannot be read.
 std::string ReadFileText(const std::filesystem::path& path);
 
 // bin/loadgate of this build with `args`.
 CommandResult RunLoadgate(std::vector<std::string> args,
-                          const std::filesystem::path& scratch_dir);
+                          const std::filesystem::path& scratch_dir,
+                          const WhileRunning& while_running = {});
 
 }  // namespace loadgate::test_support
 

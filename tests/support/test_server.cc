@@ -1,6 +1,7 @@
 #include "support/test_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/bio.h>
@@ -129,6 +130,19 @@ class Transport {
   void Abort() {
     aborted_ = true;
     ::shutdown(fd_, SHUT_RDWR);
+  }
+  // RST: a zero linger time makes the socket's last close reset the
+  // connection. The descriptor number stays valid (it now refers to
+  // /dev/null) until the server closes it as usual.
+  void Reset() {
+    aborted_ = true;
+    const linger reset{.l_onoff = 1, .l_linger = 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd >= 0) {
+      ::dup2(null_fd, fd_);
+      ::close(null_fd);
+    }
   }
 
  protected:
@@ -327,6 +341,11 @@ void ResponseWriter::WriteRaw(std::string_view bytes) {
 void ResponseWriter::Abort() {
   aborted_ = true;
   transport_.Abort();
+}
+
+void ResponseWriter::Reset() {
+  aborted_ = true;
+  transport_.Reset();
 }
 
 bool ResponseWriter::Sleep(std::chrono::nanoseconds duration) {

@@ -83,6 +83,8 @@ class ResponseWriter {
 
   // Drops the connection now (FIN), whatever was promised so far.
   void Abort();
+  // Resets the connection now (RST), as a crashed or overloaded server does.
+  void Reset();
 
   // Waits `duration`; false (early) when the server is stopping.
   bool Sleep(std::chrono::nanoseconds duration);

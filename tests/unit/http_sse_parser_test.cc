@@ -208,5 +208,44 @@ TEST(SseParserTest, LongLinesAcrossManyFeeds) {
   EXPECT_THAT(Parse(pieces), ElementsAre("event message: " + payload));
 }
 
+TEST(SseParserTest, LineLongerThanTheBoundIsAnError) {
+  SseParser parser(/*max_event_bytes=*/1000);
+  Recorder recorder;
+  EXPECT_TRUE(parser.Feed("data: ok\n\ndata: ", recorder));
+  // An endless line, a piece at a time: the buffer stops at the bound.
+  const std::string piece(300, 'x');
+  bool accepted = true;
+  for (int i = 0; i < 10 && accepted; ++i) {
+    accepted = parser.Feed(piece, recorder);
+  }
+  EXPECT_FALSE(accepted);
+  EXPECT_TRUE(parser.too_large());
+  // Once failed, the rest of the stream is ignored.
+  EXPECT_FALSE(parser.Feed("\n\ndata: late\n\n", recorder));
+  EXPECT_THAT(recorder.calls, ElementsAre("event message: ok"));
+}
+
+TEST(SseParserTest, EventDataLongerThanTheBoundIsAnError) {
+  SseParser parser(/*max_event_bytes=*/1000);
+  Recorder recorder;
+  // Many short data lines of one event add up past the bound, whether they
+  // arrive in one piece or not.
+  std::string event;
+  for (int i = 0; i < 40; ++i) event += "data: " + std::string(40, 'y') + "\n";
+  EXPECT_FALSE(parser.Feed(event + "\n", recorder));
+  EXPECT_TRUE(recorder.calls.empty());
+}
+
+TEST(SseParserTest, ResetClearsTheErrorAndSetsANewBound) {
+  SseParser parser(/*max_event_bytes=*/10);
+  Recorder recorder;
+  EXPECT_FALSE(parser.Feed("data: " + std::string(20, 'z') + "\n\n", recorder));
+  parser.Reset(/*max_event_bytes=*/100);
+  EXPECT_FALSE(parser.too_large());
+  EXPECT_TRUE(parser.Feed("data: " + std::string(20, 'z') + "\n\n", recorder));
+  EXPECT_THAT(recorder.calls,
+              ElementsAre("event message: " + std::string(20, 'z')));
+}
+
 }  // namespace
 }  // namespace loadgate::http

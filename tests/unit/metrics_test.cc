@@ -39,6 +39,36 @@ TEST(ErrorKindNameTest, NamesEveryKind) {
   EXPECT_EQ(ErrorKindName(ErrorKind::kHttp5xx), "http_5xx");
   EXPECT_EQ(ErrorKindName(ErrorKind::kCheckFailed), "check_failed");
   EXPECT_EQ(ErrorKindName(ErrorKind::kProtocol), "protocol");
+  EXPECT_EQ(ErrorKindName(ErrorKind::kNotSent), "not_sent");
+  EXPECT_EQ(ErrorKindName(ErrorKind::kConnectionLost), "connection_lost");
+  EXPECT_EQ(ErrorKindName(ErrorKind::kResponseTooLarge), "response_too_large");
+  for (int kind = 0; kind < kErrorKindCount; ++kind) {
+    EXPECT_NE(ErrorKindName(static_cast<ErrorKind>(kind)), "unknown") << kind;
+  }
+}
+
+TEST(RecorderTest, FailuresWithoutAnAnswerHaveNoLatency) {
+  Recorder recorder({"t"}, {});
+  const RequestSample answered =
+      Sample(0, 0, 5 * kMs, ErrorKind::kHttp5xx, 503);
+  const RequestSample refused = Sample(0, 0, kMs / 10, ErrorKind::kConnect, 0);
+  RequestSample queued = Sample(0, 0, 9 * kMs, ErrorKind::kNotSent, 0);
+  queued.service_time_ns = -1;
+  recorder.Record(answered);
+  recorder.Record(refused);
+  recorder.Record(queued);
+
+  const TagStats& total = recorder.metrics().total;
+  EXPECT_EQ(total.requests, 3u);
+  EXPECT_EQ(total.errors, 3u);
+  // The 5xx answered and the queued arrival waited: both are latencies; the
+  // refused connection's 0.1 ms says nothing about the service.
+  EXPECT_EQ(total.latency.count(), 2u);
+  EXPECT_EQ(total.latency.min(), 5 * kMs);
+  // The queued arrival was never sent: no service time, all of it lag.
+  EXPECT_EQ(total.service_time.count(), 1u);
+  EXPECT_EQ(total.send_lag.max(), 9 * kMs);
+  EXPECT_EQ(recorder.metrics().series.front().latency.count(), 2u);
 }
 
 TEST(MetricsConstructorsTest, UsePrecisionsOfTheirPurpose) {

@@ -172,6 +172,40 @@ TEST(EvaluateTest, EmptyReportIsNotEvaluatedForHistograms) {
   EXPECT_THAT(result.explanation, HasSubstr("no samples of latency"));
 }
 
+TEST(EvaluateTest, RunFiguresOverNoRequestsAreNotEvaluated) {
+  // "0 errors of 0 requests" is no evidence: every figure fails.
+  for (const char* metric : {"error_rate", "achieved_rps", "goodput_rps",
+                             "slo_attainment", "estimated_cost_usd"}) {
+    const ObjectiveResult result =
+        Evaluate(Make(metric, 0, Op::kLe, 1e9), RunReport());
+    EXPECT_FALSE(result.passed) << metric;
+    EXPECT_THAT(result.explanation,
+                AllOf(StartsWith("NOT EVALUATED "), HasSubstr("no requests")))
+        << metric;
+  }
+}
+
+TEST(RunIntegrityVerdictsTest, ACompleteRunHasNone) {
+  EXPECT_TRUE(RunIntegrityVerdicts(SampleReport()).empty());
+}
+
+TEST(RunIntegrityVerdictsTest, AnEarlyStopFailsWithItsReason) {
+  RunReport report = SampleReport();
+  report.info.stop_reason = "interrupted";
+  const std::vector<SloVerdict> verdicts = RunIntegrityVerdicts(report);
+  ASSERT_EQ(verdicts.size(), 1u);
+  EXPECT_FALSE(verdicts[0].passed);
+  EXPECT_EQ(verdicts[0].objective, "the run reaches its planned end");
+  EXPECT_EQ(verdicts[0].observed, "stopped early: interrupted");
+}
+
+TEST(RunIntegrityVerdictsTest, ARunWithoutRequestsFails) {
+  const std::vector<SloVerdict> verdicts = RunIntegrityVerdicts(RunReport());
+  ASSERT_EQ(verdicts.size(), 1u);
+  EXPECT_FALSE(verdicts[0].passed);
+  EXPECT_EQ(verdicts[0].objective, "the run records requests");
+}
+
 TEST(ObserveTest, ReturnsTheValueWithoutJudging) {
   const Observation observation = Observe(SampleReport(), "latency", 50, "");
   ASSERT_TRUE(observation.found);

@@ -21,12 +21,36 @@ enum class ErrorKind : uint8_t {
   kHttp4xx,      // a 4xx status
   kHttp5xx,      // a 5xx status
   kCheckFailed,  // a response check (status, JSON pointer, body) failed
-  kProtocol,     // malformed response, connection reset mid-response
+  kProtocol,     // a response (or stream) that is not valid HTTP / SSE / JSON
+  // Arrived in the load window but never sent: every in-flight slot stayed
+  // busy until the run was abandoned (open models).
+  kNotSent,
+  // The connection was reset or closed by the server before the response
+  // was complete.
+  kConnectionLost,
+  // A response part loadgate must hold in memory (an SSE line or event, a
+  // streamed JSON element, a body kept for checks) exceeded
+  // Request::max_buffered_bytes.
+  kResponseTooLarge,
 };
-inline constexpr int kErrorKindCount = 7;
+inline constexpr int kErrorKindCount = 10;
 // "none", "connect", "timeout", "http_4xx", "http_5xx", "check_failed",
-// "protocol": the names used in every report.
+// "protocol", "not_sent", "connection_lost", "response_too_large": the names
+// used in every report.
 std::string_view ErrorKindName(ErrorKind kind);
+
+// Whether a request's latency describes the service: it got a response (any
+// status, even one that failed a check) or waited for one until its timeout
+// or the end of the run (kTimeout, kNotSent). Requests that failed without
+// an answer (refused or lost connections, malformed or oversized responses)
+// count as errors, but how fast they failed says nothing about the
+// service's latency, so they stay out of the latency histograms: a dead port
+// can never show a passing latency objective.
+constexpr bool LatencyCounts(ErrorKind kind) {
+  return kind == ErrorKind::kNone || kind == ErrorKind::kHttp4xx ||
+         kind == ErrorKind::kHttp5xx || kind == ErrorKind::kCheckFailed ||
+         kind == ErrorKind::kTimeout || kind == ErrorKind::kNotSent;
+}
 
 // Everything measured about one request. Times are nanoseconds; a time that
 // does not apply (no response, not a stream) is -1.
@@ -38,13 +62,15 @@ struct RequestSample {
   // where set, latency and TTFT under their per-request limits): goodput.
   bool met_objectives = true;
   int64_t intended_ns = 0;  // intended send time, since the run started
-  // From the intended send time to the last byte. For open models the
-  // intended time is the scheduled arrival, so queueing behind a stalled
-  // server counts (no coordinated omission); for closed models it equals
-  // service_time_ns.
+  // From the intended send time to the last byte (or to when the request
+  // was settled without one: its timeout, the end of the run). For open
+  // models the intended time is the scheduled arrival, so queueing behind a
+  // stalled server counts (no coordinated omission); for closed models it
+  // equals service_time_ns.
   int64_t latency_ns = 0;
-  int64_t service_time_ns = 0;  // from the actual send to the last byte
-  int64_t ttfb_ns = -1;         // from the actual send to the first byte
+  // From the actual send to the last byte; -1 for a request never sent.
+  int64_t service_time_ns = 0;
+  int64_t ttfb_ns = -1;  // from the actual send to the first byte
   // Streaming responses (SSE or a streamed JSON array), from the actual send.
   int64_t first_chunk_ns = -1;  // the first stream event of any kind
   int64_t ttft_ns = -1;         // the first event with non-empty content
@@ -71,6 +97,7 @@ struct TagStats {
   uint64_t output_tokens = 0;
   uint64_t prompt_tokens = 0;
 
+  // Requests whose error kind LatencyCounts() only.
   Histogram latency;       // ns, from the intended time (see RequestSample)
   Histogram service_time;  // ns, from the actual send
   Histogram send_lag;      // ns from the intended to the actual send
@@ -93,7 +120,9 @@ struct TimeSlot {
   uint64_t errors = 0;
   std::array<uint64_t, kErrorKindCount> errors_by_kind{};
   uint64_t output_tokens = 0;
-  Histogram latency;  // reduced precision (4 bits, < 6.25 %) to stay small
+  // As TagStats::latency, at reduced precision (4 bits, < 6.25 %) to stay
+  // small.
+  Histogram latency;
 };
 
 // A named measurement that spans several requests, such as a multi-step

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "loadgate/report.h"
 
@@ -55,6 +56,14 @@ ObjectiveResult Evaluate(const Objective& objective, const RunReport& report);
 // value in its unit ("3412.5 ms"; "no observation" without samples) and the
 // explanation.
 SloVerdict ToVerdict(const ObjectiveResult& result);
+
+// What makes a run unfit to pass, as failed verdicts: it stopped before its
+// planned end (RunInfo::stop_reason: interrupted, a safety limit), or it
+// recorded no request at all. Objectives judged on part of a run pass or
+// fail by chance, so every output that judges a run carries these verdicts
+// beside its objectives: the CLI's exit code, JUnit, JSON and HTML, and a
+// LoadTest's failure and SLO JUnit file. Empty for a complete run.
+std::vector<SloVerdict> RunIntegrityVerdicts(const RunReport& report);
 
 bool IsKnownMetric(std::string_view metric);
 

@@ -5,6 +5,7 @@
 #define LOADGATE_SCENARIO_H_
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <utility>
@@ -74,6 +75,11 @@ struct Request {
   std::vector<Check> checks;
   std::vector<Capture> captures;
   StreamFormat stream = StreamFormat::kAuto;
+  // The most of one response loadgate holds in memory at a time: an SSE
+  // line or event, a streamed JSON array element, or a body kept for
+  // checks and captures. A response that needs more fails as
+  // response_too_large, so a hostile server cannot exhaust memory.
+  size_t max_buffered_bytes = 16 * 1024 * 1024;
 };
 
 // Repeats a step until every `until` check passes (e.g. long-polling for an

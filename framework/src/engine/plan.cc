@@ -328,6 +328,10 @@ Plan CompilePlan(const Scenario& scenario) {
       }
       compiled.timeout_ns = request.timeout.count();
       compiled.stream = request.stream;
+      if (request.max_buffered_bytes == 0) {
+        Fail(field + ".max_buffered_bytes", "expected a positive size");
+      }
+      compiled.max_buffered_bytes = request.max_buffered_bytes;
       for (size_t c = 0; c < request.checks.size(); ++c) {
         compiled.checks.push_back(CompileCheck(
             request.checks[c], field + ".checks[" + std::to_string(c) + "]"));

@@ -61,6 +61,7 @@ struct CompiledStep {
   Template body;
   int64_t timeout_ns = 0;
   StreamFormat stream = StreamFormat::kAuto;
+  size_t max_buffered_bytes = 0;  // Request::max_buffered_bytes
   std::vector<CompiledCheck> checks;
   bool has_status_check = false;
   std::vector<CompiledCapture> captures;

@@ -147,6 +147,9 @@ class Worker::Loop {
     int32_t reported_output = -1;
     bool llm_error = false;
     bool stream_error = false;
+    // Set while reading the body when the response must end now (e.g. a
+    // part too large to hold): the exchange fails with this kind.
+    ErrorKind body_error = ErrorKind::kNone;
     uint64_t bytes = 0;
     StreamMode mode = StreamMode::kUndecided;
     // The body, when the step's checks or captures need it or while it is
@@ -210,6 +213,10 @@ class Worker::Loop {
                         bool connection_reusable);
   void EndIteration(Session& s, bool counted);
   void ReleaseSession(Session& s);
+  // When the run is abandoned: settles every request still open (timeout)
+  // and every arrival still queued (not_sent), so none goes unreported.
+  void SettleOpenWork();
+  void RecordUnsentArrivals();
 
   // Connections.
   int AcquireConnection(int origin, bool fresh);
@@ -244,6 +251,7 @@ class Worker::Loop {
   bool load_ended_ = false;
   bool budget_exhausted_ = false;
   bool dispatching_ = false;  // inside Dispatch (see Fail)
+  bool abandoning_ = false;   // inside SettleOpenWork: start nothing new
 
   int epoll_fd_ = -1;
   int timer_fd_ = -1;
@@ -379,7 +387,7 @@ void Worker::Loop::Run() {
       OnConnectionEvent(c, events[i].events);
     }
   }
-  // Whatever is still in flight is abandoned: not recorded.
+  SettleOpenWork();
   for (auto& c : connections_) {
     if (c->state != ConnectionState::kClosed) CloseConnection(*c);
   }
@@ -441,7 +449,7 @@ void Worker::Loop::ArmTimer(int64_t due) {
 }
 
 void Worker::Loop::StartDueArrivals() {
-  if (!arrivals_ || budget_exhausted_) return;
+  if (!arrivals_ || budget_exhausted_ || abandoning_) return;
   const int64_t load_end =
       control_->load_end_ns.load(std::memory_order_relaxed);
   while (arrivals_->next_ns() <= now_ && arrivals_->next_ns() < load_end) {
@@ -563,6 +571,7 @@ void Worker::Loop::SendStep(Session& s) {
   s.reported_output = -1;
   s.llm_error = false;
   s.stream_error = false;
+  s.body_error = ErrorKind::kNone;
   s.bytes = 0;
   s.mode = StreamMode::kUndecided;
   s.body.clear();
@@ -836,11 +845,14 @@ void Worker::Loop::ReadResponse(Connection& c) {
         OnTransportFailure(c);
         return;
       }
-      const auto status = c.parser.FinishOnEof(&s.sink);
+      // Malformed bytes already ended the exchange in Feed, so a response
+      // that is not complete here was cut short by the close.
+      const bool complete = c.parser.FinishOnEof(&s.sink) ==
+                            http::ResponseParser::Status::kComplete;
       CompleteExchange(s,
-                       status == http::ResponseParser::Status::kComplete
-                           ? ErrorKind::kNone
-                           : ErrorKind::kProtocol,
+                       s.body_error != ErrorKind::kNone ? s.body_error
+                       : complete                       ? ErrorKind::kNone
+                                  : ErrorKind::kConnectionLost,
                        false);
       return;
     }
@@ -850,6 +862,10 @@ void Worker::Loop::ReadResponse(Connection& c) {
     size_t consumed = 0;
     const auto status =
         c.parser.Feed(std::string_view(buffer, moved), &consumed, &s.sink);
+    if (s.body_error != ErrorKind::kNone) {
+      CompleteExchange(s, s.body_error, false);
+      return;
+    }
     if (status == http::ResponseParser::Status::kComplete) {
       // Bytes beyond the response were never asked for (no pipelining):
       // the connection's framing cannot be trusted for another request.
@@ -878,7 +894,7 @@ void Worker::Loop::OnTransportFailure(Connection& c) {
     Dispatch(s, /*fresh_connection=*/true);
     return;
   }
-  Fail(c, ErrorKind::kProtocol);
+  Fail(c, ErrorKind::kConnectionLost);
 }
 
 void Worker::Loop::CloseConnection(Connection& c) {
@@ -934,22 +950,37 @@ Worker::Loop::StreamMode Worker::Loop::ChooseStreamMode(
 }
 
 void Worker::Loop::OnBody(Session& s, std::string_view bytes) {
+  if (s.body_error != ErrorKind::kNone) return;
+  const CompiledStep& step = StepOf(s);
   if (s.mode == StreamMode::kUndecided) {
     s.mode = ChooseStreamMode(s);
-    if (s.mode == StreamMode::kSse) s.sse.Reset();
-    if (s.mode == StreamMode::kJsonArray) s.json_array.Reset();
+    if (s.mode == StreamMode::kSse) s.sse.Reset(step.max_buffered_bytes);
+    if (s.mode == StreamMode::kJsonArray) {
+      s.json_array.Reset(step.max_buffered_bytes);
+    }
   }
   if (s.mode == StreamMode::kJson &&
-      s.body.size() + bytes.size() > kMaxUsageBodyBytes) {
+      s.body.size() + bytes.size() >
+          std::min(kMaxUsageBodyBytes, step.max_buffered_bytes)) {
     s.mode = StreamMode::kPlain;  // too big to inspect: no usage
+    if (!step.needs_body) s.body.clear();
   }
-  if (StepOf(s).needs_body || s.mode == StreamMode::kJson) {
-    s.body.append(bytes);
+  if (step.needs_body &&
+      s.body.size() + bytes.size() > step.max_buffered_bytes) {
+    s.body_error = ErrorKind::kResponseTooLarge;  // checks need all of it
+    return;
   }
+  if (step.needs_body || s.mode == StreamMode::kJson) s.body.append(bytes);
   if (s.mode == StreamMode::kSse) {
-    s.sse.Feed(bytes, s.sink);
+    if (!s.sse.Feed(bytes, s.sink)) s.body_error = ErrorKind::kResponseTooLarge;
   } else if (s.mode == StreamMode::kJsonArray && !s.stream_error) {
-    if (!s.json_array.Feed(bytes, s.sink)) s.stream_error = true;
+    if (!s.json_array.Feed(bytes, s.sink)) {
+      if (s.json_array.too_large()) {
+        s.body_error = ErrorKind::kResponseTooLarge;
+      } else {
+        s.stream_error = true;
+      }
+    }
   }
 }
 
@@ -1158,7 +1189,7 @@ void Worker::Loop::EndIteration(Session& s, bool counted) {
   }
   ++s.iterations_done;
   const bool done =
-      !counted || load_ended_ ||
+      !counted || load_ended_ || abandoning_ ||
       now_ >= control_->load_end_ns.load(std::memory_order_relaxed) ||
       (setup_.iterations_per_user > 0 &&
        s.iterations_done >= setup_.iterations_per_user);
@@ -1180,6 +1211,55 @@ void Worker::Loop::ReleaseSession(Session& s) {
   s.state = SessionState::kFree;
   --live_sessions_;
   free_sessions_.push_back(s.id);
+}
+
+void Worker::Loop::SettleOpenWork() {
+  abandoning_ = true;
+  now_ = Now();
+  for (auto& session : sessions_) {
+    Session& s = *session;
+    if (s.state == SessionState::kInFlight) {
+      // Still unanswered: a timeout settled now, its latency the whole wait
+      // (a failure found while dispatching and not yet reported keeps its
+      // kind).
+      CompleteExchange(s,
+                       s.pending_error != ErrorKind::kNone
+                           ? s.pending_error
+                           : ErrorKind::kTimeout,
+                       false);
+    } else if (s.state == SessionState::kWaitingToSend) {
+      // A later step (a poll) was still to come: the flow did not finish.
+      s.flow_failed = true;
+      EndIteration(s, /*counted=*/true);
+    }
+  }
+  RecordUnsentArrivals();
+}
+
+void Worker::Loop::RecordUnsentArrivals() {
+  if (!arrivals_ || budget_exhausted_) return;
+  const int64_t load_end =
+      control_->load_end_ns.load(std::memory_order_relaxed);
+  while (arrivals_->next_ns() < load_end && arrivals_->next_ns() <= now_) {
+    const int flow_index =
+        plan_->flows.size() == 1 ? 0 : plan_->ChooseFlow(rng_.Uniform());
+    const CompiledFlow& flow = plan_->flows[flow_index];
+    RequestSample sample;
+    sample.tag = flow.steps.front().tag;
+    sample.error = ErrorKind::kNotSent;
+    sample.met_objectives = false;
+    sample.intended_ns = arrivals_->next_ns();
+    sample.latency_ns = now_ - sample.intended_ns;
+    sample.service_time_ns = -1;  // never sent
+    recorder.Record(sample);
+    if (flow.metric >= 0) {
+      recorder.RecordCustom(static_cast<uint16_t>(flow.metric),
+                            sample.latency_ns, /*ok=*/false);
+    }
+    counters.requests.fetch_add(1, std::memory_order_relaxed);
+    counters.errors.fetch_add(1, std::memory_order_relaxed);
+    arrivals_->Advance();
+  }
 }
 
 Worker::Worker(WorkerSetup setup)

@@ -1,5 +1,6 @@
 #include "loadgate/html_report.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -304,22 +305,30 @@ void WriteLlm(const RunReport& run, std::ostream& out) {
   out << "</div>\n</section>\n";
 }
 
-// Objectives judged for the page, else the verdicts the report keeps.
+// Objectives judged for the page, else the verdicts the report keeps; and
+// in any case whatever makes the run unfit to pass (stopped early, nothing
+// recorded), so a page never shows an incomplete run as all green.
 void WriteRun(const RunReport& run, size_t index,
               const std::vector<ObjectiveResult>& slos, std::ostream& out) {
   out << "<section class=\"run\" id=\"run-" << index << "\">\n<h2>"
       << gate::EscapeMarkup(run.info.name) << "</h2>\n";
   WriteInfo(run, out);
+  std::vector<SloVerdict> verdicts;
   if (slos.empty()) {
-    WriteSlos(run.slos, out);
+    verdicts = run.slos;
   } else {
-    std::vector<SloVerdict> verdicts;
-    verdicts.reserve(slos.size());
     for (const ObjectiveResult& result : slos) {
       verdicts.push_back(ToVerdict(result));
     }
-    WriteSlos(verdicts, out);
   }
+  for (SloVerdict& integrity : RunIntegrityVerdicts(run)) {
+    const bool shown = std::any_of(
+        verdicts.begin(), verdicts.end(), [&](const SloVerdict& verdict) {
+          return verdict.objective == integrity.objective;
+        });
+    if (!shown) verdicts.push_back(std::move(integrity));
+  }
+  WriteSlos(verdicts, out);
   out << "<h3>Charts</h3>\n";
   WriteChartFigures(IsLlmRun(run), out);
   WriteEndpoints(run, out);

@@ -13,6 +13,8 @@
 #include "gtest/report_directory.h"
 #include "loadgate/duration.h"
 #include "loadgate/live.h"
+#include "loadgate/objective.h"
+#include "loadgate/slo.h"
 
 namespace loadgate {
 namespace {
@@ -221,14 +223,16 @@ void LoadTest::SetUp() {
 
 void LoadTest::ReportRun(RunReport& report, const std::filesystem::path& path) {
   if (report.info.name.empty()) report.info.name = path.stem().string();
+  // A run that stopped early or recorded nothing fails the test, and the
+  // verdict is its own testcase in the SLO JUnit file, whatever EXPECT_SLO
+  // later finds in the partial data.
+  for (SloVerdict& verdict : RunIntegrityVerdicts(report)) {
+    EXPECT_TRUE(slo_internal::Judged("the run", std::move(verdict)));
+  }
   if (report.info.stop_reason == kStopReasonInterrupted) {
-    // SLOs judged on part of a run pass or fail by chance: the test fails,
-    // and the tests after it are skipped so that Ctrl-C ends the suite, with
-    // the reports of everything that ran written.
-    ADD_FAILURE() << "interrupted after "
-                  << FormatMilliseconds(
-                         static_cast<double>(report.info.actual_duration_ns))
-                  << ": the run is incomplete; the remaining tests are skipped";
+    // The tests after it are skipped so that Ctrl-C ends the suite, with the
+    // reports of everything that ran written.
+    ADD_FAILURE() << "interrupted: the remaining tests are skipped";
     g_interrupted = true;
   }
   for (const auto& [name, value] : SummaryProperties(report)) {

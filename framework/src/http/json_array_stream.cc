@@ -18,7 +18,9 @@ JsonArrayStreamParser::JsonArrayStreamParser(size_t max_element_bytes)
   element_.reserve(4096);
 }
 
-void JsonArrayStreamParser::Reset() {
+void JsonArrayStreamParser::Reset(size_t max_element_bytes) {
+  max_element_bytes_ = max_element_bytes;
+  too_large_ = false;
   state_ = State::kBeforeArray;
   first_element_ = true;
   depth_ = 0;
@@ -104,6 +106,7 @@ bool JsonArrayStreamParser::Feed(std::string_view bytes, Handler& h) {
       const bool ended = ScanElement(bytes, &pos);
       if (state_ == State::kError) return false;
       if (element_.size() + (pos - start) > max_element_bytes_) {
+        too_large_ = true;
         return Fail("JSON array element exceeds the size limit", '\0');
       }
       const std::string_view piece = bytes.substr(start, pos - start);

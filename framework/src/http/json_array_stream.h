@@ -35,13 +35,17 @@ class JsonArrayStreamParser {
   explicit JsonArrayStreamParser(
       size_t max_element_bytes = kDefaultMaxElementBytes);
 
-  void Reset();
+  // Starts a new stream whose buffered elements may hold up to
+  // `max_element_bytes`.
+  void Reset(size_t max_element_bytes = kDefaultMaxElementBytes);
   // Returns false on malformed input (then error() says why and every later
   // Feed returns false until Reset).
   bool Feed(std::string_view bytes, Handler& h);
   // The closing ']' was seen.
   bool finished() const { return state_ == State::kFinished; }
   std::string_view error() const { return error_; }
+  // The error is an element over the size limit (not malformed JSON).
+  bool too_large() const { return too_large_; }
 
  private:
   enum class State {
@@ -66,6 +70,7 @@ class JsonArrayStreamParser {
   bool in_string_ = false;
   bool escape_ = false;
   bool scalar_ = false;  // current element is a bare number/literal
+  bool too_large_ = false;
   std::string element_;  // element split across Feed calls
   std::string error_;
 };

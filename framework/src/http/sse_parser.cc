@@ -9,7 +9,8 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 }  // namespace
 
-SseParser::SseParser() {
+SseParser::SseParser(size_t max_event_bytes)
+    : max_event_bytes_(max_event_bytes) {
   // Sized once for typical LLM events so that steady-state parsing reuses
   // the buffers.
   line_.reserve(4096);
@@ -18,7 +19,9 @@ SseParser::SseParser() {
   last_event_id_.reserve(64);
 }
 
-void SseParser::Reset() {
+void SseParser::Reset(size_t max_event_bytes) {
+  max_event_bytes_ = max_event_bytes;
+  too_large_ = false;
   line_.clear();
   data_.clear();
   event_type_.clear();
@@ -28,7 +31,8 @@ void SseParser::Reset() {
   at_stream_start_ = true;
 }
 
-void SseParser::Feed(std::string_view bytes, Handler& handler) {
+bool SseParser::Feed(std::string_view bytes, Handler& handler) {
+  if (too_large_) return false;
   size_t pos = 0;
   if (skip_lf_ && !bytes.empty()) {
     // The previous Feed ended in CR: a LF now completes that CRLF.
@@ -46,10 +50,12 @@ void SseParser::Feed(std::string_view bytes, Handler& handler) {
     if (line_.empty()) {
       ProcessLine(piece, handler);
     } else {
-      line_.append(piece);
+      KeepPartialLine(piece);
+      if (too_large_) return false;
       ProcessLine(line_, handler);
       line_.clear();
     }
+    if (too_large_) return false;
     ++pos;
     if (c == '\r') {
       if (pos == bytes.size()) {
@@ -60,7 +66,18 @@ void SseParser::Feed(std::string_view bytes, Handler& handler) {
     }
     line_start = pos;
   }
-  line_.append(bytes.substr(line_start));
+  KeepPartialLine(bytes.substr(line_start));
+  return !too_large_;
+}
+
+void SseParser::KeepPartialLine(std::string_view piece) {
+  // The event's data so far and the line still to come share the bound.
+  if (data_.size() + line_.size() + piece.size() > max_event_bytes_) {
+    too_large_ = true;
+    line_.clear();
+    return;
+  }
+  line_.append(piece);
 }
 
 void SseParser::ProcessLine(std::string_view line, Handler& handler) {
@@ -91,6 +108,11 @@ void SseParser::ProcessLine(std::string_view line, Handler& handler) {
   if (colon == 0) {
     handler.OnComment(value);
   } else if (field == "data") {
+    if (data_.size() + value.size() + 1 > max_event_bytes_) {
+      too_large_ = true;
+      data_.clear();
+      return;
+    }
     if (has_data_) data_.push_back('\n');
     data_.append(value);
     has_data_ = true;

@@ -12,10 +12,11 @@ namespace loadgate::http {
 // Feed calls is one line end); "data" lines are joined with "\n"; a single
 // space after the colon is stripped; events are dispatched on a blank line;
 // an event with no data is not dispatched; an incomplete event at the end of
-// the stream is discarded; one leading UTF-8 BOM is ignored. Line and event
-// sizes are not limited (the HTTP layer bounds what a response may send).
-// Buffers are reused across events and Reset, so steady-state parsing does not
-// allocate.
+// the stream is discarded; one leading UTF-8 BOM is ignored. A line or an
+// event's data longer than max_event_bytes (together, at most that is held)
+// is an error, so a server that never ends a line cannot grow the buffers
+// without bound. Buffers are
+// reused across events and Reset, so steady-state parsing does not allocate.
 class SseParser {
  public:
   struct Handler {
@@ -30,11 +31,19 @@ class SseParser {
     virtual void OnComment(std::string_view /*text*/) {}
   };
 
-  SseParser();
+  // The default bound on one line and on one event's data, as the
+  // streamed JSON array parser has for its elements.
+  static constexpr size_t kDefaultMaxEventBytes = 16 * 1024 * 1024;
 
-  // Forgets any partial line or event (a new stream starts).
-  void Reset();
-  void Feed(std::string_view bytes, Handler& handler);
+  explicit SseParser(size_t max_event_bytes = kDefaultMaxEventBytes);
+
+  // Forgets any partial line or event and any error (a new stream starts),
+  // and bounds the new stream's lines and events by `max_event_bytes`.
+  void Reset(size_t max_event_bytes = kDefaultMaxEventBytes);
+  // Returns false once a line or an event's data exceeded the bound; the
+  // parser then ignores its input until Reset.
+  bool Feed(std::string_view bytes, Handler& handler);
+  bool too_large() const { return too_large_; }
 
   // The last event ID seen ("id" field), as a reconnecting client would
   // send in Last-Event-ID.
@@ -42,7 +51,10 @@ class SseParser {
 
  private:
   void ProcessLine(std::string_view line, Handler& handler);
+  // Buffers the unterminated end of a Feed, within the bound.
+  void KeepPartialLine(std::string_view piece);
 
+  size_t max_event_bytes_;
   std::string line_;        // a line split across Feed calls
   std::string data_;        // data of the event being built
   std::string event_type_;  // type of the event being built
@@ -50,6 +62,7 @@ class SseParser {
   bool has_data_ = false;        // a data field was seen for the current event
   bool skip_lf_ = false;         // the previous chunk ended in CR
   bool at_stream_start_ = true;  // a leading UTF-8 BOM is still to be dropped
+  bool too_large_ = false;       // a line or an event exceeded the bound
 };
 
 }  // namespace loadgate::http

@@ -54,6 +54,12 @@ std::string_view ErrorKindName(ErrorKind kind) {
       return "check_failed";
     case ErrorKind::kProtocol:
       return "protocol";
+    case ErrorKind::kNotSent:
+      return "not_sent";
+    case ErrorKind::kConnectionLost:
+      return "connection_lost";
+    case ErrorKind::kResponseTooLarge:
+      return "response_too_large";
   }
   return "unknown";
 }
@@ -175,10 +181,15 @@ void RecordInto(TagStats& stats, const RequestSample& sample,
       static_cast<uint64_t>(std::max(sample.output_tokens, 0));
   stats.prompt_tokens +=
       static_cast<uint64_t>(std::max(sample.prompt_tokens, 0));
-  // Failed requests count in latency too: a timeout is what the user saw.
-  stats.latency.Record(sample.latency_ns);
-  stats.service_time.Record(sample.service_time_ns);
-  stats.send_lag.Record(send_lag_ns);
+  // Failed requests count in latency too when they waited for an answer: a
+  // timeout is what the user saw.
+  if (LatencyCounts(sample.error)) {
+    stats.latency.Record(sample.latency_ns);
+    if (sample.service_time_ns >= 0) {
+      stats.service_time.Record(sample.service_time_ns);
+    }
+    stats.send_lag.Record(send_lag_ns);
+  }
   if (sample.ttfb_ns >= 0) stats.ttfb.Record(sample.ttfb_ns);
   if (sample.first_chunk_ns >= 0)
     stats.first_chunk.Record(sample.first_chunk_ns);
@@ -191,7 +202,9 @@ void RecordInto(TagStats& stats, const RequestSample& sample,
 
 void Recorder::Record(const RequestSample& sample) noexcept {
   const int64_t send_lag_ns =
-      std::max<int64_t>(sample.latency_ns - sample.service_time_ns, 0);
+      sample.service_time_ns < 0
+          ? sample.latency_ns  // never sent: all of it was lag
+          : std::max<int64_t>(sample.latency_ns - sample.service_time_ns, 0);
   // TTFT is measured from the actual send, so the end-to-end time of the
   // stream is the service time, not the latency from the intended time.
   const int64_t generation_ns = sample.service_time_ns - sample.ttft_ns;
@@ -216,7 +229,7 @@ void Recorder::Record(const RequestSample& sample) noexcept {
   ++slot.errors_by_kind[static_cast<int>(sample.error)];
   slot.output_tokens +=
       static_cast<uint64_t>(std::max(sample.output_tokens, 0));
-  slot.latency.Record(sample.latency_ns);
+  if (LatencyCounts(sample.error)) slot.latency.Record(sample.latency_ns);
 }
 
 void Recorder::RecordChunkGap(uint16_t tag, int64_t gap_ns,

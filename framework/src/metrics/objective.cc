@@ -188,6 +188,33 @@ SloVerdict ToVerdict(const ObjectiveResult& result) {
   return verdict;
 }
 
+std::vector<SloVerdict> RunIntegrityVerdicts(const RunReport& report) {
+  std::vector<SloVerdict> verdicts;
+  const RunInfo& info = report.info;
+  if (!info.stop_reason.empty()) {
+    verdicts.push_back(
+        {.objective = "the run reaches its planned end",
+         .passed = false,
+         .observed = "stopped early: " + info.stop_reason,
+         .explanation =
+             "FAILED the run reaches its planned end: it stopped after " +
+             FormatMilliseconds(static_cast<double>(info.actual_duration_ns)) +
+             " of " +
+             FormatMilliseconds(static_cast<double>(info.planned_duration_ns)) +
+             " (" + info.stop_reason +
+             "); objectives judged on part of a run pass or fail by chance"});
+  }
+  if (report.metrics.total.requests == 0) {
+    verdicts.push_back(
+        {.objective = "the run records requests",
+         .passed = false,
+         .observed = "0 requests",
+         .explanation = "FAILED the run records requests: it recorded none, "
+                        "so nothing about the service was measured"});
+  }
+  return verdicts;
+}
+
 bool IsKnownMetric(std::string_view metric) {
   if (metric.starts_with(kCustomPrefix)) {
     return metric.size() > kCustomPrefix.size();
@@ -277,6 +304,14 @@ Observation Observe(const RunReport& report, std::string_view metric,
   const FigureMetric* figure = FindFigureMetric(metric);
   if (figure == nullptr) {
     observation.problem = "unknown metric \"" + std::string(metric) + "\"";
+    return observation;
+  }
+  if (stats->requests == 0) {
+    // A rate over nothing is no observation: "0 errors of 0 requests" must
+    // not pass an error-rate objective.
+    observation.problem = "no requests" + TagSuffix(tag) +
+                          " in the report, so no " +
+                          std::string(figure->label) + " to judge";
     return observation;
   }
   const Figures figures = ComputeFigures(*stats, report.info);

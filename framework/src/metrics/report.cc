@@ -282,7 +282,11 @@ class Reader {
     const std::string object_path = path + ".errors_by_kind";
     for (int kind = 1; kind < kErrorKindCount; ++kind) {
       const std::string name(ErrorKindName(static_cast<ErrorKind>(kind)));
-      counts[kind] = Unsigned(object, object_path, name.c_str());
+      // Kinds added later (not_sent, ...) are absent from older reports,
+      // which had none of them.
+      counts[kind] = object.contains(name)
+                         ? Unsigned(object, object_path, name.c_str())
+                         : 0;
     }
   }
 
