@@ -50,7 +50,7 @@ TEST(ParseDurationTest, RejectsWithAMessageSayingWhatWasExpected) {
   ExpectRejected("10 s", "unknown unit");
   ExpectRejected("10sec", "unknown unit");
   ExpectRejected("5d", "unknown unit");
-  ExpectRejected("-5s", "expected a number");
+  ExpectRejected("-5s", "negative");
   ExpectRejected("s", "expected a number");
   ExpectRejected("1.2.3s", "expected a number");
   ExpectRejected("1s2", "has no unit");
