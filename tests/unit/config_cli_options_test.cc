@@ -145,7 +145,9 @@ TEST(CommandLineTest, BadArgumentsSayWhatWasExpected) {
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--users", "2.5"}),
             "--users: expected a whole number >= 1, got \"2.5\"");
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "-d", "10"}),
-            "-d: expected a duration such as 250ms, 10s or 1m30s, got \"10\"");
+            "-d: invalid duration \"10\": the number 10 has no unit; expected "
+            "a duration such as \"250ms\", \"10s\", \"1m30s\", \"1h\" or "
+            "\"500us\" (units ns, us, ms, s, m, h)");
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--rate", "1", "--users", "2"}),
             "--rate (an open model) and --users (a closed model) exclude each "
             "other");
@@ -193,8 +195,9 @@ TEST(CommandLineTest, LiveViewFlags) {
             "--live-linger: keeps a live view up, so needs --live");
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--live", "8089",
                           "--live-linger", "soon"}),
-            "--live-linger: expected a duration such as 250ms, 10s or 1m30s, "
-            "got \"soon\"");
+            "--live-linger: invalid duration \"soon\": expected a number at "
+            "\"soon\"; expected a duration such as \"250ms\", \"10s\", "
+            "\"1m30s\", \"1h\" or \"500us\" (units ns, us, ms, s, m, h)");
   EXPECT_NE(kRunUsage.find("--live ADDR"), std::string_view::npos);
 }
 
