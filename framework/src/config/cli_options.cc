@@ -79,7 +79,7 @@ namespace {
 
 // What a flag's value names ends up in reports and messages, which must be
 // text: refuse bytes that are not UTF-8 where they enter.
-const std::string& Utf8Value(std::string_view flag, const std::string& text) {
+std::string Utf8Value(std::string_view flag, std::string text) {
   if (std::optional<size_t> bad = FindInvalidUtf8(text)) {
     throw UsageError(std::string(flag) + ": byte " + std::to_string(*bad + 1) +
                      " of \"" + text + "\" is not valid UTF-8");
@@ -206,14 +206,14 @@ CommandLine ParseRun(const std::vector<std::string>& args) {
       command_line.command = CommandLine::Command::kRunHelp;
       return command_line;
     } else if (reader.Is("--url")) {
-      command_line.url = Utf8Value(flag, reader.Value());
+      command_line.url = Utf8Value("--url", reader.Value());
       try {
         http::ParseUrl(command_line.url);
       } catch (const std::invalid_argument& error) {
         throw UsageError(error.what());
       }
     } else if (reader.Is("--host")) {
-      command_line.host = Utf8Value(flag, reader.Value());
+      command_line.host = Utf8Value("--host", reader.Value());
       try {
         http::ParseUrl(command_line.host);
       } catch (const std::invalid_argument& error) {
@@ -223,7 +223,7 @@ CommandLine ParseRun(const std::vector<std::string>& args) {
       command_line.method = ParseMethod(reader.Value());
     } else if (reader.Is("--header", "-H")) {
       command_line.headers.push_back(
-          ParseHeader(Utf8Value(flag, reader.Value())));
+          ParseHeader(Utf8Value("--header", reader.Value())));
     } else if (reader.Is("--body")) {
       command_line.body = reader.Value();
     } else if (reader.Is("--rate")) {

@@ -80,9 +80,13 @@ class SaxToBuilder {
 
   bool parse_error(size_t position, const std::string& last_token,
                    const nlohmann::detail::exception& error) {
-    // nlohmann counts the byte it stopped on; point at it.
-    const auto [line, column] =
-        LineAndColumn(text_, position == 0 ? 0 : position - 1);
+    // nlohmann counts the byte it stopped on; point at it, or for a number
+    // out of range at the number's first digit.
+    size_t offset = position == 0 ? 0 : position - 1;
+    if (error.id == 406 && offset + 1 >= last_token.size()) {
+      offset -= last_token.size() - 1;
+    }
+    const auto [line, column] = LineAndColumn(text_, offset);
     std::string detail = error.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 5: x"
     // and "[json.exception.out_of_range.406] number overflow parsing '1e999'"
