@@ -133,11 +133,7 @@ CompareOptions ParseCompareArgs(const std::vector<std::string>& args) {
 std::vector<RunReport> ReadReports(const std::vector<std::string>& paths) {
   std::vector<RunReport> reports;
   for (const std::string& path : paths) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      throw std::runtime_error(path + ": cannot read: " + std::strerror(errno));
-    }
-    reports.push_back(ReadJson(in, path));
+    reports.push_back(ReadReportFile(path));
   }
   return reports;
 }
@@ -200,8 +196,7 @@ int CompareCommand(const std::vector<std::string>& args) {
     }
     return result.regressed() ? kExitFailed : kExitOk;
   } catch (const std::exception& error) {
-    std::cerr << "loadgate compare: " << error.what() << "\n";
-    return kExitBadInput;
+    return ReportBadInput("loadgate compare", error);
   }
 }
 

@@ -4,25 +4,23 @@
 #include <vector>
 
 #include "compare_command.h"
-#include "loadgate/config.h"
+#include "config/cli_options.h"
 #include "report_command.h"
 #include "run_command.h"
 
 int main(int argc, char** argv) {
   using loadgate::cli::CommandLine;
+  const std::vector<std::string> args(argv + 1, argv + argc);
   // `compare` and `report` read reports, not run options, so they parse their
-  // own.
-  if (argc > 1 && std::string(argv[1]) == "compare") {
-    return loadgate::cli::CompareCommand(
-        std::vector<std::string>(argv + 2, argv + argc));
+  // own (and report their own bad input, the same way).
+  if (!args.empty() && args[0] == "compare") {
+    return loadgate::cli::CompareCommand({args.begin() + 1, args.end()});
   }
-  if (argc > 1 && std::string(argv[1]) == "report") {
-    return loadgate::cli::ReportCommand(
-        std::vector<std::string>(argv + 2, argv + argc));
+  if (!args.empty() && args[0] == "report") {
+    return loadgate::cli::ReportCommand({args.begin() + 1, args.end()});
   }
   try {
-    const CommandLine command_line = loadgate::cli::ParseCommandLine(
-        std::vector<std::string>(argv + 1, argv + argc));
+    const CommandLine command_line = loadgate::cli::ParseCommandLine(args);
     switch (command_line.command) {
       case CommandLine::Command::kHelp:
         std::cout << loadgate::cli::kUsage;
@@ -38,13 +36,10 @@ int main(int argc, char** argv) {
       case CommandLine::Command::kRun:
         return loadgate::cli::RunCommand(command_line);
     }
-  } catch (const loadgate::cli::UsageError& error) {
-    std::cerr << "loadgate: " << error.what() << "\n";
-  } catch (const loadgate::ConfigError& error) {
-    std::cerr << "loadgate: " << error.what() << "\n";
   } catch (const std::exception& error) {
-    // Whatever kept the run from starting (e.g. no usable address).
-    std::cerr << "loadgate: " << error.what() << "\n";
+    // A UsageError, a ConfigError naming the file and field, or whatever
+    // kept the run from starting (e.g. no usable address): all bad input.
+    return loadgate::cli::ReportBadInput("loadgate", error);
   }
   return loadgate::cli::kExitBadInput;
 }

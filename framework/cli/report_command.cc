@@ -78,14 +78,6 @@ ReportOptions ParseReportArgs(const std::vector<std::string>& args) {
   return options;
 }
 
-RunReport ReadReport(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw UsageError("cannot read " + path + ": " + std::strerror(errno));
-  }
-  return ReadJson(in, path);
-}
-
 }  // namespace
 
 int ReportCommand(const std::vector<std::string>& args) {
@@ -99,7 +91,7 @@ int ReportCommand(const std::vector<std::string>& args) {
     std::vector<std::vector<ObjectiveResult>> slos_by_run;
     int failed = 0;
     for (const std::string& path : options.in_paths) {
-      runs.push_back(ReadReport(path));
+      runs.push_back(ReadReportFile(path));
       std::vector<ObjectiveResult>& results = slos_by_run.emplace_back();
       for (const Objective& objective : options.slos) {
         results.push_back(Evaluate(objective, runs.back()));
@@ -124,8 +116,7 @@ int ReportCommand(const std::vector<std::string>& args) {
     std::cout << ")\n";
     return kExitOk;
   } catch (const std::exception& error) {
-    std::cerr << "loadgate report: " << error.what() << "\n";
-    return kExitBadInput;
+    return ReportBadInput("loadgate report", error);
   }
 }
 

@@ -14,11 +14,14 @@
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "loadgate/report.h"
 #include "support/run_command.h"
+#include "support/sample_report.h"
 #include "support/temp_dir.h"
 
 namespace loadgate {
@@ -266,6 +269,74 @@ TEST_F(CliTest, BadInputExitsTwoWithOneLine) {
   result = Loadgate({});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err, "loadgate: expected a command (loadgate --help)\n");
+}
+
+// Whatever is wrong with a file, and wherever in it: exit 2 and one line of
+// printable text that names the file and the field.
+TEST_F(CliTest, MalformedScenariosAndReportsExitTwoNamingFileAndField) {
+  const auto expect_bad_input = [](const CommandResult& result,
+                                   const std::string& expected_err) {
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_EQ(result.err, expected_err);
+    EXPECT_EQ(result.out, "");
+  };
+
+  const std::string overflow =
+      Write("overflow.json",
+            "{\"target\": \"http://127.0.0.1:1\",\n"
+            " \"requests\": [{\"url\": \"/\"}], \"load\": {\"rate\": 1e999}}");
+  expect_bad_input(Loadgate({"validate", overflow}),
+                   "loadgate: " + overflow +
+                       ": line 2: load.rate: syntax error at column 47: number "
+                       "out of range: 1e999\n");
+
+  const std::string bytes =
+      Write("bytes.yaml",
+            "target: http://127.0.0.1:1\nload: {rate: 5}\n"
+            "requests: [{url: /, name: \"caf\xC3\"}]\n");
+  expect_bad_input(Loadgate({"run", bytes}),
+                   "loadgate: " + bytes +
+                       ": line 3: requests[0].name: invalid UTF-8 at byte 4 "
+                       "of \"caf\\xC3\"\n");
+
+  expect_bad_input(
+      Loadgate({"run", "--url", server_.url("/ok"), "-d",
+                "0." + std::string(400, '0') + "1s"}),
+      "loadgate: -d: expected a duration above zero, such as 250ms, 10s or "
+      "1m30s, got \"0." +
+          std::string(400, '0') + "1s\"\n");
+
+  nlohmann::json edited =
+      nlohmann::json::parse(ReadFileText(Write("good.json", [] {
+        std::ostringstream out;
+        WriteJson(test_support::SampleReport(), out);
+        return out.str();
+      }())));
+  const std::string good = PathOf("good.json");
+  edited["summary"]["errors"] = "many";
+  const std::string bad_field = Write("bad_field.json", edited.dump());
+  const std::string bad_bytes =
+      Write("bad_bytes.json",
+            "{\"schema_version\": 1, \"info\": {\"name\": \"\xFF\"}}");
+  const std::string field_message =
+      bad_field +
+      ": field summary.errors: expected a non-negative integer, got string\n";
+  expect_bad_input(
+      Loadgate({"compare", "--baseline", good, "--current", bad_field}),
+      "loadgate compare: " + field_message);
+  expect_bad_input(
+      Loadgate({"report", "--in", bad_field, "--out", PathOf("r.html")}),
+      "loadgate report: " + field_message);
+  expect_bad_input(
+      Loadgate({"compare", "--baseline", bad_bytes, "--current", good}),
+      "loadgate compare: " + bad_bytes +
+          ": field info.name: not valid JSON at line 1, column 41: syntax "
+          "error while parsing value - invalid string: ill-formed UTF-8 byte; "
+          "last read: '\"\\xFF'\n");
+  expect_bad_input(Loadgate({"report", "--in", dir_.path().string(), "--out",
+                             PathOf("r.html")}),
+                   "loadgate report: " + dir_.path().string() +
+                       ": cannot read: it is a directory, not a file\n");
 }
 
 TEST_F(CliTest, ValidateChecksWithoutRunning) {

@@ -15,7 +15,9 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::Pair;
+using ::testing::StartsWith;
 
 std::string UsageErrorOf(const std::vector<std::string>& args) {
   try {
@@ -145,7 +147,35 @@ TEST(CommandLineTest, BadArgumentsSayWhatWasExpected) {
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--users", "2.5"}),
             "--users: expected a whole number >= 1, got \"2.5\"");
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "-d", "10"}),
-            "-d: expected a duration such as 250ms, 10s or 1m30s, got \"10\"");
+            "-d: invalid duration \"10\": the number 10 has no unit; expected "
+            "a duration such as \"250ms\", \"10s\", \"1m30s\", \"1h\" or "
+            "\"500us\" (units ns, us, ms, s, m, h)");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "-d",
+                          "0." + std::string(400, '0') + "1s"}),
+            "-d: expected a duration above zero, such as 250ms, 10s or 1m30s, "
+            "got \"0." +
+                std::string(400, '0') + "1s\"");
+  EXPECT_THAT(UsageErrorOf({"run", "--url", url, "-d", "1e30s"}),
+              StartsWith("-d: invalid duration \"1e30s\": unknown unit"));
+  EXPECT_THAT(UsageErrorOf({"run", "--url", url, "-d", "-5s"}),
+              StartsWith("-d: invalid duration \"-5s\": it is negative"));
+  EXPECT_THAT(
+      UsageErrorOf({"run", "--url", url, "--timeout", "99999999999999999999h"}),
+      HasSubstr("it does not fit in 64-bit nanoseconds"));
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url + "\xFF"}),
+            "--url: byte 20 of \"" + url + "\xFF\" is not valid UTF-8");
+  EXPECT_EQ(UsageErrorOf({"run", "a.yaml", "--host", "http://\xC3"}),
+            "--host: byte 8 of \"http://\xC3\" is not valid UTF-8");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "-H", "X-A: \xFF"}),
+            "--header: byte 6 of \"X-A: \xFF\" is not valid UTF-8");
+  EXPECT_EQ(
+      UsageErrorOf({"run", "--url", url, "--slo", "p95(latency{\xFF}) < 3s"}),
+      "--slo: bad SLO \"p95(latency{\\xFF}) < 3s\": byte 13 is not "
+      "valid UTF-8");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--rate", "1e999"}),
+            "--rate: expected a positive number, got \"1e999\"");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--users", "99999999999"}),
+            "--users: expected a whole number >= 1, got \"99999999999\"");
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--rate", "1", "--users", "2"}),
             "--rate (an open model) and --users (a closed model) exclude each "
             "other");
@@ -193,8 +223,9 @@ TEST(CommandLineTest, LiveViewFlags) {
             "--live-linger: keeps a live view up, so needs --live");
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--live", "8089",
                           "--live-linger", "soon"}),
-            "--live-linger: expected a duration such as 250ms, 10s or 1m30s, "
-            "got \"soon\"");
+            "--live-linger: invalid duration \"soon\": expected a number at "
+            "\"soon\"; expected a duration such as \"250ms\", \"10s\", "
+            "\"1m30s\", \"1h\" or \"500us\" (units ns, us, ms, s, m, h)");
   EXPECT_NE(kRunUsage.find("--live ADDR"), std::string_view::npos);
 }
 

@@ -568,6 +568,8 @@ TEST(ScenarioFileErrorTest, NotAnObjectAtTheTop) {
   EXPECT_EQ(YamlError("- a\n- b\n"),
             "scenario.yaml: expected an object, got a list");
   EXPECT_EQ(YamlError(""),
+            "scenario.yaml: the file is empty; expected an object");
+  EXPECT_EQ(YamlError("# only a comment\n"),
             "scenario.yaml: expected an object, got nothing (null)");
 }
 

@@ -50,11 +50,25 @@ TEST(ParseDurationTest, RejectsWithAMessageSayingWhatWasExpected) {
   ExpectRejected("10 s", "unknown unit");
   ExpectRejected("10sec", "unknown unit");
   ExpectRejected("5d", "unknown unit");
-  ExpectRejected("-5s", "expected a number");
+  ExpectRejected("-5s", "negative");
   ExpectRejected("s", "expected a number");
   ExpectRejected("1.2.3s", "expected a number");
   ExpectRejected("1s2", "has no unit");
   ExpectRejected("999999999h", "64-bit");
+}
+
+TEST(ParseDurationTest, HostileNumbersEndInTheSameError) {
+  ExpectRejected("1e30s", "unknown unit \"e\"");
+  ExpectRejected("99999999999999999999h", "64-bit");
+  ExpectRejected(std::string(400, '9') + "s", "64-bit");  // beyond a double
+  ExpectRejected("2000000h2000000h", "64-bit");  // only the sum is too large
+  ExpectRejected("-0.5s", "negative");
+  ExpectRejected("5 fortnights", "unknown unit");
+  // Bytes that are not UTF-8 are quoted escaped, never raw.
+  ExpectRejected("5\xFFs", "\"5\\xFFs\": unknown unit \"\\xFFs\"");
+  // Far below a nanosecond (std::stod threw out_of_range here) is zero.
+  EXPECT_EQ(ParseDuration("0." + std::string(400, '0') + "1s"), 0ns);
+  EXPECT_EQ(ParseDuration("." + std::string(400, '0') + "1h"), 0ns);
 }
 
 TEST(FormatMillisecondsTest, TrimsTrailingZeros) {

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "metrics/json_document.h"
 #include "support/sample_report.h"
 
 namespace loadgate {
@@ -211,6 +212,91 @@ TEST(ReportJsonTest, ReadErrorsNameTheSourceAndTheField) {
                     j["slos"] = {{{"objective", "x"}, {"passed", "yes"}}};
                   }),
                   "field slos[0].passed: expected true or false, got string");
+}
+
+// The valid report's JSON with the value at `pointer` replaced by raw text:
+// numbers nlohmann could not hold, broken bytes, broken syntax.
+std::string WithRawValue(const std::string& pointer, const std::string& raw) {
+  nlohmann::json json =
+      nlohmann::json::parse(Json(test_support::SampleReport()));
+  json[nlohmann::json::json_pointer(pointer)] = "@RAW@";
+  std::string text = json.dump();
+  text.replace(text.find("\"@RAW@\""), 7, raw);
+  return text;
+}
+
+TEST(ReportJsonTest, MalformedReportsEndInOneErrorNamingTheFieldPath) {
+  const std::string deep = std::string(200, '[') + std::string(200, ']');
+  const struct {
+    std::string text;
+    std::string fragment;
+  } kRows[] = {
+      {"", "bad.json: not valid JSON"},
+      {Json(test_support::SampleReport()).substr(0, 100), "not valid JSON"},
+      {"{} []", "not valid JSON at line 1, column 4"},
+      {WithRawValue("/info/target_rps", "1e999"),
+       "field info.target_rps: not valid JSON at line 1"},
+      {WithRawValue("/info/target_rps", "-1e999"), "number out of range"},
+      {WithRawValue("/info/name", "\"\xFF\""),
+       "field info.name: not valid JSON"},
+      {WithRawValue("/info/name", "\"\xE2\x82\""), "ill-formed UTF-8"},
+      {WithRawValue("/info/name", deep),
+       "field info.name[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"},
+      {WithRawValue("/info/name", deep), "nested deeper than 100 levels"},
+      {WithRawValue("/info/name", R"("a", "name": "b")"),
+       "field info: not valid JSON: duplicate field \"name\""},
+      {WithRawValue("/info/users", "99999999999"),
+       "field info.users: expected an integer in [0, 2147483647], got "
+       "99999999999"},
+      {WithRawValue("/summary/histograms/latency/min", "18446744073709551615"),
+       "field summary.histograms.latency.min: expected an integer in"},
+      {WithRawValue("/info/actual_duration_ns", "-5"),
+       "field info.actual_duration_ns: expected an integer in [0, "},
+      {WithRawValue("/info/target_rps", "-1"),
+       "field info.target_rps: expected a number >= 0"},
+      {WithRawValue("/info/prices/input_per_million", "\"free\""),
+       "field info.prices.input_per_million: expected a number, got string"},
+      {WithRawValue("/summary/errors", "5000"),
+       "field summary.errors: is 5000, more than the 1000 requests"},
+      {WithRawValue("/series/0/errors", "999999"),
+       "field series[0].errors: is 999999, more than the"},
+      {WithRawValue("/summary/histograms/latency/buckets",
+                    "[[1, 18446744073709551615], [2, 18446744073709551615]]"),
+       "field summary.histograms.latency.buckets[1]: the bucket counts add "
+       "up beyond 2^64"},
+      {WithRawValue("/summary/histograms/latency/buckets", "[[-1, 5]]"),
+       "field summary.histograms.latency.buckets[0]: expected [value, count] "
+       "integers >= 0"},
+      {WithRawValue("/summary/status_counts", R"({"abc": 1})"),
+       "field summary.status_counts.abc: the key is not a status code"},
+      {WithRawValue("/summary/status_counts", R"({"200x": 1})"),
+       "field summary.status_counts.200x: the key is not a status code"},
+      {WithRawValue("/summary/status_counts", R"({"99999999999": 1})"),
+       "the key is not a status code"},
+      {WithRawValue("/summary/status_counts", R"({"\u001b[31m": 1})"),
+       "field summary.status_counts.\\x1B[31m: the key is not a status code"},
+      {WithRawValue("/summary/status_counts", R"({"200": -1})"),
+       "field summary.status_counts.200: expected a count"},
+      {WithRawValue("/tags", "{}"),
+       "field tags: expected an array, got object"},
+      {WithRawValue("/series/0", "5"), "field series[0]: expected an object"},
+      {WithRawValue("/info", "null"),
+       "field info: expected an object, got null"},
+  };
+  for (const auto& row : kRows) {
+    SCOPED_TRACE(EscapeUnprintable(row.fragment));
+    std::istringstream in(row.text);
+    try {
+      ReadJson(in, "bad.json");
+      ADD_FAILURE() << "accepted";
+    } catch (const std::runtime_error& e) {
+      EXPECT_THAT(e.what(),
+                  AllOf(StartsWith("bad.json: "), HasSubstr(row.fragment)));
+      // One line of printable UTF-8, whatever bytes the report held.
+      EXPECT_EQ(FindInvalidUtf8(e.what()), std::nullopt) << e.what();
+      EXPECT_EQ(EscapeUnprintable(e.what()), e.what());
+    }
+  }
 }
 
 TEST(ReportCsvTest, WritesLocustStatsColumns) {

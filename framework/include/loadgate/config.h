@@ -20,7 +20,11 @@ namespace loadgate {
 // A problem with a config file, reported on one line that names the file,
 // the field path and what was expected, e.g.
 //   scenario.yaml: load.rate: expected a positive number, got "fast"
-//   scenario.yaml: line 7, column 3: syntax error: ...
+//   scenario.json: line 2: load.rate: syntax error at column 20: number out
+//   of range: 1e999
+// The only exception the file parsers below let out, whatever the input.
+// Every part is printable UTF-8: bytes of the file that are not UTF-8, and
+// control characters, are shown as \xHH.
 class ConfigError : public std::runtime_error {
  public:
   // `field` is a path such as "requests[2].method", empty for the file as a

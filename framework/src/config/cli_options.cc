@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iostream>
 #include <limits>
+#include <sstream>
 
 #include "config/document.h"
 #include "http/url.h"
 #include "loadgate/duration.h"
+#include "metrics/json_document.h"
 
 namespace loadgate::cli {
 
@@ -74,6 +77,16 @@ Options (all runs):
 
 namespace {
 
+// What a flag's value names ends up in reports and messages, which must be
+// text: refuse bytes that are not UTF-8 where they enter.
+std::string Utf8Value(std::string_view flag, std::string text) {
+  if (std::optional<size_t> bad = FindInvalidUtf8(text)) {
+    throw UsageError(std::string(flag) + ": byte " + std::to_string(*bad + 1) +
+                     " of \"" + text + "\" is not valid UTF-8");
+  }
+  return text;
+}
+
 double ParsePositiveNumber(std::string_view flag, const std::string& text) {
   std::optional<double> value = config::ParseNumberText(text);
   if (!value || *value <= 0) {
@@ -98,12 +111,14 @@ std::chrono::nanoseconds ParsePositiveDuration(std::string_view flag,
   std::chrono::nanoseconds duration{0};
   try {
     duration = ParseDuration(text);
-  } catch (const std::invalid_argument&) {
+  } catch (const std::invalid_argument& error) {
+    // Says why: no unit, an unknown one, negative, too large.
+    throw UsageError(std::string(flag) + ": " + error.what());
   }
   if (duration.count() <= 0) {
     throw UsageError(std::string(flag) +
-                     ": expected a duration such as 250ms, 10s or 1m30s, "
-                     "got \"" +
+                     ": expected a duration above zero, such as 250ms, 10s "
+                     "or 1m30s, got \"" +
                      text + "\"");
   }
   return duration;
@@ -191,14 +206,14 @@ CommandLine ParseRun(const std::vector<std::string>& args) {
       command_line.command = CommandLine::Command::kRunHelp;
       return command_line;
     } else if (reader.Is("--url")) {
-      command_line.url = reader.Value();
+      command_line.url = Utf8Value("--url", reader.Value());
       try {
         http::ParseUrl(command_line.url);
       } catch (const std::invalid_argument& error) {
         throw UsageError(error.what());
       }
     } else if (reader.Is("--host")) {
-      command_line.host = reader.Value();
+      command_line.host = Utf8Value("--host", reader.Value());
       try {
         http::ParseUrl(command_line.host);
       } catch (const std::invalid_argument& error) {
@@ -207,7 +222,8 @@ CommandLine ParseRun(const std::vector<std::string>& args) {
     } else if (reader.Is("--method", "-X")) {
       command_line.method = ParseMethod(reader.Value());
     } else if (reader.Is("--header", "-H")) {
-      command_line.headers.push_back(ParseHeader(reader.Value()));
+      command_line.headers.push_back(
+          ParseHeader(Utf8Value("--header", reader.Value())));
     } else if (reader.Is("--body")) {
       command_line.body = reader.Value();
     } else if (reader.Is("--rate")) {
@@ -364,6 +380,16 @@ ScenarioFile BuildRun(const CommandLine& command_line) {
   run.objectives.insert(run.objectives.end(), command_line.slos.begin(),
                         command_line.slos.end());
   return run;
+}
+
+RunReport ReadReportFile(const std::string& path) {
+  std::istringstream text(config::ReadConfigFile(path, kMaxReportFileBytes));
+  return ReadJson(text, path);
+}
+
+int ReportBadInput(std::string_view command, const std::exception& error) {
+  std::cerr << command << ": " << EscapeUnprintable(error.what()) << "\n";
+  return kExitBadInput;
 }
 
 }  // namespace loadgate::cli

@@ -6,6 +6,8 @@
 #define LOADGATE_CONFIG_CLI_OPTIONS_H_
 
 #include <chrono>
+#include <cstddef>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -14,6 +16,7 @@
 
 #include "loadgate/config.h"
 #include "loadgate/objective.h"
+#include "loadgate/report.h"
 #include "loadgate/scenario.h"
 
 namespace loadgate::cli {
@@ -80,6 +83,19 @@ inline constexpr int kDefaultConnections = 10;
 // What a kRun command runs: the scenario file with the command line's
 // overrides, or the ad-hoc request. Throws ConfigError for a bad file.
 ScenarioFile BuildRun(const CommandLine& command_line);
+
+// Reports hold a histogram per second of the run; this bounds what `compare`
+// and `report` read, so a wrong file fails instead of filling memory.
+inline constexpr size_t kMaxReportFileBytes = size_t{256} << 20;
+
+// The JSON report at `path` (loadgate run -o), for `compare` and `report`.
+// Throws ConfigError when it cannot be read and std::runtime_error naming
+// the file and the JSON path of the bad field when it is not a report.
+RunReport ReadReportFile(const std::string& path);
+
+// The one way bad input ends a command: "<command>: <what>" on stderr, with
+// bytes that are not printable UTF-8 escaped, and kExitBadInput.
+int ReportBadInput(std::string_view command, const std::exception& error);
 
 }  // namespace loadgate::cli
 

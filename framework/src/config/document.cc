@@ -1,5 +1,9 @@
 #include "config/document.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -7,14 +11,14 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <limits>
+#include <map>
 #include <regex>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 
 #include "loadgate/duration.h"
+#include "metrics/json_document.h"
 
 namespace loadgate {
 
@@ -30,12 +34,17 @@ std::string ComposeWhat(const std::string& file, const std::string& field,
 
 }  // namespace
 
+// Every part may quote bytes of the file (a value, a key, yaml-cpp's or
+// nlohmann's account of a syntax error) or its name: they are escaped here,
+// once, so that no message can carry invalid UTF-8 or control characters.
 ConfigError::ConfigError(std::string file, std::string field,
                          std::string message, int line)
-    : std::runtime_error(ComposeWhat(file, field, message, line)),
-      file_(std::move(file)),
-      field_(std::move(field)),
-      message_(std::move(message)),
+    : std::runtime_error(ComposeWhat(EscapeUnprintable(file),
+                                     EscapeUnprintable(field),
+                                     EscapeUnprintable(message), line)),
+      file_(EscapeUnprintable(file)),
+      field_(EscapeUnprintable(field)),
+      message_(EscapeUnprintable(message)),
       line_(line) {}
 
 ConfigFormat FormatForPath(const std::string& path) {
@@ -54,19 +63,33 @@ ConfigFormat FormatForPath(const std::string& path) {
 
 namespace config {
 
-std::string ReadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw ConfigError(path, "",
-                      std::string("cannot read: ") + std::strerror(errno));
+std::string ReadConfigFile(const std::string& path, size_t max_bytes) {
+  const auto fail = [&](const std::string& why) {
+    throw ConfigError(path, "", "cannot read: " + why);
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) fail(std::strerror(errno));
+  if (S_ISDIR(status.st_mode)) fail("it is a directory, not a file");
+  std::string text;
+  char buffer[64 * 1024];
+  while (true) {
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) fail(std::strerror(errno));
+    if (got == 0) return text;
+    // A bound, so that /dev/zero or a runaway file ends in an error rather
+    // than in all the memory there is.
+    if (text.size() + static_cast<size_t>(got) > max_bytes) {
+      fail("larger than " + std::to_string(max_bytes >> 20) + " MiB");
+    }
+    text.append(buffer, static_cast<size_t>(got));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    throw ConfigError(path, "",
-                      std::string("cannot read: ") + std::strerror(errno));
-  }
-  return text.str();
 }
 
 namespace {
@@ -95,50 +118,178 @@ Json ResolvePlainScalar(const std::string& text) {
   return text;
 }
 
-Json YamlToJson(const YAML::Node& node, const std::string& source_name) {
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      return nullptr;
-    case YAML::NodeType::Scalar: {
-      // "!" marks a quoted scalar and "!!str" an explicit string: both stay
-      // strings ("1" is text, 1 is a number).
-      const std::string& tag = node.Tag();
-      if (tag == "!" || tag == "tag:yaml.org,2002:str") return node.Scalar();
-      return ResolvePlainScalar(node.Scalar());
-    }
-    case YAML::NodeType::Sequence: {
-      Json array = Json::array();
-      for (const YAML::Node& element : node) {
-        array.push_back(YamlToJson(element, source_name));
-      }
-      return array;
-    }
-    case YAML::NodeType::Map: {
-      Json object = Json::object();
-      for (const auto& member : node) {
-        const int line = member.first.Mark().line + 1;
-        if (!member.first.IsScalar()) {
-          throw ConfigError(source_name, "",
-                            "expected a plain field name as a key", line);
-        }
-        const std::string& key = member.first.Scalar();
-        if (object.contains(key)) {
-          throw ConfigError(source_name, "", "duplicate field \"" + key + "\"",
-                            line);
-        }
-        object[key] = YamlToJson(member.second, source_name);
-      }
-      return object;
+// Core-schema tags and what a tagged scalar must resolve to; anything else
+// (application tags, !!binary, !!timestamp, ...) is refused.
+constexpr std::string_view kTagPrefix = "tag:yaml.org,2002:";
+
+// yaml-cpp's events into the document, with what YAML adds to JSON checked
+// on the way: one document, scalar keys, valid UTF-8, known tags, and
+// aliases whose expansion stays bounded (a "billion laughs" of nested
+// aliases would otherwise take all memory when copied out).
+class YamlReader : public YAML::EventHandler {
+ public:
+  explicit YamlReader(const std::string& source_name)
+      : source_name_(source_name) {}
+
+  Json Take() { return builder_.Take(); }
+  int line() const { return line_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    At(mark);
+    if (++documents_ > 1) {
+      Fail("expected one YAML document, found a second (after \"---\")");
     }
   }
-  return nullptr;
-}
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    At(mark);
+    if (builder_.ExpectsKey()) Fail("expected a field name as a key, got null");
+    Remember(anchor, *builder_.Add(nullptr));
+  }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    At(mark);
+    auto found = anchors_.find(anchor);
+    if (found == anchors_.end()) {
+      Fail("an alias refers to the value that contains it");
+    }
+    const auto& [value, size] = found->second;
+    if (builder_.ExpectsKey()) {
+      if (!value.is_string()) Fail("expected a plain field name as a key");
+      Key(value.get<std::string>());
+      return;
+    }
+    alias_values_ += size;
+    if (alias_values_ > kMaxAliasValues) {
+      Fail("aliases expand to more than " + std::to_string(kMaxAliasValues) +
+           " values");
+    }
+    builder_.Add(value);
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag,
+                YAML::anchor_t anchor, const std::string& value) override {
+    At(mark);
+    if (std::optional<size_t> bad = FindInvalidUtf8(value)) {
+      Fail("invalid UTF-8 at byte " + std::to_string(*bad + 1) + " of " +
+           DescribeValue(value));
+    }
+    if (builder_.ExpectsKey()) {
+      Key(value);
+      return;
+    }
+    Remember(anchor, *builder_.Add(Resolve(tag, value)));
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag,
+                       YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value /*style*/) override {
+    Open(mark, tag, "seq", anchor, Json::array());
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag,
+                  YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value /*style*/) override {
+    Open(mark, tag, "map", anchor, Json::object());
+  }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  // Values that aliases may add, over the whole document.
+  static constexpr size_t kMaxAliasValues = 100000;
+
+  void At(const YAML::Mark& mark) { line_ = mark.line + 1; }
+
+  [[noreturn]] void Fail(const std::string& message) const {
+    throw ConfigError(source_name_, builder_.Path(), message, line_);
+  }
+
+  void Key(std::string key) {
+    try {
+      builder_.Key(std::move(key));
+    } catch (const JsonDocumentError& error) {
+      throw ConfigError(source_name_, error.path(), error.message(), line_);
+    }
+  }
+
+  void Open(const YAML::Mark& mark, const std::string& tag,
+            std::string_view kind, YAML::anchor_t anchor, Json container) {
+    At(mark);
+    if (builder_.ExpectsKey()) Fail("expected a plain field name as a key");
+    if (tag != "?" && tag != "!" &&
+        tag != std::string(kTagPrefix) + std::string(kind)) {
+      Fail("unsupported tag \"" + tag + "\" on a " +
+           (kind == "seq" ? "list" : "mapping"));
+    }
+    try {
+      builder_.Open(std::move(container));
+    } catch (const JsonDocumentError& error) {
+      throw ConfigError(source_name_, error.path(), error.message(), line_);
+    }
+    open_anchors_.push_back(anchor);
+  }
+
+  void Close() {
+    const Json& closed = *builder_.Close();
+    Remember(open_anchors_.back(), closed);
+    open_anchors_.pop_back();
+  }
+
+  void Remember(YAML::anchor_t anchor, const Json& value) {
+    if (anchor == YAML::NullAnchor) return;
+    anchors_[anchor] = {value, CountValues(value)};
+  }
+
+  static size_t CountValues(const Json& value) {
+    size_t count = 1;
+    if (value.is_structured()) {
+      for (const Json& child : value) count += CountValues(child);
+    }
+    return count;
+  }
+
+  // "!" marks a non-plain (quoted, block) scalar and "?" a plain one.
+  Json Resolve(const std::string& tag, const std::string& value) const {
+    if (tag == "!" || tag == std::string(kTagPrefix) + "str") return value;
+    const Json resolved = ResolvePlainScalar(value);
+    if (tag == "?") return resolved;
+    const std::string_view name = std::string_view(tag).substr(
+        tag.starts_with(kTagPrefix) ? kTagPrefix.size() : 0);
+    const bool matches = tag.starts_with(kTagPrefix) &&
+                         ((name == "int" && resolved.is_number_integer()) ||
+                          (name == "float" && resolved.is_number()) ||
+                          (name == "bool" && resolved.is_boolean()) ||
+                          (name == "null" && resolved.is_null()));
+    if (!matches) {
+      const bool known =
+          tag.starts_with(kTagPrefix) && (name == "int" || name == "float" ||
+                                          name == "bool" || name == "null");
+      Fail(known ? "expected a valid !!" + std::string(name) + ", got " +
+                       DescribeValue(value)
+                 : "unsupported tag \"" + tag +
+                       "\" (core-schema tags only: !!str, !!int, !!float, "
+                       "!!bool, !!null, !!seq, !!map)");
+    }
+    return resolved;
+  }
+
+  const std::string& source_name_;
+  JsonDocumentBuilder builder_;
+  std::vector<YAML::anchor_t> open_anchors_;
+  std::map<YAML::anchor_t, std::pair<Json, size_t>> anchors_;
+  size_t alias_values_ = 0;
+  int documents_ = 0;
+  int line_ = 0;
+};
 
 Json ParseYaml(std::string_view text, const std::string& source_name) {
-  YAML::Node root;
+  std::istringstream in{std::string(text)};
+  YamlReader reader(source_name);
   try {
-    root = YAML::Load(std::string(text));
+    YAML::Parser parser(in);
+    // The second call only looks for a further document, which is refused.
+    if (parser.HandleNextDocument(reader)) parser.HandleNextDocument(reader);
   } catch (const YAML::Exception& error) {
     throw ConfigError(source_name, "",
                       "syntax error at column " +
@@ -146,62 +297,19 @@ Json ParseYaml(std::string_view text, const std::string& source_name) {
                           error.msg,
                       error.mark.line + 1);
   }
-  return YamlToJson(root, source_name);
+  return reader.Take();
 }
 
-// nlohmann's messages read "[json.exception.parse_error.101] parse error at
-// line 3, column 5: syntax error while parsing ..."; keep the part after the
-// position and report the position our way.
 Json ParseJson(std::string_view text, const std::string& source_name) {
-  // Duplicate keys are silently overwritten by nlohmann; a callback sees
-  // each key as it is read, with one set of seen keys per open object.
-  std::vector<std::set<std::string>> open_objects;
-  auto reject_duplicates = [&](int /*depth*/, Json::parse_event_t event,
-                               Json& parsed) {
-    switch (event) {
-      case Json::parse_event_t::object_start:
-        open_objects.emplace_back();
-        break;
-      case Json::parse_event_t::object_end:
-        open_objects.pop_back();
-        break;
-      case Json::parse_event_t::key:
-        if (!open_objects.back().insert(parsed.get<std::string>()).second) {
-          throw ConfigError(
-              source_name, "",
-              "duplicate field \"" + parsed.get<std::string>() + "\"");
-        }
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
   try {
-    return Json::parse(text.begin(), text.end(), reject_duplicates);
-  } catch (const Json::parse_error& error) {
-    const size_t offset =
-        std::min<size_t>(error.byte == 0 ? 0 : error.byte - 1, text.size());
-    const int line = 1 + static_cast<int>(std::count(
-                             text.begin(), text.begin() + offset, '\n'));
-    const size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
-    const size_t column =
-        offset -
-        (line_start == std::string_view::npos || offset == 0 ? 0
-                                                             : line_start + 1) +
-        1;
-    std::string detail = error.what();
-    if (size_t position = detail.find("column ");
-        position != std::string::npos) {
-      if (size_t colon = detail.find(": ", position);
-          colon != std::string::npos) {
-        detail = detail.substr(colon + 2);
-      }
-    }
-    throw ConfigError(
-        source_name, "",
-        "syntax error at column " + std::to_string(column) + ": " + detail,
-        line);
+    return ParseJsonDocument(text);
+  } catch (const JsonDocumentError& error) {
+    const std::string where =
+        error.line() > 0
+            ? "syntax error at column " + std::to_string(error.column()) + ": "
+            : "";
+    throw ConfigError(source_name, error.path(), where + error.message(),
+                      error.line());
   }
 }
 
@@ -209,6 +317,9 @@ Json ParseJson(std::string_view text, const std::string& source_name) {
 
 Json ParseDocument(std::string_view text, ConfigFormat format,
                    const std::string& source_name) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    throw ConfigError(source_name, "", "the file is empty; expected an object");
+  }
   return format == ConfigFormat::kYaml ? ParseYaml(text, source_name)
                                        : ParseJson(text, source_name);
 }
@@ -273,6 +384,24 @@ std::string ClosestMatch(std::string_view word,
   return best;
 }
 
+namespace {
+
+// `text` as a JSON string literal, except that bytes which are not UTF-8
+// (a JSON string cannot hold them) are shown as \xHH.
+std::string Quote(std::string_view text) {
+  std::string quoted = "\"";
+  while (true) {
+    const size_t bad = FindInvalidUtf8(text).value_or(text.size());
+    const std::string run = Json(std::string(text.substr(0, bad))).dump();
+    quoted.append(run, 1, run.size() - 2);
+    if (bad == text.size()) return quoted + "\"";
+    quoted += EscapeUnprintable(text.substr(bad, 1));
+    text.remove_prefix(bad + 1);
+  }
+}
+
+}  // namespace
+
 std::string DescribeValue(const Json& value) {
   switch (value.type()) {
     case Json::value_t::object:
@@ -284,8 +413,8 @@ std::string DescribeValue(const Json& value) {
     case Json::value_t::string: {
       constexpr size_t kMaxShown = 40;
       const std::string& text = value.get_ref<const std::string&>();
-      if (text.size() <= kMaxShown) return Json(text).dump();
-      return Json(text.substr(0, kMaxShown)).dump() + "...";
+      const std::string_view shown = Utf8Prefix(text, kMaxShown);
+      return Quote(shown) + (shown.size() < text.size() ? "..." : "");
     }
     default:
       return value.dump();

@@ -21,12 +21,21 @@ namespace loadgate::config {
 // Ordered, so headers, captures and error messages follow the file's order.
 using Json = nlohmann::ordered_json;
 
-// The whole file as text. Throws ConfigError ("cannot read: ...").
-std::string ReadConfigFile(const std::string& path);
+// Config files are small; anything larger is a mistake (or /dev/zero).
+inline constexpr size_t kMaxConfigFileBytes = size_t{64} << 20;
+
+// The whole file as text. Throws ConfigError ("cannot read: ...") for a
+// missing or unreadable file, a directory, or one above `max_bytes`.
+std::string ReadConfigFile(const std::string& path,
+                           size_t max_bytes = kMaxConfigFileBytes);
 
 // Parses JSON or YAML (YAML plain scalars are typed by the YAML 1.2 core
-// schema, quoted ones stay strings). Syntax errors and duplicate keys throw
-// ConfigError with the line.
+// schema, quoted ones stay strings). Throws ConfigError, with the line where
+// known and the path of the field reached, for an empty document, syntax
+// errors, numbers out of range, invalid UTF-8, duplicate keys, nesting
+// deeper than kMaxJsonDepth, and in YAML for non-scalar keys, tags outside
+// the core schema, more than one document and aliases that expand too far.
+// The result holds only valid UTF-8, so it can be dumped safely.
 Json ParseDocument(std::string_view text, ConfigFormat format,
                    const std::string& source_name);
 

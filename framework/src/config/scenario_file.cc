@@ -516,7 +516,11 @@ class ScenarioParser {
       // Without bounds the tails are cut at 0 and mean + 4 stddev, which
       // keeps 99.997 % of the distribution and no absurd pauses.
       const auto mean = duration("mean"), stddev = duration("stddev");
-      const auto max = field.Has("max") ? duration("max") : mean + 4 * stddev;
+      // Saturated: mean + 4 stddev of two long durations overflows int64.
+      constexpr auto kLongest = std::chrono::nanoseconds::max();
+      const auto max = field.Has("max")                 ? duration("max")
+                       : stddev > (kLongest - mean) / 4 ? kLongest
+                                                        : mean + 4 * stddev;
       think = ThinkTime::Gaussian(mean, stddev, duration("min"), max);
       if (think.min > think.max) field.Fail("expected min <= max");
     } else {
@@ -532,8 +536,15 @@ class ScenarioParser {
     } else if (const auto* open = std::get_if<OpenModel>(&file_.model);
                open && !open->stages.empty()) {
       options.duration = std::chrono::nanoseconds{0};
-      for (const Stage& stage : open->stages)
+      for (const Stage& stage : open->stages) {
+        if (stage.duration >
+            std::chrono::nanoseconds::max() - options.duration) {
+          root_.Require("load").Require("stages").Fail(
+              "the stages add up to more than 64-bit nanoseconds (292 "
+              "years)");
+        }
         options.duration += stage.duration;
+      }
     } else if (preset && preset->run_time.count() > 0) {
       options.duration = preset->run_time;
     }

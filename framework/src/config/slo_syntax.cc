@@ -9,6 +9,7 @@
 #include "config/document.h"
 #include "loadgate/config.h"
 #include "loadgate/duration.h"
+#include "metrics/json_document.h"
 
 namespace loadgate {
 namespace config {
@@ -158,10 +159,14 @@ double PercentileFromFunction(std::string_view function) {
 }  // namespace config
 
 Objective ParseObjective(std::string_view text) {
-  const std::string quoted = "bad SLO \"" + std::string(text) + "\": ";
+  const std::string quoted = "bad SLO \"" + EscapeUnprintable(text) + "\": ";
   const auto fail = [&](const std::string& expectation) {
     throw std::invalid_argument(quoted + expectation);
   };
+  // The objective is written into every report, which must stay text.
+  if (std::optional<size_t> bad = FindInvalidUtf8(text)) {
+    fail("byte " + std::to_string(*bad + 1) + " is not valid UTF-8");
+  }
   constexpr std::string_view kForm =
       "expected <metric> <op> <threshold>, e.g. \"p95(latency) < 3s\" or "
       "\"error_rate < 1%\"";

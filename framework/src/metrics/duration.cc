@@ -1,9 +1,12 @@
 #include "loadgate/duration.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
+
+#include "metrics/json_document.h"
 
 namespace loadgate {
 namespace {
@@ -13,8 +16,8 @@ constexpr std::string_view kExpected =
     "\"500us\" (units ns, us, ms, s, m, h)";
 
 [[noreturn]] void Fail(std::string_view text, std::string_view why) {
-  throw std::invalid_argument("invalid duration \"" + std::string(text) +
-                              "\": " + std::string(why) + "; " +
+  throw std::invalid_argument("invalid duration \"" + EscapeUnprintable(text) +
+                              "\": " + EscapeUnprintable(why) + "; " +
                               std::string(kExpected));
 }
 
@@ -43,12 +46,30 @@ std::string_view Trim(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
+// `number` is digits with at most one '.'. Far below a nanosecond it is 0;
+// too large for a double it is too large for any duration.
+double NumberValue(std::string_view text, const std::string& number) {
+  double value = 0;
+  const auto [end, error] =
+      std::from_chars(number.data(), number.data() + number.size(), value);
+  if (error == std::errc::result_out_of_range) {
+    const bool below_one = number.find_first_not_of('0') == number.find('.');
+    if (below_one) return 0;
+    Fail(text, "it does not fit in 64-bit nanoseconds");
+  }
+  if (error != std::errc() || end != number.data() + number.size()) {
+    Fail(text, "expected a number, got \"" + number + "\"");
+  }
+  return value;
+}
+
 }  // namespace
 
 std::chrono::nanoseconds ParseDuration(std::string_view text) {
   const std::string_view trimmed = Trim(text);
   if (trimmed.empty()) Fail(text, "it is empty");
   if (trimmed == "0") return std::chrono::nanoseconds(0);
+  if (trimmed[0] == '-') Fail(text, "it is negative");
   double total_ns = 0;
   size_t pos = 0;
   while (pos < trimmed.size()) {
@@ -70,7 +91,7 @@ std::chrono::nanoseconds ParseDuration(std::string_view text) {
       Fail(text, unit.empty() ? "the number " + number + " has no unit"
                               : "unknown unit \"" + std::string(unit) + "\"");
     }
-    total_ns += std::stod(number) * unit_ns;
+    total_ns += NumberValue(text, number) * unit_ns;
   }
   // 2^63 ns is about 292 years; anything near it is a typo.
   if (!(total_ns < 9.2e18)) Fail(text, "it does not fit in 64-bit nanoseconds");

@@ -1,8 +1,11 @@
 #include "loadgate/report.h"
 
+#include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <istream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <stdexcept>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "loadgate/duration.h"
+#include "metrics/json_document.h"
 
 namespace loadgate {
 namespace {
@@ -187,79 +191,117 @@ json SeriesJson(const std::vector<TimeSlot>& series) {
 
 // Reading: every accessor names the field it failed on, prefixed with the
 // source, as "report.json: field tags[2].histograms.latency.min: ...".
+// Reports come from files anyone can edit, so nothing is taken on trust:
+// types, ranges and the counts that must agree are all checked.
 class Reader {
  public:
+  using Value = JsonDocument;
+
   explicit Reader(std::string source) : source_(std::move(source)) {}
 
   [[noreturn]] void Fail(const std::string& path,
                          const std::string& why) const {
-    throw std::runtime_error(source_ + ": field " + path + ": " + why);
+    // Keys and strings of the file may hold control characters.
+    throw std::runtime_error(
+        EscapeUnprintable(source_ + ": field " + path + ": " + why));
   }
 
-  const json& Field(const json& parent, const std::string& parent_path,
-                    const char* key, json::value_t type) const {
-    const std::string path =
-        parent_path.empty() ? key : parent_path + "." + key;
+  const Value& Field(const Value& parent, const std::string& parent_path,
+                     const char* key, Value::value_t type) const {
+    const std::string path = Join(parent_path, key);
     if (!parent.is_object()) Fail(parent_path, "expected an object");
     auto it = parent.find(key);
     if (it == parent.end()) Fail(path, "missing");
     const bool type_ok =
-        type == json::value_t::number_float ? it->is_number()
-        : type == json::value_t::number_unsigned
+        type == Value::value_t::number_float ? it->is_number()
+        : type == Value::value_t::number_unsigned
             ? it->is_number_unsigned() ||
                   (it->is_number_integer() && it->get<int64_t>() >= 0)
-        : type == json::value_t::number_integer ? it->is_number_integer()
-                                                : it->type() == type;
+        : type == Value::value_t::number_integer ? it->is_number_integer()
+                                                 : it->type() == type;
     if (!type_ok)
       Fail(path, std::string("expected ") + TypeName(type) + ", got " +
                      it->type_name());
     return *it;
   }
-  uint64_t Unsigned(const json& parent, const std::string& path,
+  uint64_t Unsigned(const Value& parent, const std::string& path,
                     const char* key) const {
-    return Field(parent, path, key, json::value_t::number_unsigned)
+    return Field(parent, path, key, Value::value_t::number_unsigned)
         .get<uint64_t>();
   }
-  int64_t Integer(const json& parent, const std::string& path,
-                  const char* key) const {
-    return Field(parent, path, key, json::value_t::number_integer)
-        .get<int64_t>();
+  int64_t Integer(const Value& parent, const std::string& path, const char* key,
+                  int64_t min = INT64_MIN, int64_t max = INT64_MAX) const {
+    const Value& value =
+        Field(parent, path, key, Value::value_t::number_integer);
+    // An unsigned above INT64_MAX would wrap to a negative number.
+    if ((value.is_number_unsigned() &&
+         value.get<uint64_t>() > static_cast<uint64_t>(max)) ||
+        (!value.is_number_unsigned() &&
+         (value.get<int64_t>() < min || value.get<int64_t>() > max))) {
+      Fail(Join(path, key), "expected an integer in [" + std::to_string(min) +
+                                ", " + std::to_string(max) + "], got " +
+                                value.dump());
+    }
+    return value.get<int64_t>();
   }
-  double Number(const json& parent, const std::string& path,
+  double Number(const Value& parent, const std::string& path,
                 const char* key) const {
-    return Field(parent, path, key, json::value_t::number_float).get<double>();
+    return Field(parent, path, key, Value::value_t::number_float).get<double>();
   }
-  std::string String(const json& parent, const std::string& path,
+  double NonNegativeNumber(const Value& parent, const std::string& path,
+                           const char* key) const {
+    const double value = Number(parent, path, key);
+    if (value < 0) Fail(Join(path, key), "expected a number >= 0");
+    return value;
+  }
+  std::string String(const Value& parent, const std::string& path,
                      const char* key) const {
-    return Field(parent, path, key, json::value_t::string).get<std::string>();
+    return Field(parent, path, key, Value::value_t::string).get<std::string>();
   }
-  bool Boolean(const json& parent, const std::string& path,
+  bool Boolean(const Value& parent, const std::string& path,
                const char* key) const {
-    return Field(parent, path, key, json::value_t::boolean).get<bool>();
+    return Field(parent, path, key, Value::value_t::boolean).get<bool>();
   }
-  const json& Object(const json& parent, const std::string& path,
+  const Value& Object(const Value& parent, const std::string& path,
+                      const char* key) const {
+    return Field(parent, path, key, Value::value_t::object);
+  }
+  const Value& Array(const Value& parent, const std::string& path,
                      const char* key) const {
-    return Field(parent, path, key, json::value_t::object);
-  }
-  const json& Array(const json& parent, const std::string& path,
-                    const char* key) const {
-    return Field(parent, path, key, json::value_t::array);
+    return Field(parent, path, key, Value::value_t::array);
   }
 
-  Histogram ReadHistogram(const json& value, const std::string& path) const {
-    const int precision =
-        static_cast<int>(Integer(value, path, "precision_bits"));
+  // `part` (errors, successes, ...) read from `key` may not exceed `whole`.
+  void ExpectAtMost(uint64_t part, uint64_t whole, const std::string& path,
+                    const char* key, const char* whole_name) const {
+    if (part > whole) {
+      Fail(Join(path, key), "is " + std::to_string(part) + ", more than the " +
+                                std::to_string(whole) + " " + whole_name);
+    }
+  }
+
+  Histogram ReadHistogram(const Value& value, const std::string& path) const {
+    // Only kept from truncation here: the histogram knows its valid range.
+    const int precision = static_cast<int>(
+        Integer(value, path, "precision_bits", INT_MIN, INT_MAX));
     const uint64_t count = Unsigned(value, path, "count");
     std::vector<std::pair<int64_t, uint64_t>> buckets;
-    const json& rows = Array(value, path, "buckets");
+    const Value& rows = Array(value, path, "buckets");
+    uint64_t bucket_total = 0;
     for (size_t i = 0; i < rows.size(); ++i) {
-      const json& row = rows[i];
-      if (!row.is_array() || row.size() != 2 || !row[0].is_number_integer() ||
+      const Value& row = rows[i];
+      const std::string row_path = path + ".buckets[" + std::to_string(i) + "]";
+      if (!row.is_array() || row.size() != 2 || !row[0].is_number_unsigned() ||
+          row[0].get<uint64_t>() > static_cast<uint64_t>(INT64_MAX) ||
           !row[1].is_number_unsigned()) {
-        Fail(path + ".buckets[" + std::to_string(i) + "]",
-             "expected [value, count] integers");
+        Fail(row_path, "expected [value, count] integers >= 0");
       }
-      buckets.emplace_back(row[0].get<int64_t>(), row[1].get<uint64_t>());
+      const uint64_t bucket_count = row[1].get<uint64_t>();
+      if (bucket_count > UINT64_MAX - bucket_total) {
+        Fail(row_path, "the bucket counts add up beyond 2^64");
+      }
+      bucket_total += bucket_count;
+      buckets.emplace_back(row[0].get<int64_t>(), bucket_count);
     }
     try {
       Histogram histogram = Histogram::FromBuckets(
@@ -276,9 +318,9 @@ class Reader {
     }
   }
 
-  void ReadErrorsByKind(const json& parent, const std::string& path,
+  void ReadErrorsByKind(const Value& parent, const std::string& path,
                         std::array<uint64_t, kErrorKindCount>& counts) const {
-    const json& object = Object(parent, path, "errors_by_kind");
+    const Value& object = Object(parent, path, "errors_by_kind");
     const std::string object_path = path + ".errors_by_kind";
     for (int kind = 1; kind < kErrorKindCount; ++kind) {
       const std::string name(ErrorKindName(static_cast<ErrorKind>(kind)));
@@ -290,13 +332,16 @@ class Reader {
     }
   }
 
-  void ReadStats(const json& value, const std::string& path,
+  void ReadStats(const Value& value, const std::string& path,
                  TagStats& stats) const {
     stats.requests = Unsigned(value, path, "requests");
     stats.errors = Unsigned(value, path, "errors");
+    ExpectAtMost(stats.errors, stats.requests, path, "errors", "requests");
     stats.met_objectives = Unsigned(value, path, "met_objectives");
+    ExpectAtMost(stats.met_objectives, stats.requests, path, "met_objectives",
+                 "requests");
     stats.bytes_received = Unsigned(value, path, "bytes_received");
-    const json& tokens = Object(value, path, "tokens");
+    const Value& tokens = Object(value, path, "tokens");
     stats.prompt_tokens = Unsigned(tokens, path + ".tokens", "prompt");
     stats.output_tokens = Unsigned(tokens, path + ".tokens", "output");
     ReadErrorsByKind(value, path, stats.errors_by_kind);
@@ -306,9 +351,10 @@ class Reader {
     for (const auto& [status, count] :
          Object(value, path, "status_counts").items()) {
       int code = 0;
-      try {
-        code = std::stoi(status);
-      } catch (const std::exception&) {
+      const auto [end, error] =
+          std::from_chars(status.data(), status.data() + status.size(), code);
+      if (error != std::errc() || end != status.data() + status.size() ||
+          code < 0 || code > 999) {
         Fail(status_path + "." + status, "the key is not a status code");
       }
       if (!count.is_number_unsigned()) {
@@ -316,7 +362,7 @@ class Reader {
       }
       stats.status_counts[code] = count.get<uint64_t>();
     }
-    const json& histograms = Object(value, path, "histograms");
+    const Value& histograms = Object(value, path, "histograms");
     for (const NamedHistogram& named : kTagHistograms) {
       const std::string histogram_path = path + ".histograms." + named.name;
       stats.*named.member = ReadHistogram(
@@ -325,19 +371,23 @@ class Reader {
   }
 
  private:
-  static const char* TypeName(json::value_t type) {
+  static std::string Join(const std::string& path, const char* key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  static const char* TypeName(Value::value_t type) {
     switch (type) {
-      case json::value_t::object:
+      case Value::value_t::object:
         return "an object";
-      case json::value_t::array:
+      case Value::value_t::array:
         return "an array";
-      case json::value_t::string:
+      case Value::value_t::string:
         return "a string";
-      case json::value_t::number_unsigned:
+      case Value::value_t::number_unsigned:
         return "a non-negative integer";
-      case json::value_t::number_integer:
+      case Value::value_t::number_integer:
         return "an integer";
-      case json::value_t::boolean:
+      case Value::value_t::boolean:
         return "true or false";
       default:
         return "a number";
@@ -514,11 +564,19 @@ void WriteJson(const RunReport& report, std::ostream& out) {
 }
 
 RunReport ReadJson(std::istream& in, const std::string& source) {
-  json document;
+  const std::string text(std::istreambuf_iterator<char>(in), {});
+  if (in.bad()) throw std::runtime_error(source + ": cannot read the report");
+  JsonDocument document;
   try {
-    document = json::parse(in);
-  } catch (const json::exception& e) {
-    throw std::runtime_error(source + ": not valid JSON: " + e.what());
+    document = ParseJsonDocument(text);
+  } catch (const JsonDocumentError& e) {
+    throw std::runtime_error(EscapeUnprintable(
+        source + ": " + (e.path().empty() ? "" : "field " + e.path() + ": ") +
+        "not valid JSON" +
+        (e.line() > 0 ? " at line " + std::to_string(e.line()) + ", column " +
+                            std::to_string(e.column())
+                      : "") +
+        ": " + e.message()));
   }
   const Reader reader(source);
   if (!document.is_object()) reader.Fail("(root)", "expected an object");
@@ -531,49 +589,53 @@ RunReport ReadJson(std::istream& in, const std::string& source) {
   }
   RunReport report;
   RunInfo& info = report.info;
-  const json& info_json = reader.Object(document, "", "info");
+  const JsonDocument& info_json = reader.Object(document, "", "info");
   info.name = reader.String(info_json, "info", "name");
   info.load_model = reader.String(info_json, "info", "load_model");
-  info.target_rps = reader.Number(info_json, "info", "target_rps");
-  info.users = static_cast<int>(reader.Integer(info_json, "info", "users"));
+  info.target_rps = reader.NonNegativeNumber(info_json, "info", "target_rps");
+  info.users =
+      static_cast<int>(reader.Integer(info_json, "info", "users", 0, INT_MAX));
   info.planned_duration_ns =
-      reader.Integer(info_json, "info", "planned_duration_ns");
+      reader.Integer(info_json, "info", "planned_duration_ns", 0);
   info.actual_duration_ns =
-      reader.Integer(info_json, "info", "actual_duration_ns");
+      reader.Integer(info_json, "info", "actual_duration_ns", 0);
   info.started_at = reader.String(info_json, "info", "started_at");
   info.stop_reason = reader.String(info_json, "info", "stop_reason");
-  const json& prices = reader.Object(info_json, "info", "prices");
+  const JsonDocument& prices = reader.Object(info_json, "info", "prices");
   info.prices.input_per_million =
-      reader.Number(prices, "info.prices", "input_per_million");
+      reader.NonNegativeNumber(prices, "info.prices", "input_per_million");
   info.prices.output_per_million =
-      reader.Number(prices, "info.prices", "output_per_million");
+      reader.NonNegativeNumber(prices, "info.prices", "output_per_million");
 
   reader.ReadStats(reader.Object(document, "", "summary"), "summary",
                    report.metrics.total);
-  const json& tags = reader.Array(document, "", "tags");
+  const JsonDocument& tags = reader.Array(document, "", "tags");
   for (size_t i = 0; i < tags.size(); ++i) {
     const std::string path = "tags[" + std::to_string(i) + "]";
     TagStats& tag = report.metrics.tags.emplace_back();
     tag.name = reader.String(tags[i], path, "name");
     reader.ReadStats(tags[i], path, tag);
   }
-  const json& custom = reader.Array(document, "", "custom");
+  const JsonDocument& custom = reader.Array(document, "", "custom");
   for (size_t i = 0; i < custom.size(); ++i) {
     const std::string path = "custom[" + std::to_string(i) + "]";
     CustomMetric& metric = report.metrics.custom.emplace_back();
     metric.name = reader.String(custom[i], path, "name");
     metric.count = reader.Unsigned(custom[i], path, "count");
     metric.failures = reader.Unsigned(custom[i], path, "failures");
+    reader.ExpectAtMost(metric.failures, metric.count, path, "failures",
+                        "counted");
     metric.value = reader.ReadHistogram(
         reader.Object(custom[i], path, "histogram"), path + ".histogram");
   }
-  const json& series = reader.Array(document, "", "series");
+  const JsonDocument& series = reader.Array(document, "", "series");
   for (size_t i = 0; i < series.size(); ++i) {
     const std::string path = "series[" + std::to_string(i) + "]";
     TimeSlot& slot = report.metrics.series.emplace_back();
     slot.second = reader.Integer(series[i], path, "second");
     slot.requests = reader.Unsigned(series[i], path, "requests");
     slot.errors = reader.Unsigned(series[i], path, "errors");
+    reader.ExpectAtMost(slot.errors, slot.requests, path, "errors", "requests");
     slot.output_tokens = reader.Unsigned(series[i], path, "output_tokens");
     reader.ReadErrorsByKind(series[i], path, slot.errors_by_kind);
     slot.errors_by_kind[0] = slot.requests - slot.errors;
@@ -582,7 +644,7 @@ RunReport ReadJson(std::istream& in, const std::string& source) {
   }
   // Optional: reports written before verdicts were kept have none.
   if (document.contains("slos")) {
-    const json& slos = reader.Array(document, "", "slos");
+    const JsonDocument& slos = reader.Array(document, "", "slos");
     for (size_t i = 0; i < slos.size(); ++i) {
       const std::string path = "slos[" + std::to_string(i) + "]";
       SloVerdict& slo = report.slos.emplace_back();
