@@ -771,7 +771,8 @@ void AppServer::HandleListEvents(const ExchangePtr& exchange,
   }
   double wait_seconds = 0;
   if (auto text = services::QueryParam(request, "wait_for_data")) {
-    if (!services::ParseDouble(*text, &wait_seconds) || wait_seconds < 0) {
+    if (!services::ParseDouble(*text, &wait_seconds) ||
+        !(wait_seconds >= 0)) {  // NaN too
       ReplyError(*exchange, 400,
                  "wait_for_data must be a non-negative number of seconds",
                  "wait_for_data");

@@ -89,7 +89,9 @@ namespace {
 bool ReadMs(const char* value, const char* name, std::optional<double>* out,
             std::string* error) {
   double parsed = 0;
-  if (!services::ParseDouble(value, &parsed) || parsed < 0 || parsed > 3.6e6) {
+  // Written so that NaN fails too (strtod accepts "nan").
+  if (!services::ParseDouble(value, &parsed) ||
+      !(parsed >= 0 && parsed <= 3.6e6)) {
     *error = std::string(name) + " must be a number of milliseconds";
     return false;
   }

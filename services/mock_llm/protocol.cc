@@ -272,6 +272,11 @@ bool ParseOpenAiEmbeddings(Route* route, const json& body,
   if (input->is_string()) {
     request->inputs.push_back(input->get<std::string>());
   } else if (input->is_array() && !input->empty()) {
+    if (input->size() > kMaxEmbeddingInputs) {
+      *error = "input must have at most " +
+               std::to_string(kMaxEmbeddingInputs) + " items";
+      return false;
+    }
     for (const json& item : *input) {
       // Token arrays are embedded by their JSON text.
       request->inputs.push_back(item.is_string() ? item.get<std::string>()

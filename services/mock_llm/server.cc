@@ -462,12 +462,19 @@ void MockLlmServer::HandleProvider(evhttp_request* request) {
                 route->model);
       return;
     }
+    const int dimensions = parsed.dimensions > 0 ? parsed.dimensions
+                                                 : config->embedding_dimensions;
+    if (parsed.inputs.size() * static_cast<size_t>(dimensions) >
+        kMaxEmbeddingValues) {
+      SendError(request, route->api, 400,
+                "mock-llm: inputs x dimensions must be at most " +
+                    std::to_string(kMaxEmbeddingValues),
+                route->model);
+      return;
+    }
     services::SendResponse(
         request, 200, "application/json",
-        EmbeddingsResponse(route->model, parsed,
-                           parsed.dimensions > 0 ? parsed.dimensions
-                                                 : config->embedding_dimensions,
-                           config->seed));
+        EmbeddingsResponse(route->model, parsed, dimensions, config->seed));
     metrics_.RequestDone(ApiName(route->api), route->model, 200);
     return;
   }

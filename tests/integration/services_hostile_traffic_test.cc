@@ -570,6 +570,23 @@ TEST_P(HostileTrafficTest, SlowClientsAreCutOffAtTheReadDeadlines) {
   ExpectHealthy("slow clients were cut off");
 }
 
+// A small body must not make the mock build a huge response: 2,048 empty
+// inputs at 8,192 dimensions would be 16 M floats (hundreds of MB of JSON).
+TEST(MockLlmHostileTrafficTest, EmbeddingsCannotAskForHugeResponses) {
+  TempDir dir;
+  ServiceProcess mock(MockLlm().command(dir));
+  std::string inputs = "\"\"";
+  for (int i = 1; i < 2048; ++i) inputs += ",\"\"";
+  const Reply reply =
+      Exchange(mock.port(), Post("/v1/embeddings",
+                                 "{\"model\":\"m\",\"dimensions\":8192,"
+                                 "\"input\":[" +
+                                     inputs + "]}"));
+  ExpectStatus(reply, 400, "2048 inputs x 8192 dimensions");
+  EXPECT_LT(reply.bytes.size(), 4096u);
+  EXPECT_EQ(mock.Ended(), "");
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Services, HostileTrafficTest, testing::Values(MockLlm(), SampleApp()),
     [](const testing::TestParamInfo<ServiceUnderTest>& info) {

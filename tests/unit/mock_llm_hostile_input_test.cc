@@ -12,6 +12,7 @@
 #include "common/request_framing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "mock_llm/plan.h"
 #include "mock_llm/protocol.h"
 
 namespace {
@@ -184,6 +185,38 @@ TEST(MockLlmRequestTest, FieldsOfTheWrongTypeAreRefused) {
     EXPECT_FALSE(mock_llm::ParseRequest(&route, body, &request, &error))
         << body;
     EXPECT_FALSE(error.empty());
+  }
+}
+
+TEST(MockLlmRequestTest, EmbeddingInputsAreBounded) {
+  auto body_with = [](size_t inputs) {
+    std::string body = "{\"model\":\"m\",\"input\":[\"\"";
+    for (size_t i = 1; i < inputs; ++i) body += ",\"\"";
+    return body + "]}";
+  };
+  mock_llm::Route route{mock_llm::Api::kOpenAiEmbeddings,
+                        mock_llm::Action::kEmbed};
+  mock_llm::GenerationRequest request;
+  std::string error;
+  EXPECT_TRUE(mock_llm::ParseRequest(
+      &route, body_with(mock_llm::kMaxEmbeddingInputs), &request, &error))
+      << error;
+  EXPECT_FALSE(mock_llm::ParseRequest(
+      &route, body_with(mock_llm::kMaxEmbeddingInputs + 1), &request, &error));
+  EXPECT_THAT(error, HasSubstr("at most"));
+}
+
+TEST(MockLlmRequestTest, NonFiniteDelayHeadersAreRefused) {
+  for (const char* value : {"nan", "NaN", "inf", "-0.5", "1e400"}) {
+    mock_llm::RequestOverrides overrides;
+    std::string error;
+    EXPECT_FALSE(mock_llm::ParseOverrides(
+        [value](const char* name) {
+          return std::string_view(name) == "x-mock-llm-ttft-ms" ? value
+                                                                : nullptr;
+        },
+        &overrides, &error))
+        << value;
   }
 }
 
