@@ -250,6 +250,7 @@ void GuardRequestDispatched(evhttp_request* request) {
 
 void SetConnectionCloseCallback(evhttp_connection* connection,
                                 ConnectionCloseCallback callback, void* arg) {
+  if (connection == nullptr) return;
   if (Guard* guard = FindGuard(connection)) {
     guard->close_callback = callback;
     guard->close_arg = arg;

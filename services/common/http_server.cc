@@ -115,7 +115,8 @@ void HttpServer::SetWorkerStopHook(WorkerStopHook hook) {
 void HttpServer::OnRequest(evhttp_request* request, void* arg) {
   GuardRequestDispatched(request);
   std::string error;
-  if (!ValidateRequestTarget(evhttp_request_get_uri(request), &error)) {
+  const char* target = evhttp_request_get_uri(request);
+  if (!ValidateRequestTarget(target != nullptr ? target : "", &error)) {
     SendResponse(request, 400, "application/json",
                  DumpJson({{"error", error}}) + "\n");
     return;
