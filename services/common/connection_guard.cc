@@ -133,15 +133,23 @@ void OnInput(evbuffer* input, const evbuffer_cb_info* info, void* arg) {
   evbuffer_ptr start;
   evbuffer_ptr_set(input, &start, evbuffer_get_length(input) - info->n_added,
                    EVBUFFER_PTR_SET);
-  const int count = evbuffer_peek(input, static_cast<ev_ssize_t>(info->n_added),
-                                  &start, nullptr, 0);
-  std::vector<evbuffer_iovec> pieces(static_cast<size_t>(count));
-  evbuffer_peek(input, static_cast<ev_ssize_t>(info->n_added), &start,
-                pieces.data(), count);
+  // One read fills a few chains at most; a larger array only if needed.
+  constexpr int kInlinePieces = 8;
+  evbuffer_iovec inline_pieces[kInlinePieces];
+  std::vector<evbuffer_iovec> more_pieces;
+  evbuffer_iovec* pieces = inline_pieces;
+  const auto length = static_cast<ev_ssize_t>(info->n_added);
+  const int count =
+      evbuffer_peek(input, length, &start, inline_pieces, kInlinePieces);
+  if (count > kInlinePieces) {
+    more_pieces.resize(static_cast<size_t>(count));
+    evbuffer_peek(input, length, &start, more_pieces.data(), count);
+    pieces = more_pieces.data();
+  }
   size_t left = info->n_added;
-  for (const evbuffer_iovec& piece : pieces) {
-    const size_t n = std::min(left, piece.iov_len);
-    guard->framing.Feed({static_cast<const char*>(piece.iov_base), n});
+  for (int i = 0; i < count && left > 0; ++i) {
+    const size_t n = std::min(left, pieces[i].iov_len);
+    guard->framing.Feed({static_cast<const char*>(pieces[i].iov_base), n});
     left -= n;
   }
   if (guard->framing.failed()) {
