@@ -13,6 +13,7 @@
 
 #include "common/http_client.h"
 #include "common/http_util.h"
+#include "common/json_text.h"
 
 namespace app {
 namespace {
@@ -211,6 +212,7 @@ void RegisterFlags(services::FlagParser* parser, AppOptions* options) {
         return true;
       },
       "bound of one LLM call (seconds, or with s/ms)");
+  services::RegisterReadTimeoutFlags(parser, &options->read_timeouts);
   parser->AddInt("patients", &options->seed.patients,
                  "patients in the seeded data set");
   parser->AddCustom(
@@ -246,6 +248,7 @@ AppServer::AppServer(AppOptions options, std::unique_ptr<Storage> storage)
   http_options.port = options_.port;
   http_options.threads = options_.threads;
   http_options.handle_signals = options_.handle_signals;
+  http_options.read_timeouts = options_.read_timeouts;
   http_ = std::make_unique<services::HttpServer>(
       http_options, [this](evhttp_request* request) { Handle(request); });
   http_->SetInFlightProbe([this] {
@@ -299,7 +302,18 @@ void AppServer::Handle(evhttp_request* request) {
     if (hook) hook();
   };
   services::WatchClient(&exchange->watch);
-  Dispatch(exchange);
+  try {
+    Dispatch(exchange);
+  } catch (const std::exception& e) {
+    ReplyInternalError(*exchange, e);
+  }
+}
+
+void AppServer::ReplyInternalError(Exchange& exchange,
+                                   const std::exception& error) {
+  std::fprintf(stderr, "trace %s: %s\n", exchange.trace_id.c_str(),
+               error.what());
+  ReplyError(exchange, 500, "internal error");
 }
 
 void AppServer::Dispatch(const ExchangePtr& exchange) {
@@ -362,7 +376,8 @@ void AppServer::Reply(Exchange& exchange, int status, const json& body) {
   services::UnwatchClient(&exchange.watch);
   exchange.request = nullptr;
   services::AddResponseHeader(request, "X-Trace-Id", exchange.trace_id.c_str());
-  services::SendResponse(request, status, kJson, body.dump() + "\n");
+  services::SendResponse(request, status, kJson,
+                         services::DumpJson(body) + "\n");
   metrics_.RecordRequest(
       exchange.route, status,
       std::chrono::duration<double>(Clock::now() - exchange.start).count());
@@ -407,7 +422,12 @@ void AppServer::RunQuery(const ExchangePtr& exchange, Work work,
           ReplyDbError(*exchange, outcome);
           return;
         }
-        on_result(std::move(**value));
+        // An exception must not unwind into the event loop (a C library).
+        try {
+          on_result(std::move(**value));
+        } catch (const std::exception& e) {
+          ReplyInternalError(*exchange, e);
+        }
       });
 }
 
@@ -553,11 +573,9 @@ namespace {
 // The JSON object body of a request, or nullopt with a 400 message.
 std::optional<json> ReadJsonObject(evhttp_request* request,
                                    std::string* error) {
-  json body = json::parse(services::RequestBody(request), nullptr, false);
-  if (body.is_discarded()) {
-    *error = "the body is not valid JSON";
+  json body;
+  if (!services::ParseJsonBody(services::RequestBody(request), &body, error))
     return std::nullopt;
-  }
   if (!body.is_object()) {
     *error = "the body must be a JSON object";
     return std::nullopt;
@@ -590,7 +608,7 @@ std::string PatientContext(const json& summary) {
         static_cast<int>(records.size()) > kPromptRecordsEach)
       records.erase(records.begin() + kPromptRecordsEach, records.end());
   }
-  return "Patient record (JSON): " + context.dump();
+  return "Patient record (JSON): " + services::DumpJson(context);
 }
 
 }  // namespace
@@ -753,7 +771,8 @@ void AppServer::HandleListEvents(const ExchangePtr& exchange,
   }
   double wait_seconds = 0;
   if (auto text = services::QueryParam(request, "wait_for_data")) {
-    if (!services::ParseDouble(*text, &wait_seconds) || wait_seconds < 0) {
+    if (!services::ParseDouble(*text, &wait_seconds) ||
+        !(wait_seconds >= 0)) {  // NaN too
       ReplyError(*exchange, 400,
                  "wait_for_data must be a non-negative number of seconds",
                  "wait_for_data");

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,7 @@ struct AppOptions {
   SeedOptions seed;
   int db_pool = 8;
   std::chrono::milliseconds db_wait{1000};
+  services::ReadTimeouts read_timeouts;
   bool handle_signals = true;  // false when embedded in a test
 };
 
@@ -68,6 +70,8 @@ class AppServer {
   void ReplyError(Exchange& exchange, int status, const std::string& message,
                   const char* field = nullptr);
   void ReplyDbError(Exchange& exchange, const DbOutcome& outcome);
+  // A 500 for a request whose handling threw (logged with its trace id).
+  void ReplyInternalError(Exchange& exchange, const std::exception& error);
   // Runs `work` on the pool and `on_result` with its value back on the
   // exchange's loop; replies 503/500 itself when the database fails.
   template <typename Work, typename OnResult>

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/flags.h"
+#include "common/json_text.h"
 
 namespace app {
 namespace {
@@ -122,7 +123,7 @@ std::string LlmRequestBody(LlmApi api, const std::string& model,
     if (!prompt.system.empty())
       body["systemInstruction"] = {{"parts", {{{"text", prompt.system}}}}};
   }
-  return body.dump();
+  return services::DumpJson(body);
 }
 
 namespace {

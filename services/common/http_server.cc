@@ -11,9 +11,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <exception>
 #include <mutex>
 #include <utility>
+
+#include "common/http_util.h"
+#include "common/json_text.h"
 
 namespace services {
 namespace {
@@ -108,7 +113,34 @@ void HttpServer::SetWorkerStopHook(WorkerStopHook hook) {
 }
 
 void HttpServer::OnRequest(evhttp_request* request, void* arg) {
-  static_cast<Worker*>(arg)->server->handler_(request);
+  GuardRequestDispatched(request);
+  std::string error;
+  const char* target = evhttp_request_get_uri(request);
+  if (!ValidateRequestTarget(target != nullptr ? target : "", &error)) {
+    SendResponse(request, 400, "application/json",
+                 DumpJson({{"error", error}}) + "\n");
+    return;
+  }
+  try {
+    static_cast<Worker*>(arg)->server->handler_(request);
+  } catch (const std::exception& e) {
+    ReplyAfterHandlerFailure(request, e.what());
+  } catch (...) {
+    ReplyAfterHandlerFailure(request, "unknown exception");
+  }
+}
+
+void HttpServer::ReplyAfterHandlerFailure(evhttp_request* request,
+                                          const char* what) {
+  std::fprintf(stderr, "request handler failed: %s\n", what);
+  // A response code is set once the handler has started a reply.
+  if (evhttp_request_get_response_code(request) != 0) return;
+  // Whatever the handler had attached to the connection is stale now.
+  SetConnectionCloseCallback(evhttp_request_get_connection(request), nullptr,
+                             nullptr);
+  AddResponseHeader(request, "Connection", "close");
+  SendResponse(request, 500, "application/json",
+               DumpJson({{"error", "internal error"}}) + "\n");
 }
 
 bool HttpServer::Start(std::string* error) {
@@ -152,6 +184,7 @@ bool HttpServer::Start(std::string* error) {
     evhttp_set_max_body_size(worker->http, options_.max_body_bytes);
     evhttp_set_max_headers_size(worker->http, options_.max_header_bytes);
     evhttp_set_timeout(worker->http, options_.idle_timeout_seconds);
+    GuardConnections(worker->http, &options_.read_timeouts);
     evhttp_set_allowed_methods(
         worker->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |

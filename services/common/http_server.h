@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/connection_guard.h"
+
 struct event_base;
 struct event;
 struct evhttp;
@@ -26,6 +28,9 @@ struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;     // larger bodies get 413
   size_t max_header_bytes = 64 << 10;  // larger header blocks get 400
   int idle_timeout_seconds = 120;      // per-connection read/write timeout
+  // Deadlines for a request's headers and body (slowloris, half-sent
+  // requests); see connection_guard.h.
+  ReadTimeouts read_timeouts;
   int backlog = 4096;
   // Exit on SIGINT/SIGTERM after draining (the main program wants this; a
   // server embedded in a test does not).
@@ -36,6 +41,9 @@ struct HttpServerOptions {
 
 // Called on a worker thread for every request. The handler owns the request
 // until it replies (possibly later, from a timer on the same event base).
+// Requests whose target is not percent-encoded UTF-8 get 400 before it. A
+// handler that throws before it replied or handed the request on gets a 500
+// sent for it; one must not throw after that.
 using RequestHandler = std::function<void(evhttp_request* request)>;
 
 // Called on each worker thread just before its event base is freed, so the
@@ -73,6 +81,9 @@ class HttpServer {
  private:
   struct Worker;
   static void OnRequest(evhttp_request* request, void* arg);
+  // Answers 500 for a request whose handler threw, unless it had replied.
+  static void ReplyAfterHandlerFailure(evhttp_request* request,
+                                       const char* what);
   static void OnStopSignal(int fd, short what, void* arg);
   static void OnDrainTick(int fd, short what, void* arg);
   void BeginDrain();

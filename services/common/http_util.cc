@@ -7,18 +7,92 @@
 #include <event2/keyvalq_struct.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
+
+#include "common/connection_guard.h"
 
 namespace services {
 namespace {
 
 // One scratch buffer per thread: replies copy into the connection's output
-// buffer, so the scratch is empty again after each call.
+// buffer, so the scratch is empty again after each call. Freed when the
+// thread ends.
 evbuffer* Scratch() {
-  thread_local evbuffer* buffer = evbuffer_new();
-  return buffer;
+  struct Owner {
+    evbuffer* buffer = evbuffer_new();
+    ~Owner() { evbuffer_free(buffer); }
+  };
+  thread_local Owner owner;
+  return owner.buffer;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes `text` into `out`; false on a '%' not followed by two hex
+// digits.
+bool PercentDecode(std::string_view text, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out->push_back(text[i]);
+      continue;
+    }
+    const int high = i + 1 < text.size() ? HexDigit(text[i + 1]) : -1;
+    const int low = i + 2 < text.size() ? HexDigit(text[i + 2]) : -1;
+    if (high < 0 || low < 0) return false;
+    out->push_back(static_cast<char>(high * 16 + low));
+    i += 2;
+  }
+  return true;
+}
+
+// Well-formed UTF-8 (RFC 3629): no overlong forms, surrogates or code points
+// above U+10FFFF.
+bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    }
+    int length = 0;
+    uint32_t code_point = 0;
+    if (byte >= 0xc2 && byte <= 0xdf) {
+      length = 2;
+      code_point = byte & 0x1f;
+    } else if (byte >= 0xe0 && byte <= 0xef) {
+      length = 3;
+      code_point = byte & 0x0f;
+    } else if (byte >= 0xf0 && byte <= 0xf4) {
+      length = 4;
+      code_point = byte & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (int k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return false;
+      code_point = (code_point << 6) | (next & 0x3f);
+    }
+    if ((length == 3 && code_point < 0x800) ||
+        (length == 4 && (code_point < 0x10000 || code_point > 0x10ffff)) ||
+        (code_point >= 0xd800 && code_point <= 0xdfff))
+      return false;
+    i += length;
+  }
+  return true;
 }
 
 evbuffer* Fill(std::string_view data) {
@@ -58,7 +132,7 @@ void OnPeerReadable(evutil_socket_t fd, short, void* arg) {
     return;
   }
   evhttp_connection* connection = evhttp_request_get_connection(watch->request);
-  evhttp_connection_set_closecb(connection, nullptr, nullptr);
+  SetConnectionCloseCallback(connection, nullptr, nullptr);
   evhttp_connection_free(connection);  // frees the request with it
   watch->on_gone(watch->arg);
 }
@@ -96,6 +170,25 @@ std::string_view RequestMethod(evhttp_request* request) {
     default:
       return "OTHER";
   }
+}
+
+bool ValidateRequestTarget(std::string_view target, std::string* error) {
+  const size_t query_start = std::min(target.find('?'), target.size());
+  std::string decoded;
+  for (const auto& [part, name] :
+       {std::pair{target.substr(0, query_start), "path"},
+        std::pair{target.substr(query_start), "query string"}}) {
+    if (!PercentDecode(part, &decoded)) {
+      *error = std::string("the ") + name +
+               " has a '%' not followed by two hex digits";
+      return false;
+    }
+    if (!IsValidUtf8(decoded)) {
+      *error = std::string("the ") + name + " is not valid UTF-8";
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string_view RequestPath(evhttp_request* request) {
@@ -169,7 +262,7 @@ void SendResponse(evhttp_request* request, int status,
 
 void WatchClient(ClientWatch* watch) {
   evhttp_connection* connection = evhttp_request_get_connection(watch->request);
-  evhttp_connection_set_closecb(connection, &OnConnectionClosed, watch);
+  SetConnectionCloseCallback(connection, &OnConnectionClosed, watch);
   bufferevent* stream = evhttp_connection_get_bufferevent(connection);
   event_assign(&watch->peer_readable, bufferevent_get_base(stream),
                bufferevent_getfd(stream), EV_READ, &OnPeerReadable, watch);
@@ -181,7 +274,7 @@ void UnwatchClient(ClientWatch* watch) {
   StopWatching(watch);
   evhttp_connection* connection = evhttp_request_get_connection(watch->request);
   if (connection != nullptr)
-    evhttp_connection_set_closecb(connection, nullptr, nullptr);
+    SetConnectionCloseCallback(connection, nullptr, nullptr);
 }
 
 void StartChunked(evhttp_request* request, int status,
@@ -212,7 +305,7 @@ void SendChunkThenDisconnect(evhttp_request* request,
     evhttp_request_free(request);
     return;
   }
-  evhttp_connection_set_closecb(connection, &FreeRequestIfDetached, request);
+  SetConnectionCloseCallback(connection, &FreeRequestIfDetached, request);
   evhttp_send_reply_chunk_with_cb(request, Fill(last_data), &CloseAfterWrite,
                                   nullptr);
 }
@@ -223,7 +316,7 @@ void Disconnect(evhttp_request* request) {
     evhttp_request_free(request);
     return;
   }
-  evhttp_connection_set_closecb(connection, nullptr, nullptr);
+  SetConnectionCloseCallback(connection, nullptr, nullptr);
   evhttp_connection_free(connection);  // frees the request with it
 }
 

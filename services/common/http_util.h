@@ -14,6 +14,11 @@ struct evhttp_connection;
 
 namespace services {
 
+// Whether a request target (path and query, as sent) can be served: every
+// '%' starts a two-hex-digit escape and the percent-decoded path and query
+// are valid UTF-8. False with `error` set (a message for a 400) otherwise.
+bool ValidateRequestTarget(std::string_view target, std::string* error);
+
 // Views over an incoming request; valid until the request is replied to.
 std::string_view RequestMethod(evhttp_request* request);
 std::string_view RequestPath(evhttp_request* request);  // without the query

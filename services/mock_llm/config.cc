@@ -50,7 +50,13 @@ bool ReadDistribution(const json& value, std::string_view key,
     return false;
   }
   Distribution d;
-  const std::string kind = value.value("distribution", "constant");
+  auto named = value.find("distribution");
+  if (named != value.end() && !named->is_string()) {
+    *error = std::string(key) + ".distribution must be a string";
+    return false;
+  }
+  const std::string kind =
+      named == value.end() ? "constant" : named->get<std::string>();
   if (kind == "constant") {
     d.kind = Distribution::Kind::kConstant;
   } else if (kind == "uniform") {

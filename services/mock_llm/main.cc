@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include "common/connection_guard.h"
 #include "common/flags.h"
 #include "mock_llm/config.h"
 #include "mock_llm/server.h"
@@ -148,6 +149,8 @@ int main(int argc, char** argv) {
                "larger request bodies get 413 (default 4194304)");
   flags.AddInt("drain-ms", &drain_ms,
                "on SIGTERM/SIGINT, wait this long for open requests");
+  services::ReadTimeouts read_timeouts;
+  services::RegisterReadTimeoutFlags(&flags, &read_timeouts);
 
   std::string error;
   if (!flags.Parse(argc, argv, &error)) {
@@ -170,6 +173,7 @@ int main(int argc, char** argv) {
   options.threads = listen.threads;
   options.max_body_bytes = static_cast<size_t>(listen.max_body_bytes);
   options.drain_timeout = std::chrono::milliseconds(drain_ms);
+  options.read_timeouts = read_timeouts;
   mock_llm::MockLlmServer server(std::move(config), options);
   if (!server.Start(&error)) {
     std::cerr << "mock-llm: " << error << "\n";

@@ -7,6 +7,11 @@
 #include "common/flags.h"
 
 namespace mock_llm {
+namespace {
+
+constexpr double kMaxTokens = 1 << 20;
+
+}  // namespace
 
 std::string Plan::Describe() const {
   char text[256];
@@ -40,8 +45,10 @@ Plan MakePlan(const Config& config, const RequestOverrides& overrides,
                  ? std::min(*overrides.output_tokens, natural_tokens)
                  : *overrides.output_tokens;
   } else if (tokens < 0) {
-    tokens = static_cast<int>(
-        std::lround(std::max(0.0, config.output_tokens.Sample(content))));
+    // Bounded like the per-request override: a configured mean of 1e300
+    // must not overflow the count (nor size the per-chunk log from it).
+    tokens = static_cast<int>(std::lround(
+        std::clamp(config.output_tokens.Sample(content), 0.0, kMaxTokens)));
   }
   if (max_tokens >= 0 && tokens > max_tokens) {
     tokens = max_tokens;
@@ -82,7 +89,9 @@ namespace {
 bool ReadMs(const char* value, const char* name, std::optional<double>* out,
             std::string* error) {
   double parsed = 0;
-  if (!services::ParseDouble(value, &parsed) || parsed < 0 || parsed > 3.6e6) {
+  // Written so that NaN fails too (strtod accepts "nan").
+  if (!services::ParseDouble(value, &parsed) ||
+      !(parsed >= 0 && parsed <= 3.6e6)) {
     *error = std::string(name) + " must be a number of milliseconds";
     return false;
   }

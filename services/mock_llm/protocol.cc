@@ -4,6 +4,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.h"
 #include "mock_llm/random.h"
 #include "mock_llm/text.h"
 
@@ -120,6 +121,21 @@ bool ReadStream(const json& body, Route* route, std::string* error) {
   return true;
 }
 
+// stream_options.include_usage of the OpenAI APIs.
+bool ReadIncludeUsage(const json& body, GenerationRequest* request,
+                      std::string* error) {
+  auto options = body.find("stream_options");
+  if (options == body.end() || !options->is_object()) return true;
+  auto include = options->find("include_usage");
+  if (include == options->end() || include->is_null()) return true;
+  if (!include->is_boolean()) {
+    *error = "stream_options.include_usage must be a boolean";
+    return false;
+  }
+  request->include_usage = include->get<bool>();
+  return true;
+}
+
 bool ParseGoogleContents(const json& contents, GenerationRequest* request,
                          std::string* error) {
   if (!contents.is_array() || contents.empty()) {
@@ -211,10 +227,7 @@ bool ParseOpenAiChat(Route* route, const json& body, GenerationRequest* request,
                      error)) {
     return false;
   }
-  if (auto options = body.find("stream_options");
-      options != body.end() && options->is_object()) {
-    request->include_usage = options->value("include_usage", false);
-  }
+  if (!ReadIncludeUsage(body, request, error)) return false;
   return true;
 }
 
@@ -244,10 +257,7 @@ bool ParseOpenAiCompletions(Route* route, const json& body,
     *error = "prompt must be a string or an array of strings";
     return false;
   }
-  if (auto options = body.find("stream_options");
-      options != body.end() && options->is_object()) {
-    request->include_usage = options->value("include_usage", false);
-  }
+  if (!ReadIncludeUsage(body, request, error)) return false;
   return true;
 }
 
@@ -262,16 +272,25 @@ bool ParseOpenAiEmbeddings(Route* route, const json& body,
   if (input->is_string()) {
     request->inputs.push_back(input->get<std::string>());
   } else if (input->is_array() && !input->empty()) {
+    if (input->size() > kMaxEmbeddingInputs) {
+      *error = "input must have at most " +
+               std::to_string(kMaxEmbeddingInputs) + " items";
+      return false;
+    }
     for (const json& item : *input) {
       // Token arrays are embedded by their JSON text.
       request->inputs.push_back(item.is_string() ? item.get<std::string>()
-                                                 : item.dump());
+                                                 : services::DumpJson(item));
     }
   } else {
     *error = "input must be a string or a non-empty array";
     return false;
   }
-  const std::string format = body.value("encoding_format", "float");
+  auto encoding = body.find("encoding_format");
+  const std::string format =
+      encoding == body.end() || encoding->is_null() ? "float"
+      : encoding->is_string() ? encoding->get<std::string>()
+                              : "";
   if (format != "float" && format != "base64") {
     *error = "encoding_format must be float or base64";
     return false;
@@ -527,9 +546,10 @@ std::optional<Route> MatchRoute(std::string_view method,
 
 bool ParseRequest(Route* route, std::string_view body,
                   GenerationRequest* request, std::string* error) {
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    *error = "Invalid JSON payload received.";
+  json parsed;
+  std::string detail;
+  if (!services::ParseJsonBody(body, &parsed, &detail)) {
+    *error = "Invalid JSON payload received: " + detail;
     return false;
   }
   if (!parsed.is_object()) {
@@ -584,7 +604,7 @@ std::string ErrorBody(Api api, int status, std::string_view message) {
                        : status == 404 ? json("not_found")
                                        : json(nullptr)}}}};
   }
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return services::DumpJson(body);
 }
 
 void AppendStreamOpen(ResponseContext& context, std::string* out) {
@@ -762,11 +782,11 @@ std::string FullResponse(const ResponseContext& context, std::string_view text,
     case Api::kOpenAiEmbeddings:
       break;
   }
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return services::DumpJson(body);
 }
 
 std::string CountTokensResponse(int tokens) {
-  return json{{"totalTokens", tokens}}.dump();
+  return services::DumpJson(json{{"totalTokens", tokens}});
 }
 
 std::string EmbeddingsResponse(const std::string& model,
@@ -813,11 +833,11 @@ std::string EmbeddingsResponse(const std::string& model,
                     {"index", i},
                     {"embedding", std::move(embedding)}});
   }
-  return json{{"object", "list"},
-              {"data", std::move(data)},
-              {"model", model},
-              {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}}
-      .dump();
+  return services::DumpJson(
+      json{{"object", "list"},
+           {"data", std::move(data)},
+           {"model", model},
+           {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}});
 }
 
 std::string ModelsResponse(Api api, const std::vector<std::string>& models) {
@@ -839,8 +859,10 @@ std::string ModelsResponse(Api api, const std::vector<std::string>& models) {
                       {"owned_by", "mock-llm"}});
     }
   }
-  if (IsGoogle(api)) return json{{"models", std::move(list)}}.dump();
-  return json{{"object", "list"}, {"data", std::move(list)}}.dump();
+  if (IsGoogle(api))
+    return services::DumpJson(json{{"models", std::move(list)}});
+  return services::DumpJson(
+      json{{"object", "list"}, {"data", std::move(list)}});
 }
 
 void AppendJsonString(std::string_view text, std::string* out) {

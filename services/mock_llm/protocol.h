@@ -1,6 +1,7 @@
 #ifndef SERVICES_MOCK_LLM_PROTOCOL_H_
 #define SERVICES_MOCK_LLM_PROTOCOL_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -91,6 +92,11 @@ void AppendSseComment(const ResponseContext& context, std::string_view text,
 std::string FullResponse(const ResponseContext& context, std::string_view text,
                          int completion_tokens, bool hit_limit);
 std::string CountTokensResponse(int tokens);
+// Bounds of one embeddings request: OpenAI's limit on inputs, and on the
+// values of the response (inputs x dimensions), so that a 4 MiB body of
+// empty strings cannot ask for gigabytes of vectors.
+inline constexpr size_t kMaxEmbeddingInputs = 2048;
+inline constexpr size_t kMaxEmbeddingValues = 2048 * 1536;
 std::string EmbeddingsResponse(const std::string& model,
                                const GenerationRequest& request, int dimensions,
                                uint64_t seed);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/http_util.h"
+#include "common/json_text.h"
 #include "mock_llm/plan.h"
 #include "mock_llm/text.h"
 
@@ -379,7 +380,7 @@ void MockLlmServer::HandleAdmin(evhttp_request* request) {
   const std::string_view method = services::RequestMethod(request);
   if (method == "GET") {
     services::SendResponse(request, 200, "application/json",
-                           ToJson(*config()).dump());
+                           services::DumpJson(ToJson(*config())));
     return;
   }
   if (method != "POST") {
@@ -387,19 +388,20 @@ void MockLlmServer::HandleAdmin(evhttp_request* request) {
                            "{\"error\":\"use GET or POST\"}");
     return;
   }
-  nlohmann::json update = nlohmann::json::parse(
-      services::RequestBody(request), nullptr, /*allow_exceptions=*/false);
+  nlohmann::json update;
   Config next = *config();
   std::string error;
-  if (update.is_discarded() || !ApplyJson(update, &next, &error)) {
-    if (error.empty()) error = "invalid JSON";
+  if (!services::ParseJsonBody(services::RequestBody(request), &update,
+                               &error) ||
+      !ApplyJson(update, &next, &error)) {
     services::SendResponse(request, 400, "application/json",
-                           nlohmann::json{{"error", error}}.dump());
+                           services::DumpJson({{"error", error}}));
     return;
   }
   nlohmann::json body = ToJson(next);
   SetConfig(std::move(next));
-  services::SendResponse(request, 200, "application/json", body.dump());
+  services::SendResponse(request, 200, "application/json",
+                         services::DumpJson(body));
 }
 
 void MockLlmServer::HandleProvider(evhttp_request* request) {
@@ -460,12 +462,19 @@ void MockLlmServer::HandleProvider(evhttp_request* request) {
                 route->model);
       return;
     }
+    const int dimensions = parsed.dimensions > 0 ? parsed.dimensions
+                                                 : config->embedding_dimensions;
+    if (parsed.inputs.size() * static_cast<size_t>(dimensions) >
+        kMaxEmbeddingValues) {
+      SendError(request, route->api, 400,
+                "mock-llm: inputs x dimensions must be at most " +
+                    std::to_string(kMaxEmbeddingValues),
+                route->model);
+      return;
+    }
     services::SendResponse(
         request, 200, "application/json",
-        EmbeddingsResponse(route->model, parsed,
-                           parsed.dimensions > 0 ? parsed.dimensions
-                                                 : config->embedding_dimensions,
-                           config->seed));
+        EmbeddingsResponse(route->model, parsed, dimensions, config->seed));
     metrics_.RequestDone(ApiName(route->api), route->model, 200);
     return;
   }
