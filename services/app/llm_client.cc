@@ -178,8 +178,12 @@ bool ParseParsedResponse(LlmApi api, const json& parsed, LlmResult* result,
 
 bool ParseLlmResponse(LlmApi api, std::string_view body, LlmResult* result,
                       std::string* error) {
-  const json parsed = json::parse(body, nullptr, false);
-  if (!parsed.is_object()) {
+  // Depth-limited: the fields are copied below, and a copy recurses once
+  // per level of nesting.
+  json parsed;
+  std::string parse_error;
+  if (!services::ParseJsonBody(body, &parsed, &parse_error) ||
+      !parsed.is_object()) {
     *error = "the LLM answered with a body that is not a JSON object";
     return false;
   }

@@ -14,10 +14,16 @@ constexpr std::array<std::string_view, kFaultKinds + 1> kFaultNames = {
     "none", "429",        "500",          "503",
     "hang", "disconnect", "stream-error", "slow-headers"};
 
+// The largest number a config value may have: delays are turned into
+// integer nanoseconds, which 1e9 ms still fits.
+constexpr double kMaxNumber = 1e9;
+
 bool ReadNumber(const json& value, std::string_view key, double min,
                 double* out, std::string* error) {
-  if (!value.is_number() || value.get<double>() < min) {
-    *error = std::string(key) + " must be a number >= " + std::to_string(min);
+  if (!value.is_number() || value.get<double>() < min ||
+      value.get<double>() > kMaxNumber) {
+    *error = std::string(key) + " must be a number from " +
+             std::to_string(min) + " to 1e9";
     return false;
   }
   *out = value.get<double>();
@@ -38,11 +44,9 @@ bool ReadInteger(const json& value, std::string_view key, int64_t min,
 bool ReadDistribution(const json& value, std::string_view key,
                       Distribution* out, std::string* error) {
   if (value.is_number()) {
-    if (value.get<double>() < 0) {
-      *error = std::string(key) + " must not be negative";
-      return false;
-    }
-    *out = Distribution::Constant(value.get<double>());
+    double constant = 0;
+    if (!ReadNumber(value, key, 0, &constant, error)) return false;
+    *out = Distribution::Constant(constant);
     return true;
   }
   if (!value.is_object()) {

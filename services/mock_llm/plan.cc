@@ -10,6 +10,10 @@ namespace mock_llm {
 namespace {
 
 constexpr double kMaxTokens = 1 << 20;
+// Delays are capped at an hour (as the override headers are): a capacity
+// model pushed far past its capacity must not overflow the timers.
+constexpr double kMaxDelayMs = 3.6e6;
+constexpr double kMaxSlowdown = 1e9;
 
 }  // namespace
 
@@ -29,15 +33,18 @@ Plan MakePlan(const Config& config, const RequestOverrides& overrides,
               Rng& timing, Rng& content) {
   Plan plan;
   if (config.capacity > 0 && in_flight > config.capacity) {
-    plan.slowdown = std::pow(static_cast<double>(in_flight) / config.capacity,
-                             config.capacity_exponent);
+    // Finite, so that a zero delay stays zero (0 x inf is NaN).
+    plan.slowdown =
+        std::min(std::pow(static_cast<double>(in_flight) / config.capacity,
+                          config.capacity_exponent),
+                 kMaxSlowdown);
   }
   const double ttft =
       overrides.ttft_ms ? *overrides.ttft_ms : config.ttft_ms.Sample(timing);
   const double itl =
       overrides.itl_ms ? *overrides.itl_ms : config.EffectiveItlMs();
-  plan.ttft_ms = ttft * plan.slowdown;
-  plan.itl_ms = itl * plan.slowdown;
+  plan.ttft_ms = std::min(ttft * plan.slowdown, kMaxDelayMs);
+  plan.itl_ms = std::min(itl * plan.slowdown, kMaxDelayMs);
 
   int tokens = natural_tokens;
   if (overrides.output_tokens) {
@@ -72,8 +79,10 @@ Plan MakePlan(const Config& config, const RequestOverrides& overrides,
     }
   }
   if (plan.fault == Fault::kSlowHeaders) {
-    plan.headers_ms = overrides.slow_headers_ms ? *overrides.slow_headers_ms
-                                                : config.slow_headers_ms;
+    plan.headers_ms =
+        std::min(overrides.slow_headers_ms ? *overrides.slow_headers_ms
+                                           : config.slow_headers_ms,
+                 kMaxDelayMs);
   }
   if (plan.fault == Fault::kDisconnect || plan.fault == Fault::kStreamError) {
     plan.fault_chunk =

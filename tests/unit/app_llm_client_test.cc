@@ -92,6 +92,11 @@ TEST(LlmWireTest, ParsesAnswersAndRejectsOtherShapes) {
                                      &error));
   EXPECT_FALSE(app::ParseLlmResponse(app::LlmApi::kOpenAi,
                                      R"({"choices":["x"]})", &result, &error));
+  // An answer nested 100k deep is refused, not copied level by level.
+  const std::string deep = "{\"choices\":" + std::string(100000, '[') +
+                           std::string(100000, ']') + "}";
+  EXPECT_FALSE(
+      app::ParseLlmResponse(app::LlmApi::kOpenAi, deep, &result, &error));
 }
 
 class LlmCallTest : public ::testing::Test {

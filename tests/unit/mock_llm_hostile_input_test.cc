@@ -2,6 +2,7 @@
 // request-framing tracker, request-target validation and the JSON helpers
 // (services/common, linked through mock_llm_lib), and the mock's body
 // parser on fields of the wrong type.
+#include <cmath>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,8 +13,10 @@
 #include "common/request_framing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "mock_llm/config.h"
 #include "mock_llm/plan.h"
 #include "mock_llm/protocol.h"
+#include "mock_llm/random.h"
 
 namespace {
 
@@ -217,6 +220,36 @@ TEST(MockLlmRequestTest, NonFiniteDelayHeadersAreRefused) {
         },
         &overrides, &error))
         << value;
+  }
+}
+
+TEST(MockLlmConfigTest, NumbersTooLargeForTheTimersAreRefused) {
+  for (const char* update :
+       {"{\"itl_ms\":1e300}", "{\"hang_ms\":1e10}", "{\"ttft_ms\":1e300}",
+        "{\"ttft_ms\":{\"distribution\":\"uniform\",\"max\":1e300}}",
+        "{\"ttft_ms\":{\"distribution\":7}}"}) {
+    mock_llm::Config config;
+    std::string error;
+    EXPECT_FALSE(
+        mock_llm::ApplyJson(nlohmann::json::parse(update), &config, &error))
+        << update;
+    EXPECT_FALSE(error.empty());
+  }
+}
+
+TEST(MockLlmPlanTest, OverloadSlowdownKeepsDelaysFinite) {
+  mock_llm::Config config;
+  config.capacity = 1;
+  config.capacity_exponent = 1e9;  // the largest the config accepts
+  for (double ttft : {0.0, 500.0}) {
+    config.ttft_ms = mock_llm::Distribution::Constant(ttft);
+    mock_llm::Rng timing(1), content(2);
+    const mock_llm::Plan plan = mock_llm::MakePlan(
+        config, {}, /*in_flight=*/1000, /*natural_tokens=*/-1,
+        /*max_tokens=*/-1, timing, content);
+    EXPECT_TRUE(std::isfinite(plan.ttft_ms)) << ttft;
+    EXPECT_LE(plan.ttft_ms, 3.6e6);
+    EXPECT_TRUE(std::isfinite(plan.ChunkOffsetMs(plan.chunks - 1)));
   }
 }
 
