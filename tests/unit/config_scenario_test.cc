@@ -376,6 +376,21 @@ std::string MinimalWith(std::string_view extra) {
   return std::string(kMinimal) + std::string(extra);
 }
 
+TEST(ScenarioFileTest, BoundsWhatARequestMayBuffer) {
+  const Scenario scenario =
+      ParseScenario(MinimalWith("requests: [{url: /a}, "
+                                "{url: /b, max_buffered_bytes: 1048576}]\n"),
+                    ConfigFormat::kYaml, "s.yaml")
+          .scenario;
+  ASSERT_EQ(scenario.flows.size(), 2u);
+  EXPECT_EQ(scenario.flows[0].steps[0].request.max_buffered_bytes,
+            Request().max_buffered_bytes);
+  EXPECT_EQ(scenario.flows[1].steps[0].request.max_buffered_bytes, 1048576u);
+  EXPECT_THAT(
+      YamlError(MinimalWith("requests: [{url: /, max_buffered_bytes: 0}]\n")),
+      HasSubstr("requests[0].max_buffered_bytes"));
+}
+
 TEST(ScenarioFileErrorTest, UnknownFieldSuggestsTheClosestName) {
   EXPECT_EQ(YamlError(MinimalWith("requets: [{url: /}]\n")),
             "scenario.yaml: unknown field \"requets\" (did you mean "

@@ -286,7 +286,8 @@ class ScenarioParser {
     if (requests) {
       for (const Field& item : requests->Items()) {
         item.ExpectObject({"name", "method", "url", "headers", "body", "weight",
-                           "timeout", "checks", "captures", "stream"});
+                           "timeout", "checks", "captures", "stream",
+                           "max_buffered_bytes"});
         file_.scenario.Add(ParseRequest(item));
       }
     }
@@ -301,7 +302,7 @@ class ScenarioParser {
         for (const Field& step_field : item.Require("steps").Items()) {
           step_field.ExpectObject({"name", "method", "url", "headers", "body",
                                    "timeout", "checks", "captures", "stream",
-                                   "poll"});
+                                   "max_buffered_bytes", "poll"});
           Step step;
           step.request = ParseRequest(step_field);
           if (auto poll = step_field.Get("poll")) step.poll = ParsePoll(*poll);
@@ -357,6 +358,10 @@ class ScenarioParser {
           StreamFormat::kJsonArray};
       request.stream =
           kFormats[stream->Choice({"auto", "none", "sse", "json_array"})];
+    }
+    if (auto bound = field.Get("max_buffered_bytes")) {
+      request.max_buffered_bytes =
+          static_cast<size_t>(bound->Integer(1, kMaxInt64));
     }
     return request;
   }
