@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,11 +20,13 @@
 
 #include "app/dataset.h"
 #include "gtest/gtest.h"
+#include "support/service_process.h"
 #include "support/temp_dir.h"
 #include "support/test_server.h"
 
 namespace {
 
+using loadgate::test_support::ServiceProcess;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -34,72 +35,6 @@ const std::string kSampleApp = LOADGATE_BINARY_DIR "/bin/sample-app";
 const std::string kMockLlm = LOADGATE_BINARY_DIR "/bin/mock-llm";
 constexpr uint64_t kSeed = 7;
 constexpr int kPatients = 300;
-
-// A child process that announces "listening on HOST:PORT" as its first
-// stdout line. Terminated (SIGTERM) when destroyed unless killed before.
-class Child {
- public:
-  explicit Child(const std::vector<std::string>& args) {
-    if (!std::filesystem::exists(args[0]))
-      throw std::runtime_error(args[0] + " is not built");
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      std::vector<char*> argv;
-      for (const std::string& arg : args)
-        argv.push_back(const_cast<char*>(arg.c_str()));
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_ = out[0];
-    const std::string line = ReadLine(Clock::now() + 20s);
-    const size_t colon = line.rfind(':');
-    if (!line.starts_with("listening on ") || colon == std::string::npos)
-      throw std::runtime_error(args[0] + " did not start: '" + line + "'");
-    port_ = std::stoi(line.substr(colon + 1));
-  }
-  ~Child() { Kill(SIGTERM); }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  int port() const { return port_; }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port_);
-  }
-
-  // Sends `signal` and reaps the process.
-  void Kill(int signal) {
-    if (pid_ <= 0) return;
-    kill(pid_, signal);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    close(stdout_);
-  }
-
- private:
-  std::string ReadLine(Clock::time_point deadline) {
-    std::string line;
-    char c = 0;
-    while (Clock::now() < deadline) {
-      pollfd entry{stdout_, POLLIN, 0};
-      if (poll(&entry, 1, 100) <= 0) continue;
-      if (read(stdout_, &c, 1) != 1 || c == '\n') break;
-      line += c;
-    }
-    return line;
-  }
-
-  pid_t pid_ = -1;
-  int stdout_ = -1;
-  int port_ = 0;
-};
 
 struct Response {
   int status = 0;
@@ -167,7 +102,8 @@ class AppApiTest : public ::testing::Test {
     return "sqlite:" + (dir_.path() / "app.db").string();
   }
 
-  std::unique_ptr<Child> StartApp(std::vector<std::string> extra = {}) {
+  std::unique_ptr<ServiceProcess> StartApp(
+      std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {kSampleApp,
                                      "--port=0",
                                      "--threads=2",
@@ -176,15 +112,16 @@ class AppApiTest : public ::testing::Test {
                                      "--seed=" + std::to_string(kSeed),
                                      "--llm-url=" + refusing_.base_url()};
     args.insert(args.end(), extra.begin(), extra.end());
-    return std::make_unique<Child>(args);
+    return std::make_unique<ServiceProcess>(args);
   }
 
-  std::unique_ptr<Child> StartMockLlm(std::vector<std::string> extra = {}) {
+  std::unique_ptr<ServiceProcess> StartMockLlm(
+      std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {
         kMockLlm,     "--port=0",           "--threads=1", "--ttft-ms=20",
         "--itl-ms=1", "--output-tokens=12", "--seed=3"};
     args.insert(args.end(), extra.begin(), extra.end());
-    return std::make_unique<Child>(args);
+    return std::make_unique<ServiceProcess>(args);
   }
 
   std::string NewSession(int port, const std::string& body = "") {

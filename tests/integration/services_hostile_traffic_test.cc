@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,12 +26,14 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "support/service_process.h"
 #include "support/temp_dir.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
+using loadgate::test_support::ServiceProcess;
 using loadgate::test_support::TempDir;
 
 const std::string kSampleApp = LOADGATE_BINARY_DIR "/bin/sample-app";
@@ -53,87 +54,6 @@ std::string Millis(Clock::duration duration) {
                  .count()) +
          " ms";
 }
-
-// A service binary run as a child that announces "listening on HOST:PORT"
-// as its first stdout line; stopped with SIGTERM (then SIGKILL) when
-// destroyed.
-class ServiceProcess {
- public:
-  explicit ServiceProcess(const std::vector<std::string>& args) {
-    if (!std::filesystem::exists(args[0]))
-      throw std::runtime_error(args[0] + " is not built");
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      std::vector<char*> argv;
-      for (const std::string& arg : args)
-        argv.push_back(const_cast<char*>(arg.c_str()));
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_ = out[0];
-    const std::string line = ReadLine(Clock::now() + 30s);
-    const size_t colon = line.rfind(':');
-    if (!line.starts_with("listening on ") || colon == std::string::npos)
-      throw std::runtime_error(args[0] + " did not start: '" + line + "'");
-    port_ = std::stoi(line.substr(colon + 1));
-  }
-  ~ServiceProcess() {
-    if (pid_ > 0 && Ended().empty()) {
-      kill(pid_, SIGTERM);
-      const auto deadline = Clock::now() + 10s;
-      while (Ended().empty() && Clock::now() < deadline)
-        std::this_thread::sleep_for(20ms);
-      if (Ended().empty()) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-      }
-    }
-    close(stdout_);
-  }
-  ServiceProcess(const ServiceProcess&) = delete;
-  ServiceProcess& operator=(const ServiceProcess&) = delete;
-
-  int port() const { return port_; }
-
-  // Empty while the process runs, else how it ended.
-  std::string Ended() {
-    if (ended_.empty()) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        ended_ =
-            WIFSIGNALED(status)
-                ? "killed by signal " + std::to_string(WTERMSIG(status))
-                : "exited with status " + std::to_string(WEXITSTATUS(status));
-      }
-    }
-    return ended_;
-  }
-
- private:
-  std::string ReadLine(Clock::time_point deadline) {
-    std::string line;
-    char c = 0;
-    while (Clock::now() < deadline) {
-      pollfd entry{stdout_, POLLIN, 0};
-      if (poll(&entry, 1, 100) <= 0) continue;
-      if (read(stdout_, &c, 1) != 1 || c == '\n') break;
-      line += c;
-    }
-    return line;
-  }
-
-  pid_t pid_ = -1;
-  int stdout_ = -1;
-  int port_ = 0;
-  std::string ended_;
-};
 
 // A blocking TCP connection to 127.0.0.1:port whose sends give up after a
 // few seconds (a server that stops reading must not hang the test).
