@@ -415,6 +415,15 @@ TEST(ConfigMalformedInputTest, FilesThatAreMissingDirectoriesOrTruncated) {
   const std::string empty = dir.WriteFile("empty.yaml", "");
   const std::string bad_preset = dir.WriteFile(
       "uses_preset.yaml", "requests: [{url: /}]\npreset: folder.json\n");
+  const std::string data_json = dir.WriteFile("rows.json", "[{\"a\": 1e999}]");
+  const std::string data_in_folder = dir.WriteFile(
+      "data_folder.yaml",
+      "target: http://127.0.0.1:1\nrequests: [{url: /}]\nload: {rate: 1}\n"
+      "data: [{csv: folder.json}]\n");
+  const std::string data_out_of_range = dir.WriteFile(
+      "data_range.yaml",
+      "target: http://127.0.0.1:1\nrequests: [{url: /}]\nload: {rate: 1}\n"
+      "data: [{json: rows.json}]\n");
 
   const struct {
     std::string path;
@@ -426,6 +435,9 @@ TEST(ConfigMalformedInputTest, FilesThatAreMissingDirectoriesOrTruncated) {
       {truncated, truncated, "syntax error"},
       {empty, empty, "the file is empty"},
       {bad_preset, directory, "cannot read: it is a directory"},
+      {data_in_folder, data_in_folder,
+       "data[0].csv: " + directory + ": cannot read: it is a directory"},
+      {data_out_of_range, data_out_of_range, "data[0].json: " + data_json},
   };
   for (const auto& c : kCases) {
     SCOPED_TRACE(c.path);

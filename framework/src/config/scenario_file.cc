@@ -2,6 +2,7 @@
 // that every mistake is reported once, on one line, with its path.
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -253,10 +254,16 @@ class ScenarioParser {
   DataSet LoadDataFile(const Field& field,
                        DataSet (*load)(const std::string& path)) const {
     const std::string path = config::ResolveRelative(folder_, field.String());
+    std::error_code ignored;
+    if (std::filesystem::is_directory(path, ignored)) {
+      field.Fail(path + ": cannot read: it is a directory, not a file");
+    }
     try {
       return load(path);
     } catch (const std::exception& error) {
-      field.Fail(error.what());
+      // Whatever the data set reader threw, the message names the file.
+      const std::string what = error.what();
+      field.Fail(what.starts_with(path) ? what : path + ": " + what);
     }
   }
 
