@@ -465,5 +465,27 @@ TEST(ConfigMalformedInputTest,
   }
 }
 
+// The UTF-8 rules behind every quoted value: what counts as well-formed,
+// where an excerpt may end, how the rest is shown.
+TEST(MessageTextTest, Utf8IsCheckedCutAndEscapedByTheStandardsRules) {
+  EXPECT_EQ(
+      FindInvalidUtf8("plain, caf\xC3\xA9, \xE2\x82\xAC, \xF0\x9F\x98\x80"),
+      std::nullopt);
+  EXPECT_EQ(FindInvalidUtf8("ab\xC0\x80"), 2u);        // overlong NUL
+  EXPECT_EQ(FindInvalidUtf8("\xE0\x80\xAF"), 0u);      // overlong '/'
+  EXPECT_EQ(FindInvalidUtf8("x\xED\xA0\x80"), 1u);     // surrogate
+  EXPECT_EQ(FindInvalidUtf8("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(FindInvalidUtf8("ok\xF0\x9F\x98"), 2u);    // cut short
+  EXPECT_EQ(FindInvalidUtf8("\x80"), 0u);              // lone continuation
+
+  const std::string smiley = "\xF0\x9F\x98\x80";
+  EXPECT_EQ(Utf8Prefix("ab" + smiley, 5), "ab");
+  EXPECT_EQ(Utf8Prefix("ab" + smiley, 6), "ab" + smiley);
+  EXPECT_EQ(Utf8Prefix("ab\xFF\xFF", 3), "ab\xFF");  // bad bytes count as one
+
+  EXPECT_EQ(EscapeUnprintable("caf\xC3\xA9 \xFF\x1B[0m\x7F\t"),
+            "caf\xC3\xA9 \\xFF\\x1B[0m\\x7F\\x09");
+}
+
 }  // namespace
 }  // namespace loadgate
