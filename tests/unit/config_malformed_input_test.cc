@@ -93,6 +93,20 @@ std::vector<Row> MalformedRows() {
        "expected a positive number"},
       {kScenarioYaml, YamlScenarioWith("load: {users: 99999999999999999999}\n"),
        "load.users", "expected an integer"},
+      // Long scalars: std::regex recursed per character here, to a crash.
+      {kScenarioYaml,
+       YamlScenarioWith("load: {rate: " + std::string(300000, '1') + "}\n"),
+       "load.rate",
+       "expected a positive number, got \"" + std::string(40, '1') + "\"..."},
+      {kScenarioYaml,
+       YamlScenarioWith("load: {rate: 1." + std::string(300000, '5') + "e}\n"),
+       "load.rate", "expected a positive number"},
+      {kScenarioYaml, YamlScenarioWith("load: {rate: 1e}\n"), "load.rate",
+       "expected a positive number, got \"1e\""},
+      {kScenarioYaml, YamlScenarioWith("load: {rate: .}\n"), "load.rate",
+       "expected a positive number, got \".\""},
+      {kScenarioYaml, YamlScenarioWith("load: {rate: +}\n"), "load.rate",
+       "expected a positive number, got \"+\""},
 
       // Wrong JSON types at every level.
       {kScenarioJson, "[1, 2]", "", "expected an object, got a list"},
@@ -393,6 +407,22 @@ TEST(ConfigMalformedInputTest, AnchorsAliasesAndCoreTagsStillWork) {
   EXPECT_EQ(second.headers, (std::vector<Header>{{"X-Team", "load"}}));
   EXPECT_EQ(second.weight, 2);
   EXPECT_EQ(std::get<OpenModel>(file.model).rate, 5);
+}
+
+TEST(ConfigMalformedInputTest, YamlNumbersFollowTheCoreSchema) {
+  for (const auto& [text, rate] :
+       std::vector<std::pair<std::string, double>>{{"5", 5},
+                                                   {"+5", 5},
+                                                   {"5.", 5},
+                                                   {".5", 0.5},
+                                                   {"2.5e1", 25},
+                                                   {"1E+2", 100}}) {
+    SCOPED_TRACE(text);
+    const ScenarioFile file =
+        ParseScenario(YamlScenarioWith("load: {rate: " + text + "}\n"),
+                      ConfigFormat::kYaml, "s.yaml");
+    EXPECT_EQ(std::get<OpenModel>(file.model).rate, rate);
+  }
 }
 
 TEST(ConfigMalformedInputTest, AGaussianThinkTimeOfHugeDurationsSaturates) {
