@@ -479,6 +479,13 @@ TEST(ConfigMalformedInputTest, FilesThatAreMissingDirectoriesOrTruncated) {
       EXPECT_THAT(error.what(), HasSubstr(c.message));
     }
   }
+  // An endless file (here /dev/zero) is cut off rather than read into all
+  // the memory there is.
+  const std::string endless = (dir.path() / "endless.yaml").string();
+  std::filesystem::create_symlink("/dev/zero", endless);
+  EXPECT_THAT([&] { LoadScenarioFile(endless); },
+              ::testing::ThrowsMessage<ConfigError>(
+                  endless + ": cannot read: larger than 64 MiB"));
   EXPECT_THROW(LoadPresetFile(directory), ConfigError);
   EXPECT_THROW(LoadPresetFile(missing), ConfigError);
 }
