@@ -93,6 +93,20 @@ std::vector<Row> MalformedRows() {
        "expected a positive number"},
       {kScenarioYaml, YamlScenarioWith("load: {users: 99999999999999999999}\n"),
        "load.users", "expected an integer"},
+      // Long scalars: std::regex recursed per character here, to a crash.
+      {kScenarioYaml,
+       YamlScenarioWith("load: {rate: " + std::string(300000, '1') + "}\n"),
+       "load.rate",
+       "expected a positive number, got \"" + std::string(40, '1') + "\"..."},
+      {kScenarioYaml,
+       YamlScenarioWith("load: {rate: 1." + std::string(300000, '5') + "e}\n"),
+       "load.rate", "expected a positive number"},
+      {kScenarioYaml, YamlScenarioWith("load: {rate: 1e}\n"), "load.rate",
+       "expected a positive number, got \"1e\""},
+      {kScenarioYaml, YamlScenarioWith("load: {rate: .}\n"), "load.rate",
+       "expected a positive number, got \".\""},
+      {kScenarioYaml, YamlScenarioWith("load: {rate: +}\n"), "load.rate",
+       "expected a positive number, got \"+\""},
 
       // Wrong JSON types at every level.
       {kScenarioJson, "[1, 2]", "", "expected an object, got a list"},
@@ -395,6 +409,22 @@ TEST(ConfigMalformedInputTest, AnchorsAliasesAndCoreTagsStillWork) {
   EXPECT_EQ(std::get<OpenModel>(file.model).rate, 5);
 }
 
+TEST(ConfigMalformedInputTest, YamlNumbersFollowTheCoreSchema) {
+  for (const auto& [text, rate] :
+       std::vector<std::pair<std::string, double>>{{"5", 5},
+                                                   {"+5", 5},
+                                                   {"5.", 5},
+                                                   {".5", 0.5},
+                                                   {"2.5e1", 25},
+                                                   {"1E+2", 100}}) {
+    SCOPED_TRACE(text);
+    const ScenarioFile file =
+        ParseScenario(YamlScenarioWith("load: {rate: " + text + "}\n"),
+                      ConfigFormat::kYaml, "s.yaml");
+    EXPECT_EQ(std::get<OpenModel>(file.model).rate, rate);
+  }
+}
+
 TEST(ConfigMalformedInputTest, AGaussianThinkTimeOfHugeDurationsSaturates) {
   const ScenarioFile file = ParseScenario(
       "target: http://127.0.0.1:1\nrequests: [{url: /}]\n"
@@ -415,6 +445,15 @@ TEST(ConfigMalformedInputTest, FilesThatAreMissingDirectoriesOrTruncated) {
   const std::string empty = dir.WriteFile("empty.yaml", "");
   const std::string bad_preset = dir.WriteFile(
       "uses_preset.yaml", "requests: [{url: /}]\npreset: folder.json\n");
+  const std::string data_json = dir.WriteFile("rows.json", "[{\"a\": 1e999}]");
+  const std::string data_in_folder = dir.WriteFile(
+      "data_folder.yaml",
+      "target: http://127.0.0.1:1\nrequests: [{url: /}]\nload: {rate: 1}\n"
+      "data: [{csv: folder.json}]\n");
+  const std::string data_out_of_range = dir.WriteFile(
+      "data_range.yaml",
+      "target: http://127.0.0.1:1\nrequests: [{url: /}]\nload: {rate: 1}\n"
+      "data: [{json: rows.json}]\n");
 
   const struct {
     std::string path;
@@ -426,6 +465,9 @@ TEST(ConfigMalformedInputTest, FilesThatAreMissingDirectoriesOrTruncated) {
       {truncated, truncated, "syntax error"},
       {empty, empty, "the file is empty"},
       {bad_preset, directory, "cannot read: it is a directory"},
+      {data_in_folder, data_in_folder,
+       "data[0].csv: " + directory + ": cannot read: it is a directory"},
+      {data_out_of_range, data_out_of_range, "data[0].json: " + data_json},
   };
   for (const auto& c : kCases) {
     SCOPED_TRACE(c.path);
@@ -437,6 +479,13 @@ TEST(ConfigMalformedInputTest, FilesThatAreMissingDirectoriesOrTruncated) {
       EXPECT_THAT(error.what(), HasSubstr(c.message));
     }
   }
+  // An endless file (here /dev/zero) is cut off rather than read into all
+  // the memory there is.
+  const std::string endless = (dir.path() / "endless.yaml").string();
+  std::filesystem::create_symlink("/dev/zero", endless);
+  EXPECT_THAT([&] { LoadScenarioFile(endless); },
+              ::testing::ThrowsMessage<ConfigError>(
+                  endless + ": cannot read: larger than 64 MiB"));
   EXPECT_THROW(LoadPresetFile(directory), ConfigError);
   EXPECT_THROW(LoadPresetFile(missing), ConfigError);
 }
@@ -451,6 +500,28 @@ TEST(ConfigMalformedInputTest,
     EXPECT_THAT(error.what(), HasSubstr("byte 13 is not valid UTF-8"));
     ExpectPrintable(error.what());
   }
+}
+
+// The UTF-8 rules behind every quoted value: what counts as well-formed,
+// where an excerpt may end, how the rest is shown.
+TEST(MessageTextTest, Utf8IsCheckedCutAndEscapedByTheStandardsRules) {
+  EXPECT_EQ(
+      FindInvalidUtf8("plain, caf\xC3\xA9, \xE2\x82\xAC, \xF0\x9F\x98\x80"),
+      std::nullopt);
+  EXPECT_EQ(FindInvalidUtf8("ab\xC0\x80"), 2u);        // overlong NUL
+  EXPECT_EQ(FindInvalidUtf8("\xE0\x80\xAF"), 0u);      // overlong '/'
+  EXPECT_EQ(FindInvalidUtf8("x\xED\xA0\x80"), 1u);     // surrogate
+  EXPECT_EQ(FindInvalidUtf8("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(FindInvalidUtf8("ok\xF0\x9F\x98"), 2u);    // cut short
+  EXPECT_EQ(FindInvalidUtf8("\x80"), 0u);              // lone continuation
+
+  const std::string smiley = "\xF0\x9F\x98\x80";
+  EXPECT_EQ(Utf8Prefix("ab" + smiley, 5), "ab");
+  EXPECT_EQ(Utf8Prefix("ab" + smiley, 6), "ab" + smiley);
+  EXPECT_EQ(Utf8Prefix("ab\xFF\xFF", 3), "ab\xFF");  // bad bytes count as one
+
+  EXPECT_EQ(EscapeUnprintable("caf\xC3\xA9 \xFF\x1B[0m\x7F\t"),
+            "caf\xC3\xA9 \\xFF\\x1B[0m\\x7F\\x09");
 }
 
 }  // namespace

@@ -444,9 +444,26 @@ TEST(ScenarioFileErrorTest, BadUrls) {
   EXPECT_THAT(YamlError("load: {rate: 1}\nrequests: [{url: \"http://\"}]\n"),
               StartsWith("scenario.yaml: requests[0].url: bad URL"));
   // Placeholders may stand anywhere, even in the host.
-  EXPECT_EQ(YamlError("load: {rate: 1}\n"
+  EXPECT_EQ(YamlError("load: {rate: 1}\ndata: [{rows: [{host: h, id: 1}]}]\n"
                       "requests: [{url: \"http://{host}:8080/x/{id}\"}]\n"),
             "no error");
+}
+
+TEST(ScenarioFileErrorTest, UnknownTemplateVariablesNameTheField) {
+  EXPECT_EQ(YamlError(MinimalWith("requests: [{url: \"/p/{mrn}\"}]\n")),
+            "scenario.yaml: requests[0].url: unknown template variable {mrn} "
+            "(no data set or capture defines any)");
+  EXPECT_EQ(YamlError(MinimalWith("data: [{column: id, values: [1]}]\n"
+                                  "flows: [{steps: [\n"
+                                  "  {url: /a, captures: {token: /t}},\n"
+                                  "  {url: /b, headers: {X-Id: \"{id}\"},\n"
+                                  "   body: {k: \"{tokn}\"}}]}]\n")),
+            "scenario.yaml: flows[0].steps[1].body: unknown template variable "
+            "{tokn} (data set columns and captures: id, token)");
+  EXPECT_EQ(YamlError(MinimalWith("headers: {X-A: \"{nope}\"}\n"
+                                  "requests: [{url: /}]\n")),
+            "scenario.yaml: headers.X-A: unknown template variable {nope} (no "
+            "data set or capture defines any)");
 }
 
 TEST(ScenarioFileErrorTest, BadDurations) {

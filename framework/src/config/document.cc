@@ -13,7 +13,6 @@
 #include <cstring>
 #include <limits>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -94,32 +93,67 @@ std::string ReadConfigFile(const std::string& path, size_t max_bytes) {
 
 namespace {
 
+size_t CountDigits(std::string_view text, size_t from) {
+  size_t end = from;
+  while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+  return end - from;
+}
+
+size_t SignLength(std::string_view text) {
+  return !text.empty() && (text[0] == '+' || text[0] == '-') ? 1 : 0;
+}
+
+// [-+]?[0-9]+ and [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?, the
+// core schema's integer and float. Matched by hand: std::regex recurses per
+// character and a long scalar overflowed the stack.
+bool IsCoreInteger(std::string_view text) {
+  const size_t sign = SignLength(text);
+  return text.size() > sign && CountDigits(text, sign) == text.size() - sign;
+}
+
+bool IsCoreFloat(std::string_view text) {
+  size_t i = SignLength(text);
+  const size_t whole = CountDigits(text, i);
+  i += whole;
+  size_t fraction = 0;
+  if (i < text.size() && text[i] == '.') {
+    fraction = CountDigits(text, ++i);
+    i += fraction;
+  }
+  if (whole == 0 && fraction == 0) return false;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    i += 1 + SignLength(text.substr(i + 1));
+    const size_t exponent = CountDigits(text, i);
+    if (exponent == 0) return false;
+    i += exponent;
+  }
+  return i == text.size();
+}
+
 // YAML 1.2 core schema resolution of an untagged plain scalar.
 Json ResolvePlainScalar(const std::string& text) {
-  static const std::regex kInteger("[-+]?[0-9]+");
-  static const std::regex kFloat(
-      "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
   if (text.empty() || text == "~" || text == "null" || text == "Null" ||
       text == "NULL") {
     return nullptr;
   }
   if (text == "true" || text == "True" || text == "TRUE") return true;
   if (text == "false" || text == "False" || text == "FALSE") return false;
-  if (std::regex_match(text, kInteger)) {
+  if (IsCoreInteger(text)) {
     int64_t value = 0;
     const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
     auto [end, error] =
         std::from_chars(begin, text.data() + text.size(), value);
     if (error == std::errc() && end == text.data() + text.size()) return value;
   }
-  if (std::regex_match(text, kFloat)) {
+  if (IsCoreFloat(text)) {
     if (std::optional<double> value = ParseNumberText(text)) return *value;
   }
   return text;
 }
 
-// Core-schema tags and what a tagged scalar must resolve to; anything else
-// (application tags, !!binary, !!timestamp, ...) is refused.
+// The core schema's tags are this followed by str, int, float, bool, null,
+// seq or map; other tags (!!binary, !!timestamp, application tags) are
+// refused rather than read as something they are not.
 constexpr std::string_view kTagPrefix = "tag:yaml.org,2002:";
 
 // yaml-cpp's events into the document, with what YAML adds to JSON checked
@@ -132,7 +166,6 @@ class YamlReader : public YAML::EventHandler {
       : source_name_(source_name) {}
 
   Json Take() { return builder_.Take(); }
-  int line() const { return line_; }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     At(mark);

@@ -2,6 +2,7 @@
 // that every mistake is reported once, on one line, with its path.
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "config/document.h"
 #include "config/slo_syntax.h"
+#include "engine/template.h"
 #include "http/url.h"
 #include "loadgate/config.h"
 
@@ -170,6 +172,7 @@ class ScenarioParser {
     }
     if (auto field = root_.Get("data")) ParseData(*field);
     ParseRequestsAndFlows();
+    CheckTemplates();
     if (auto field = root_.Get("request_objectives")) {
       field->ExpectObject({"latency", "ttft"});
       if (auto latency = field->Get("latency")) {
@@ -251,10 +254,16 @@ class ScenarioParser {
   DataSet LoadDataFile(const Field& field,
                        DataSet (*load)(const std::string& path)) const {
     const std::string path = config::ResolveRelative(folder_, field.String());
+    std::error_code ignored;
+    if (std::filesystem::is_directory(path, ignored)) {
+      field.Fail(path + ": cannot read: it is a directory, not a file");
+    }
     try {
       return load(path);
     } catch (const std::exception& error) {
-      field.Fail(error.what());
+      // Whatever the data set reader threw, the message names the file.
+      const std::string what = error.what();
+      field.Fail(what.starts_with(path) ? what : path + ": " + what);
     }
   }
 
@@ -311,6 +320,69 @@ class ScenarioParser {
         file_.scenario.Add(std::move(flow));
       }
     }
+  }
+
+  // A placeholder is filled from a data set column or a capture (of any
+  // step, as the engine does); one naming neither would otherwise only fail
+  // when a run starts, in words that do not name the file.
+  void CheckTemplates() const {
+    std::vector<std::string> variables;
+    for (const DataSet& data : file_.scenario.data) {
+      variables.insert(variables.end(), data.columns.begin(),
+                       data.columns.end());
+    }
+    for (const Flow& flow : file_.scenario.flows) {
+      for (const Step& step : flow.steps) {
+        for (const Capture& capture : step.request.captures) {
+          variables.push_back(capture.variable);
+        }
+      }
+    }
+    const auto check = [&](const Field& field, std::string_view text) {
+      try {
+        engine::Template::Compile(text, variables, "");
+      } catch (const std::invalid_argument& error) {
+        // ": unknown template variable {name}"; the field says where.
+        std::string message = std::string(error.what()).substr(2);
+        message += variables.empty() ? " (no data set or capture defines any)"
+                                     : " (data set columns and captures: " +
+                                           JoinNames(variables) + ")";
+        field.Fail(message);
+      }
+    };
+    const auto check_headers = [&](const std::optional<Field>& headers) {
+      if (!headers) return;
+      for (const auto& [name, value] : headers->Members()) {
+        check(value, value.ScalarText());
+      }
+    };
+    const auto check_request = [&](const Field& request) {
+      check(request.Require("url"), request.Require("url").String());
+      check_headers(request.Get("headers"));
+      if (auto body = request.Get("body")) {
+        check(*body, body->json().is_string() ? body->json().get<std::string>()
+                                              : body->json().dump());
+      }
+    };
+    check_headers(root_.Get("headers"));
+    if (auto requests = root_.Get("requests")) {
+      for (const Field& request : requests->Items()) check_request(request);
+    }
+    if (auto flows = root_.Get("flows")) {
+      for (const Field& flow : flows->Items()) {
+        for (const Field& step : flow.Require("steps").Items()) {
+          check_request(step);
+        }
+      }
+    }
+  }
+
+  static std::string JoinNames(const std::vector<std::string>& names) {
+    std::string joined;
+    for (const std::string& name : names) {
+      joined += (joined.empty() ? "" : ", ") + name;
+    }
+    return joined;
   }
 
   Request ParseRequest(const Field& field) const {
