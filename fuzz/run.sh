@@ -7,6 +7,8 @@
 # fuzz/crashes-found/<target>/ (not committed) and the run fails once every
 # target has had its turn.
 #   usage: fuzz/run.sh BUILD_DIR SECONDS [TARGET...]   (default: all targets)
+# FUZZ_ARGS adds libFuzzer flags, e.g. FUZZ_ARGS="-fork=2 -ignore_crashes=1"
+# to keep going after a crash and collect every distinct one.
 set -uo pipefail
 
 fuzz_dir="$(cd "$(dirname "$0")" && pwd)"
@@ -70,6 +72,8 @@ for target in "${targets[@]}"; do
     -max_len="$(max_len_for "$target")" -print_final_stats=1 -artifact_prefix="$crashes/")
   dictionary="$(dictionary_for "$target")"
   [[ -n "$dictionary" ]] && options+=(-dict="$fuzz_dir/dict/$dictionary.dict")
+  read -r -a extra <<< "${FUZZ_ARGS:-}"
+  options+=("${extra[@]}")
   if "$binary" "${options[@]}" "$scratch" "$fuzz_dir/corpus/$target" \
     < /dev/null > "$log" 2>&1; then
     runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")"
