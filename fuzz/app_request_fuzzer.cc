@@ -38,8 +38,15 @@ void RemoveDataFolder() {
 }
 
 void StartApp() {
-  char folder[] = "/tmp/loadgate-fuzz-app-XXXXXX";
-  if (mkdtemp(folder) == nullptr) std::abort();
+  // Under $TMPDIR: fuzz/run.sh points it into the build directory, so a
+  // run that crashes leaves nothing behind in /tmp.
+  std::string folder =
+      (std::filesystem::temp_directory_path() / "loadgate-fuzz-app-XXXXXX")
+          .string();
+  if (mkdtemp(folder.data()) == nullptr) {
+    std::perror("mkdtemp");
+    std::abort();
+  }
   data_folder = folder;
   std::atexit(RemoveDataFolder);
   app::AppOptions options;

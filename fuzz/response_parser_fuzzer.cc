@@ -25,10 +25,19 @@ class Transcript : public BodySink {
   }
 
   // Records how a response ended and what the parser knew about it.
-  void End(const ResponseParser& parser, Status status) {
+  // `framed_by_length`: Feed completed a response to a request other than
+  // HEAD, so a Content-Length it did not override must have been honoured.
+  void End(const ResponseParser& parser, Status status, bool framed_by_length) {
     loadgate::fuzz::Expect(
         parser.body_bytes() == static_cast<int64_t>(body_.size()),
         "body_bytes() equals the bytes given to the sink");
+    const int code = parser.status();
+    if (status == Status::kComplete && framed_by_length && !parser.chunked() &&
+        parser.content_length() >= 0 && code >= 200 && code != 204 &&
+        code != 304) {
+      loadgate::fuzz::Expect(parser.body_bytes() == parser.content_length(),
+                             "a Content-Length body is exactly that long");
+    }
     text_ += status == Status::kComplete ? "complete"
              : status == Status::kError
                  ? "error: " + std::string(parser.error())
@@ -56,6 +65,7 @@ std::string Run(const std::vector<std::string_view>& pieces,
                 size_t max_header_bytes, bool head_first) {
   ResponseParser parser(max_header_bytes);
   parser.Reset(head_first);
+  bool head = head_first;
   Transcript transcript;
   for (std::string_view piece_bytes : pieces) {
     const loadgate::fuzz::ExactCopy piece(piece_bytes);
@@ -69,15 +79,16 @@ std::string Run(const std::vector<std::string_view>& pieces,
                                "an incomplete response uses all bytes");
         break;
       }
-      transcript.End(parser, status);
+      transcript.End(parser, status, /*framed_by_length=*/!head);
       if (status == Status::kError) return transcript.text();
       loadgate::fuzz::Expect(consumed > 0, "a response takes bytes");
       rest.remove_prefix(consumed);
       parser.Reset();
+      head = false;
     }
   }
   const Status status = parser.FinishOnEof(&transcript);
-  transcript.End(parser, status);
+  transcript.End(parser, status, /*framed_by_length=*/false);
   return transcript.text();
 }
 

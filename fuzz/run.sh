@@ -67,14 +67,17 @@ for target in "${targets[@]}"; do
   scratch="$build_dir/corpus/$target"
   crashes="$fuzz_dir/crashes-found/$target"
   log="$build_dir/logs/$target.log"
-  mkdir -p "$scratch" "$crashes" "$(dirname "$log")"
+  # Files a target makes (the app's database) stay in the build directory.
+  tmp="$build_dir/tmp/$target"
+  rm -rf "$tmp"
+  mkdir -p "$scratch" "$crashes" "$(dirname "$log")" "$tmp"
   options=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048
     -max_len="$(max_len_for "$target")" -print_final_stats=1 -artifact_prefix="$crashes/")
   dictionary="$(dictionary_for "$target")"
   [[ -n "$dictionary" ]] && options+=(-dict="$fuzz_dir/dict/$dictionary.dict")
   read -r -a extra <<< "${FUZZ_ARGS:-}"
   options+=("${extra[@]}")
-  if "$binary" "${options[@]}" "$scratch" "$fuzz_dir/corpus/$target" \
+  if TMPDIR="$tmp" "$binary" "${options[@]}" "$scratch" "$fuzz_dir/corpus/$target" \
     < /dev/null > "$log" 2>&1; then
     runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")"
     echo "fuzz: $target: ok, ${runs:-?} inputs in ${seconds}s"
