@@ -165,3 +165,30 @@ baseline: load-build
 	  echo "baseline: $(BASELINE_DIR) mixes flat reports and run-K/ folders, which ci/gate.sh refuses;" \
 	    "record every suite with the same BASELINE_REPEAT" >&2; status=1; fi; \
 	exit $$status
+
+# Fuzzing (fuzz/README.md): libFuzzer targets built with clang, ASan and
+# UBSan in their own build directory (the main build stays g++). `make fuzz`
+# runs every target for FUZZ_SECONDS, `make fuzz-smoke` for
+# FUZZ_SMOKE_SECONDS (CI); FUZZ_TARGETS picks some (default: all). New
+# inputs go to $(FUZZ_BUILD_DIR)/corpus/, reproducers to fuzz/crashes-found/.
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_CXX ?= clang++-14
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_TARGETS ?=
+FUZZ_LAUNCHER = $(shell command -v ccache)
+
+.PHONY: fuzz-build fuzz fuzz-smoke
+
+fuzz-build:
+	@command -v $(FUZZ_CXX) > /dev/null || { echo "fuzz: $(FUZZ_CXX) not found" \
+	  "(Debian: apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
+	cmake -S fuzz -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
+	  $(if $(FUZZ_LAUNCHER),-DCMAKE_CXX_COMPILER_LAUNCHER=$(FUZZ_LAUNCHER)) > /dev/null
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) $(if $(FUZZ_TARGETS),--target $(FUZZ_TARGETS:=_fuzzer))
+
+fuzz: fuzz-build
+	fuzz/run.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	fuzz/run.sh $(FUZZ_BUILD_DIR) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)

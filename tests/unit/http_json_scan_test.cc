@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "http/json_scan.h"
+#include "support/exact_bytes.h"
 
 namespace loadgate::http::json {
 namespace {
@@ -109,6 +110,27 @@ TEST(JsonScanTest, ReadersValidateUnvalidatedText) {
   EXPECT_FALSE(empty.Next(&value));
   EXPECT_TRUE(empty.ok());
   EXPECT_EQ(empty.end(), 3u);
+}
+
+// Text that ends right after a separator: the readers must stop at the end
+// rather than look at the byte after it (an over-read found by fuzzing).
+TEST(JsonScanTest, ReadersStopAtTextEndingAfterSeparator) {
+  std::string_view key;
+  Value value;
+  for (std::string_view bad : {"{\"a\":1,", "{\"a\":1, ", "{\"a\":1,\t\n"}) {
+    const test_support::ExactBytes text(bad);
+    ObjectReader reader(Value{text.view()});
+    ASSERT_TRUE(reader.Next(&key, &value)) << bad;
+    EXPECT_FALSE(reader.Next(&key, &value)) << bad;
+    EXPECT_FALSE(reader.ok()) << bad;
+  }
+  for (std::string_view bad : {"[1,", "[1, "}) {
+    const test_support::ExactBytes text(bad);
+    ArrayReader reader(Value{text.view()});
+    ASSERT_TRUE(reader.Next(&value)) << bad;
+    EXPECT_FALSE(reader.Next(&value)) << bad;
+    EXPECT_FALSE(reader.ok()) << bad;
+  }
 }
 
 TEST(JsonScanTest, ComparesDecodedStrings) {

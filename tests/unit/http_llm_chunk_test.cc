@@ -7,6 +7,7 @@
 #include "http/json_array_stream.h"
 #include "http/llm_chunk.h"
 #include "http/sse_parser.h"
+#include "support/exact_bytes.h"
 
 namespace loadgate::http {
 namespace {
@@ -103,6 +104,18 @@ TEST(LlmChunkTest, ErrorsAreRecognised) {
   for (std::string_view broken :
        {"", "{", "not json", "{\"choices\":[}", "[{\"choices\":[]}]", "42"}) {
     EXPECT_TRUE(InspectLlmChunk(broken).is_error) << broken;
+  }
+}
+
+// A chunk cut right after a separator is broken, and is read without
+// looking past its last byte (a heap over-read found by fuzzing).
+TEST(LlmChunkTest, ChunkEndingAfterSeparatorIsBrokenAndReadInBounds) {
+  for (std::string_view cut : {"{\"a\":1,", "{\"choices\":[{\"text\":\"x\"},",
+                               "{\"usage\":{\"prompt_tokens\":1, "}) {
+    const test_support::ExactBytes chunk(cut);
+    EXPECT_TRUE(InspectLlmChunk(chunk.view()).is_error) << cut;
+    const LlmUsage usage = InspectLlmResponse(chunk.view());
+    EXPECT_EQ(usage.prompt_tokens, -1) << cut;
   }
 }
 

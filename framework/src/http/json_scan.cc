@@ -189,7 +189,9 @@ Step StepToItem(std::string_view text, size_t* pos, bool* first, char close) {
   if (!*first) {
     if (text[*pos] != ',') return Step::kError;
     *pos = SkipWhitespace(text, *pos + 1);
+    // The item must start inside the text: callers read its first byte.
     // A ',' before the closing bracket fails when the item is scanned.
+    if (*pos >= text.size()) return Step::kError;
   }
   *first = false;
   return Step::kItem;
