@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev libmongoc-dev
   podman runc podman-compose debootstrap curl chromium
   nginx-light wrk python3
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 missing=()

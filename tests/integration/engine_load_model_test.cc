@@ -288,6 +288,15 @@ TEST_F(EngineLoadModelTest, ReportsProgressAboutOnceASecond) {
 TEST_F(EngineLoadModelTest, RejectsAnUnusableModel) {
   EXPECT_THROW(loadgate::Run(Get(server_), OpenModel{.rate = -1}, Options(1s)),
                std::invalid_argument);
+  // Arrivals closer than a nanosecond could never be worked through.
+  EXPECT_THROW(
+      loadgate::Run(Get(server_), OpenModel{.rate = 1e300}, Options(1s)),
+      std::invalid_argument);
+  EXPECT_THROW(
+      loadgate::Run(Get(server_),
+                    OpenModel{.stages = {{.duration = 1s, .target_rps = 2e7}}},
+                    Options(1s)),
+      std::invalid_argument);
   EXPECT_THROW(
       loadgate::Run(Get(server_), ClosedModel{.users = 0}, Options(1s)),
       std::invalid_argument);

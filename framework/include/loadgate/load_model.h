@@ -27,12 +27,14 @@ struct Stage {
 // the same (possibly ramping) mean rate.
 struct OpenModel {
   enum class Arrivals { kConstant, kPoisson };
-  double rate = 0;            // starting (or constant) rate, iterations/s
+  // Starting (or constant) rate, iterations/s; at most 10^7 per process.
+  double rate = 0;
   std::vector<Stage> stages;  // empty: constant `rate` for the duration
   Arrivals arrivals = Arrivals::kConstant;
   // Cap on concurrent iterations (connections); arrivals beyond it wait in
-  // a queue and their wait counts as latency. 0 = automatic: two seconds of
-  // the peak rate, at least 64.
+  // a queue and their wait counts as latency (those still queued when the
+  // run is abandoned count as not_sent). 0 = automatic: two seconds of the
+  // peak rate, at least 64 and at most 100000.
   int max_in_flight = 0;
 };
 

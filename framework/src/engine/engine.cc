@@ -162,10 +162,19 @@ void ValidateOptions(const RunOptions& options) {
   }
 }
 
+// Beyond what one process can send: a larger test is split over shards.
+// The bound also keeps a typo (1e300) from scheduling arrivals closer than a
+// nanosecond, which no loop could work through.
+constexpr double kMaxRate = 1e7;
+constexpr double kDefaultMaxInFlight = 100'000;
+
 void ValidateOpen(const OpenModel& open) {
   if (!std::isfinite(open.rate) || open.rate < 0 ||
       (open.stages.empty() && open.rate <= 0)) {
     Invalid("load.rate", "expected a positive number");
+  }
+  if (open.rate > kMaxRate) {
+    Invalid("load.rate", "expected at most 10000000 req/s per process");
   }
   double peak = open.rate;
   for (size_t i = 0; i < open.stages.size(); ++i) {
@@ -176,6 +185,10 @@ void ValidateOpen(const OpenModel& open) {
     }
     if (!std::isfinite(stage.target_rps) || stage.target_rps < 0) {
       Invalid(field + ".target_rps", "expected a number >= 0");
+    }
+    if (stage.target_rps > kMaxRate) {
+      Invalid(field + ".target_rps",
+              "expected at most 10000000 req/s per process");
     }
     peak = std::max(peak, stage.target_rps);
   }
@@ -268,12 +281,14 @@ RunReport Run(const Scenario& scenario, const LoadModel& model,
   int users = 0;
   if (open != nullptr) {
     schedule.emplace(*open);
-    // Generous by default: two seconds of the peak rate in flight.
+    // Generous by default: two seconds of the peak rate in flight, at most
+    // kDefaultMaxInFlight (each slot may hold a session and a connection).
     max_in_flight =
         open->max_in_flight > 0
             ? open->max_in_flight
             : static_cast<int>(std::min(
-                  1e6, std::max(64.0, std::ceil(schedule->peak_rate() * 2))));
+                  kDefaultMaxInFlight,
+                  std::max(64.0, std::ceil(schedule->peak_rate() * 2))));
     threads = std::min(threads, max_in_flight);
   } else {
     users = FullSpeed(*closed, options) ? options.connections : closed->users;

@@ -249,6 +249,9 @@ DataSet DataSet::FromJsonFile(const std::string& path) {
     const auto line = 1 + std::count(text.begin(), text.begin() + end, '\n');
     throw std::runtime_error(path + ":" + std::to_string(line) +
                              ": invalid JSON: " + error.what());
+  } catch (const nlohmann::json::exception& error) {
+    // A number out of range (1e999) has no position to report.
+    throw std::runtime_error(path + ": invalid JSON: " + error.what());
   }
   if (!document.is_array()) {
     throw std::runtime_error(path + ": expected a JSON array of objects");
@@ -272,7 +275,11 @@ DataSet DataSet::FromJsonFile(const std::string& path) {
     for (size_t c = 0; c < data.columns.size(); ++c) {
       const auto found = element.find(data.columns[c]);
       if (found == element.end() || found->is_null()) continue;
-      row[c] = found->is_string() ? found->get<std::string>() : found->dump();
+      row[c] =
+          found->is_string()
+              ? found->get<std::string>()
+              : found->dump(-1, ' ', false,
+                            nlohmann::ordered_json::error_handler_t::replace);
     }
   }
   return data;

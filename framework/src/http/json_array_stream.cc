@@ -13,12 +13,12 @@ bool IsWhitespace(char c) {
 }  // namespace
 
 JsonArrayStreamParser::JsonArrayStreamParser(size_t max_element_bytes)
-    : max_element_bytes_(max_element_bytes) {
-  // Sized once so that elements split across reads reuse the buffer.
-  element_.reserve(4096);
-}
+    : max_element_bytes_(max_element_bytes) {}
 
 void JsonArrayStreamParser::Reset(size_t max_element_bytes) {
+  // Sized on the first stream (a no-op after), so elements split across
+  // reads reuse the buffer and an unused parser costs no memory.
+  element_.reserve(4096);
   max_element_bytes_ = max_element_bytes;
   too_large_ = false;
   state_ = State::kBeforeArray;

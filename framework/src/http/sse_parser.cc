@@ -10,16 +10,16 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 }  // namespace
 
 SseParser::SseParser(size_t max_event_bytes)
-    : max_event_bytes_(max_event_bytes) {
-  // Sized once for typical LLM events so that steady-state parsing reuses
-  // the buffers.
+    : max_event_bytes_(max_event_bytes) {}
+
+void SseParser::Reset(size_t max_event_bytes) {
+  // Sized for typical LLM events on the first stream (a no-op after), so
+  // steady-state parsing reuses the buffers while a parser that never sees
+  // a stream (an engine session of plain requests) costs no memory.
   line_.reserve(4096);
   data_.reserve(4096);
   event_type_.reserve(64);
   last_event_id_.reserve(64);
-}
-
-void SseParser::Reset(size_t max_event_bytes) {
   max_event_bytes_ = max_event_bytes;
   too_large_ = false;
   line_.clear();

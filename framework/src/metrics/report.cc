@@ -560,7 +560,9 @@ void WriteJson(const RunReport& report, std::ostream& out) {
       {"custom", std::move(custom)},
       {"series", SeriesJson(report.metrics.series)},
       {"slos", std::move(slos)}};
-  out << document.dump(1) << '\n';
+  // Names, tags and verdicts set through the C++ API may hold any bytes:
+  // invalid UTF-8 is written as U+FFFD rather than failing the run's end.
+  out << document.dump(1, ' ', false, json::error_handler_t::replace) << '\n';
 }
 
 RunReport ReadJson(std::istream& in, const std::string& source) {
