@@ -91,6 +91,7 @@ for target in "${targets[@]}"; do
   fi
 done
 
+echo "fuzz: $((${#targets[@]} - ${#failed[@]})) passed, ${#failed[@]} failed"
 if ((${#failed[@]} > 0)); then
   echo "fuzz: failed: ${failed[*]} (fuzz/README.md: from a crash to a unit test)" >&2
   exit 1

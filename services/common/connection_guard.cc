@@ -219,15 +219,18 @@ void OnResponseSent(evhttp_request*, void* arg) {
 }  // namespace
 
 void RegisterReadTimeoutFlags(FlagParser* parser, ReadTimeouts* timeouts) {
-  for (auto [name, target, help] :
+  for (const auto& flag :
        {std::tuple{"header-timeout", &timeouts->header,
                    "seconds a request may take to send its headers, from "
                    "its first byte (default 10)"},
         std::tuple{"body-timeout", &timeouts->body,
                    "seconds a request may take to send its body, after its "
                    "headers (default 10)"}}) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture
+    // one in a lambda.
+    std::chrono::milliseconds* target = std::get<1>(flag);
     parser->AddCustom(
-        name, "SECONDS",
+        std::get<0>(flag), "SECONDS",
         [target](std::string_view value, std::string* error) {
           double seconds = 0;
           if (!ParseDouble(value, &seconds) || !(seconds >= 0.001) ||
@@ -239,7 +242,7 @@ void RegisterReadTimeoutFlags(FlagParser* parser, ReadTimeouts* timeouts) {
               static_cast<int64_t>(seconds * 1000 + 0.5));
           return true;
         },
-        help);
+        std::get<2>(flag));
   }
 }
 
