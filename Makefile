@@ -50,7 +50,7 @@ SANITIZER_FLAGS_tsan = -fsanitize=thread
 ALL_TESTS = $(basename $(notdir $(wildcard tests/unit/*_test.cc tests/integration/*_test.cc)))
 ASAN_TESTS = $(ALL_TESTS)
 TSAN_TESTS = $(filter engine_% coordinated_omission_test load_test_fixture_test \
-	live_% fixtures_% mock_llm_% app_%,$(ALL_TESTS))
+	live_% fixtures_% mock_llm_% app_% services_%,$(ALL_TESTS))
 SANITIZER_BINARIES = loadgate_cli mock-llm sample-app
 
 # $(call sanitizer_build,asan|tsan,DIR,TEST_TARGETS)
