@@ -30,6 +30,68 @@ unit: build
 integration: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L integration
 
+# Sanitizer builds, each in its own directory, at -O1 with line numbers:
+#   make asan  AddressSanitizer + UndefinedBehaviorSanitizer over the unit and
+#              integration labels (not `container`: its images carry the
+#              plain build's binaries, not the sanitizer runtimes). A leak or
+#              the first error of either fails the test.
+#   make tsan  ThreadSanitizer over the tests of the concurrent parts: the
+#              engine, the live view, the stack fixtures and both services.
+# Only the tests and the binaries they start are built (loadgate, mock-llm,
+# sample-app), with ccache when there is one. Every process writes its
+# reports to $(DIR)/sanitizer-logs/ (the services a test starts, too, whose
+# exit status a test may not look at); any report there fails the target.
+# No suppressions are needed; one would be for third-party code only, with
+# its reason.
+ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
+SANITIZER_FLAGS_asan = -fsanitize=address,undefined -fno-sanitize-recover=all
+SANITIZER_FLAGS_tsan = -fsanitize=thread
+ALL_TESTS = $(basename $(notdir $(wildcard tests/unit/*_test.cc tests/integration/*_test.cc)))
+ASAN_TESTS = $(ALL_TESTS)
+TSAN_TESTS = $(filter engine_% coordinated_omission_test load_test_fixture_test \
+	live_% fixtures_% mock_llm_% app_% services_%,$(ALL_TESTS))
+SANITIZER_BINARIES = loadgate_cli mock-llm sample-app
+
+# $(call sanitizer_build,asan|tsan,DIR,TEST_TARGETS)
+define sanitizer_build
+	cmake -S . -B $(2) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+	  -DCMAKE_CXX_FLAGS="$(SANITIZER_FLAGS_$(1)) -fno-omit-frame-pointer" \
+	  -DCMAKE_EXE_LINKER_FLAGS="$(SANITIZER_FLAGS_$(1))" \
+	  $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+	cmake --build $(2) -j $(JOBS) --target $(3) $(SANITIZER_BINARIES)
+endef
+
+# $(call sanitizer_test,DIR,ENVIRONMENT): the unit and integration tests
+# built in DIR (one not built there has no label, so -L leaves it out).
+define sanitizer_test
+	@rm -rf $(1)/sanitizer-logs && mkdir -p $(1)/sanitizer-logs
+	cd $(1) && $(2) \
+	  ctest --output-on-failure -j $(JOBS) -L 'unit|integration' -LE container $(CTEST_ARGS); \
+	status=$$?; for log in $$(grep -l 'ERROR: \|WARNING: \|runtime error' sanitizer-logs/*); do \
+	  echo "== $(1)/$$log"; cat $$log; status=1; done; exit $$status
+endef
+ASAN_LOGS = $(abspath $(ASAN_DIR))/sanitizer-logs
+TSAN_LOGS = $(abspath $(TSAN_DIR))/sanitizer-logs
+
+.PHONY: asan asan-build tsan tsan-build
+
+asan-build: deps
+	$(call sanitizer_build,asan,$(ASAN_DIR),$(ASAN_TESTS))
+
+asan: asan-build
+	$(call sanitizer_test,$(ASAN_DIR),\
+	  ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:log_path=$(ASAN_LOGS)/asan \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(ASAN_LOGS)/ubsan)
+
+tsan-build: deps
+	$(call sanitizer_build,tsan,$(TSAN_DIR),$(TSAN_TESTS))
+
+tsan: tsan-build
+	$(call sanitizer_test,$(TSAN_DIR),\
+	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:log_path=$(TSAN_LOGS)/tsan)
+
 bench: build
 	@for b in $(BUILD_DIR)/bin/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
 
