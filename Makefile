@@ -5,6 +5,13 @@ JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 # How long each load-suite case runs under `make test` (ctest label `load`).
 LOAD_TEST_DURATION ?= 2s
+# Every build (plain, sanitizer, fuzz) compiles through ccache when it is
+# installed (ci/install-deps.sh brings it): paths count relative to the
+# checkout, so any clone on the machine reuses what another compiled.
+CCACHE := $(shell command -v ccache)
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+CMAKE_LAUNCHER = $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
 
 .PHONY: all deps configure build test unit integration bench peers clean format
 
@@ -14,7 +21,7 @@ deps:
 	@ci/install-deps.sh
 
 $(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_LAUNCHER)
 
 configure: $(BUILD_DIR)/build.ninja
 
@@ -38,9 +45,9 @@ integration: build
 #   make tsan  ThreadSanitizer over the tests of the concurrent parts: the
 #              engine, the live view, the stack fixtures and both services.
 # Only the tests and the binaries they start are built (loadgate, mock-llm,
-# sample-app), with ccache when there is one. Every process writes its
-# reports to $(DIR)/sanitizer-logs/ (the services a test starts, too, whose
-# exit status a test may not look at); any report there fails the target.
+# sample-app). Every process writes its reports to $(DIR)/sanitizer-logs/
+# (the services a test starts, too, whose exit status a test may not look
+# at); any report there fails the target.
 # No suppressions are needed; one would be for third-party code only, with
 # its reason.
 ASAN_DIR ?= build-asan
@@ -59,7 +66,7 @@ define sanitizer_build
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
 	  -DCMAKE_CXX_FLAGS="$(SANITIZER_FLAGS_$(1)) -fno-omit-frame-pointer" \
 	  -DCMAKE_EXE_LINKER_FLAGS="$(SANITIZER_FLAGS_$(1))" \
-	  $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+	  $(CMAKE_LAUNCHER)
 	cmake --build $(2) -j $(JOBS) --target $(3) $(SANITIZER_BINARIES)
 endef
 
@@ -69,7 +76,7 @@ define sanitizer_test
 	@rm -rf $(1)/sanitizer-logs && mkdir -p $(1)/sanitizer-logs
 	cd $(1) && $(2) \
 	  ctest --output-on-failure -j $(JOBS) -L 'unit|integration' -LE container $(CTEST_ARGS); \
-	status=$$?; for log in $$(grep -l 'ERROR: \|WARNING: \|runtime error' sanitizer-logs/*); do \
+	status=$$?; for log in $$(grep -ls 'ERROR: \|WARNING: \|runtime error' sanitizer-logs/*); do \
 	  echo "== $(1)/$$log"; cat $$log; status=1; done; exit $$status
 endef
 ASAN_LOGS = $(abspath $(ASAN_DIR))/sanitizer-logs
@@ -238,7 +245,6 @@ FUZZ_CXX ?= clang++-14
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_TARGETS ?=
-FUZZ_LAUNCHER = $(shell command -v ccache)
 
 .PHONY: fuzz-build fuzz fuzz-smoke
 
@@ -246,7 +252,7 @@ fuzz-build:
 	@command -v $(FUZZ_CXX) > /dev/null || { echo "fuzz: $(FUZZ_CXX) not found" \
 	  "(Debian: apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
 	cmake -S fuzz -B $(FUZZ_BUILD_DIR) -G Ninja -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
-	  $(if $(FUZZ_LAUNCHER),-DCMAKE_CXX_COMPILER_LAUNCHER=$(FUZZ_LAUNCHER)) > /dev/null
+	  $(CMAKE_LAUNCHER) > /dev/null
 	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) $(if $(FUZZ_TARGETS),--target $(FUZZ_TARGETS:=_fuzzer))
 
 fuzz: fuzz-build
