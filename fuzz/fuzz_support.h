@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "support/exact_bytes.h"
+
 namespace loadgate::fuzz {
 
 inline std::string_view AsText(const uint8_t* data, size_t size) {
@@ -52,21 +54,10 @@ inline std::vector<std::vector<std::string_view>> SplitsOf(
   return splits;
 }
 
-// A piece copied into a heap buffer of exactly its size, so a parser that
-// reads past the end of what it was given trips AddressSanitizer instead of
-// reading the next piece's bytes.
-class ExactCopy {
- public:
-  explicit ExactCopy(std::string_view bytes)
-      : size_(bytes.size()), data_(std::make_unique<char[]>(bytes.size())) {
-    std::memcpy(data_.get(), bytes.data(), bytes.size());
-  }
-  std::string_view view() const { return {data_.get(), size_}; }
-
- private:
-  size_t size_;
-  std::unique_ptr<char[]> data_;
-};
+// A piece in a heap buffer of exactly its size, so a parser that reads past
+// the end of what it was given trips AddressSanitizer instead of reading the
+// next piece's bytes (the unit tests' helper).
+using ExactCopy = test_support::ExactBytes;
 
 // Stops the run (a crash the fuzzer saves) when the transcript of a split
 // feed differs from the whole feed's.
