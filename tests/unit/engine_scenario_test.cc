@@ -65,6 +65,10 @@ TEST(LoadModelTest, DescribeSaysWhatRuns) {
   EXPECT_EQ(Describe(OpenModel{.rate = 10, .stages = {{30s, 100}, {1min, 0}}}),
             "ramping (constant) 10 -> 100 req/s over 30000 ms, -> 0 req/s "
             "over 60000 ms");
+  // Long stages and large rates stay in plain digits: the gate compares
+  // these texts, and "1.2e+06 ms" would read as another model.
+  EXPECT_EQ(Describe(OpenModel{.rate = 1234567, .stages = {{20min, 7654321}}}),
+            "ramping (constant) 1234567 -> 7654321 req/s over 1200000 ms");
   EXPECT_EQ(Describe(ClosedModel{.users = 1}), "closed 1 user, no think time");
   EXPECT_EQ(Describe(ClosedModel{.users = 50,
                                  .spawn_rate = 5,

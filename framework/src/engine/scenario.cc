@@ -9,11 +9,12 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 
 #include "engine/plan.h"
+#include "loadgate/duration.h"
 #include "loadgate/load_model.h"
+#include "loadgate/objective.h"
 
 namespace loadgate {
 namespace {
@@ -32,19 +33,6 @@ std::string ReadFile(const std::string& path) {
   }
   return std::string(std::istreambuf_iterator<char>(in),
                      std::istreambuf_iterator<char>());
-}
-
-// Milliseconds without trailing zeros: "250 ms", "1.5 ms".
-std::string Ms(std::chrono::nanoseconds duration) {
-  std::ostringstream out;
-  out << static_cast<double>(duration.count()) / 1e6 << " ms";
-  return out.str();
-}
-
-std::string Number(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
 }
 
 }  // namespace
@@ -331,12 +319,12 @@ std::string Describe(const LoadModel& model) {
                                      ? "poisson"
                                      : "constant";
     if (open->stages.empty()) {
-      return arrivals + " " + Number(open->rate) + " req/s";
+      return arrivals + " " + FormatNumber(open->rate) + " req/s";
     }
-    std::string text = "ramping (" + arrivals + ") " + Number(open->rate);
+    std::string text = "ramping (" + arrivals + ") " + FormatNumber(open->rate);
     for (const Stage& stage : open->stages) {
-      text += " -> " + Number(stage.target_rps) + " req/s over " +
-              Ms(stage.duration);
+      text += " -> " + FormatNumber(stage.target_rps) + " req/s over " +
+              FormatMilliseconds(stage.duration);
       if (&stage != &open->stages.back()) text += ",";
     }
     return text;
@@ -345,7 +333,7 @@ std::string Describe(const LoadModel& model) {
   std::string text = "closed " + std::to_string(closed.users) +
                      (closed.users == 1 ? " user" : " users");
   if (closed.spawn_rate > 0) {
-    text += ", spawn " + Number(closed.spawn_rate) + "/s";
+    text += ", spawn " + FormatNumber(closed.spawn_rate) + "/s";
   }
   const ThinkTime& think = closed.think;
   switch (think.kind) {
@@ -353,19 +341,22 @@ std::string Describe(const LoadModel& model) {
       text += ", no think time";
       break;
     case ThinkTime::Kind::kConstant:
-      text += ", think " + Ms(think.value);
+      text += ", think " + FormatMilliseconds(think.value);
       break;
     case ThinkTime::Kind::kUniform:
-      text += ", think uniform " + Ms(think.min) + " .. " + Ms(think.max);
+      text += ", think uniform " + FormatMilliseconds(think.min) + " .. " +
+              FormatMilliseconds(think.max);
       break;
     case ThinkTime::Kind::kGaussian:
-      text += ", think gaussian mean " + Ms(think.mean) + " sd " +
-              Ms(think.stddev) + " in [" + Ms(think.min) + ", " +
-              Ms(think.max) + "]";
+      text += ", think gaussian mean " + FormatMilliseconds(think.mean) +
+              " sd " + FormatMilliseconds(think.stddev) + " in [" +
+              FormatMilliseconds(think.min) + ", " +
+              FormatMilliseconds(think.max) + "]";
       break;
     case ThinkTime::Kind::kExponential:
-      text += ", think exponential mean " + Ms(think.mean);
-      if (think.max.count() > 0) text += " max " + Ms(think.max);
+      text += ", think exponential mean " + FormatMilliseconds(think.mean);
+      if (think.max.count() > 0)
+        text += " max " + FormatMilliseconds(think.max);
       break;
   }
   if (closed.iterations_per_user > 0) {
