@@ -65,12 +65,6 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free,
 
 constexpr auto kSupervisorTick = std::chrono::milliseconds(100);
 
-int64_t MonotonicNs() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
-
 [[noreturn]] void Invalid(const std::string& field, const std::string& what) {
   throw std::invalid_argument(field + ": " + what);
 }
@@ -346,7 +340,7 @@ RunReport Run(const Scenario& scenario, const LoadModel& model,
   // t = 0 a little ahead, so the first arrivals are not late merely because
   // the threads were still starting.
   constexpr int64_t kStartDelayNs = 2'000'000;
-  control.start_monotonic_ns = MonotonicNs() + kStartDelayNs;
+  control.start_monotonic_ns = engine::MonotonicNs() + kStartDelayNs;
   const auto started_at = std::chrono::system_clock::now() +
                           std::chrono::nanoseconds(kStartDelayNs);
   // An exception escaping a worker is an engine bug; it ends the run and
@@ -379,7 +373,7 @@ RunReport Run(const Scenario& scenario, const LoadModel& model,
     }
   } join_on_exit{worker_threads, [&] {
                    const int64_t now =
-                       MonotonicNs() - control.start_monotonic_ns;
+                       engine::MonotonicNs() - control.start_monotonic_ns;
                    stop(now, now, "aborted");
                  }};
 
@@ -407,7 +401,7 @@ RunReport Run(const Scenario& scenario, const LoadModel& model,
       });
       if (finished_workers == static_cast<int>(workers.size())) break;
     }
-    const int64_t now = MonotonicNs() - control.start_monotonic_ns;
+    const int64_t now = engine::MonotonicNs() - control.start_monotonic_ns;
     {
       std::lock_guard lock(finished_mutex);
       if (!worker_failure.empty()) stop(now, now, "engine failure");

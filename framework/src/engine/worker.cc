@@ -26,12 +26,6 @@
 namespace loadgate::engine {
 namespace {
 
-int64_t MonotonicNs() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
-
 // epoll user data: 0 and 1 are the timerfd and eventfd; a connection is
 // (generation << 32) | (slot + 2), so an event queued for a connection that
 // was closed (and its slot reused) in the same batch is recognised as stale.

@@ -3,6 +3,8 @@
 #ifndef LOADGATE_ENGINE_WORKER_H_
 #define LOADGATE_ENGINE_WORKER_H_
 
+#include <time.h>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -17,6 +19,14 @@
 #include "loadgate/metrics.h"
 
 namespace loadgate::engine {
+
+// CLOCK_MONOTONIC in ns: the clock of RunControl's times, read by the
+// supervisor and every worker.
+inline int64_t MonotonicNs() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
 
 // State the supervisor and all workers share. The supervisor moves the two
 // deadlines earlier to stop a run (and wakes the workers); workers read them
