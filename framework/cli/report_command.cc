@@ -33,6 +33,10 @@ Options:
   --out FILE     the HTML file to write
   -h, --help     this help
 
+Exit status: 0 written (and every --slo met), 1 an objective given with
+--slo failed or a judged run stopped early or recorded nothing (the page is
+written either way), 2 bad input.
+
 Exit status: 0 written, 2 bad input (usage, unreadable or invalid report).
 )";
 
@@ -89,13 +93,22 @@ int ReportCommand(const std::vector<std::string>& args) {
     }
     std::vector<RunReport> runs;
     std::vector<std::vector<ObjectiveResult>> slos_by_run;
-    int failed = 0;
+    size_t judged = 0;
+    size_t failed = 0;
     for (const std::string& path : options.in_paths) {
       runs.push_back(ReadReportFile(path));
       std::vector<ObjectiveResult>& results = slos_by_run.emplace_back();
       for (const Objective& objective : options.slos) {
         results.push_back(Evaluate(objective, runs.back()));
+        ++judged;
         failed += results.back().passed ? 0 : 1;
+      }
+      // Judging a run that stopped early or recorded nothing fails whatever
+      // its objectives say (the page shows why).
+      if (!options.slos.empty()) {
+        const size_t unfit = RunIntegrityVerdicts(runs.back()).size();
+        judged += unfit;
+        failed += unfit;
       }
     }
 
@@ -109,12 +122,11 @@ int ReportCommand(const std::vector<std::string>& args) {
     std::cout << "wrote " << options.out_path << " (" << runs.size()
               << (runs.size() == 1 ? " run" : " runs");
     if (!options.slos.empty()) {
-      std::cout << "; SLO results: "
-                << options.slos.size() * runs.size() - failed << " passed, "
-                << failed << " failed";
+      std::cout << "; SLO results: " << judged - failed << " passed, " << failed
+                << " failed";
     }
     std::cout << ")\n";
-    return kExitOk;
+    return failed > 0 ? kExitFailed : kExitOk;
   } catch (const std::exception& error) {
     return ReportBadInput("loadgate report", error);
   }

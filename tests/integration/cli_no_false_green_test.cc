@@ -134,6 +134,14 @@ TEST(CliNoFalseGreenTest, InterruptedRunFailsInEveryOutput) {
   const std::string html = ReadFileText(outputs.html);
   EXPECT_THAT(html, HasSubstr("the run reaches its planned end"));
   EXPECT_THAT(html, Not(HasSubstr("1 passed, 0 failed")));
+
+  // Judged again later, from its JSON, the partial run still fails.
+  const CommandResult rejudged = RunLoadgate(
+      {"report", "--in", outputs.json.string(), "--slo", "error_rate < 1%",
+       "--out", (dir.path() / "again.html").string()},
+      dir.path());
+  EXPECT_EQ(rejudged.exit_code, 1) << rejudged.out << rejudged.err;
+  EXPECT_THAT(rejudged.out, HasSubstr("1 passed, 1 failed"));
 }
 
 }  // namespace
