@@ -7,6 +7,7 @@
 
 #include "fuzz_support.h"
 #include "loadgate/duration.h"
+#include "loadgate/format.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

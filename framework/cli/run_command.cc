@@ -13,6 +13,7 @@
 
 #include "loadgate/duration.h"
 #include "loadgate/engine.h"
+#include "loadgate/format.h"
 #include "loadgate/gate.h"
 #include "loadgate/html_report.h"
 #include "loadgate/live.h"

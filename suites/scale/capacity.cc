@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "loadgate/format.h"
+
 namespace loadgate::suites::scale {
 namespace {
 

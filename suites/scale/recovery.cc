@@ -1,5 +1,6 @@
 #include "scale/recovery.h"
 
+#include "loadgate/format.h"
 #include "loadgate/objective.h"
 
 namespace loadgate::suites::scale {

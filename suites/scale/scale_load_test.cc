@@ -43,6 +43,7 @@
 #include "load_suite.h"
 #include "loadgate/duration.h"
 #include "loadgate/fixtures/resource_sampler.h"
+#include "loadgate/format.h"
 #include "loadgate/objective.h"
 #include "loadgate/slo.h"
 #include "loadgate/testing.h"

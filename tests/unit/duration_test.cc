@@ -71,14 +71,5 @@ TEST(ParseDurationTest, HostileNumbersEndInTheSameError) {
   EXPECT_EQ(ParseDuration("." + std::string(400, '0') + "1h"), 0ns);
 }
 
-TEST(FormatMillisecondsTest, TrimsTrailingZeros) {
-  EXPECT_EQ(FormatMilliseconds(3s), "3000 ms");
-  EXPECT_EQ(FormatMilliseconds(3412500us), "3412.5 ms");
-  EXPECT_EQ(FormatMilliseconds(250us), "0.25 ms");
-  EXPECT_EQ(FormatMilliseconds(0ns), "0 ms");
-  EXPECT_EQ(FormatMilliseconds(1.0), "0 ms");
-  EXPECT_EQ(FormatMilliseconds(1234.0), "0.001 ms");
-}
-
 }  // namespace
 }  // namespace loadgate

@@ -1,5 +1,5 @@
-// Durations as people write them in configs, environment variables and
-// reports: "250ms", "10s", "1m30s", "1h", "500us".
+// Durations as people write them in configs and environment variables:
+// "250ms", "10s", "1m30s", "1h", "500us". Writing them is format.h's job.
 #ifndef LOADGATE_DURATION_H_
 #define LOADGATE_DURATION_H_
 
@@ -15,14 +15,6 @@ namespace loadgate {
 // was expected for anything else (no unit, unknown unit, negative values,
 // overflow of int64 nanoseconds).
 std::chrono::nanoseconds ParseDuration(std::string_view text);
-
-// A duration in milliseconds with up to three decimals and no trailing zeros,
-// followed by " ms": "3000 ms", "3412.5 ms", "0.25 ms". The one format every
-// report, summary and failure message uses for times.
-std::string FormatMilliseconds(double nanoseconds);
-inline std::string FormatMilliseconds(std::chrono::nanoseconds duration) {
-  return FormatMilliseconds(static_cast<double>(duration.count()));
-}
 
 }  // namespace loadgate
 

@@ -90,8 +90,6 @@ struct Observation {
 Observation Observe(const RunReport& report, std::string_view metric,
                     double percentile, std::string_view tag);
 
-// Up to `decimals` decimals, trailing zeros dropped: "3000", "0.25".
-std::string FormatNumber(double value, int decimals = 3);
 // A value of `metric` in its unit (times in ms, rates as fractions), as read
 // by people: "160.2 ms", "0.52 %", "98.5 req/s", "$0.029".
 std::string FormatMetricValue(std::string_view metric, double value);

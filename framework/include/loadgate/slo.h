@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "loadgate/duration.h"
+#include "loadgate/format.h"
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
 

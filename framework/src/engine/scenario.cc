@@ -13,6 +13,7 @@
 
 #include "engine/plan.h"
 #include "loadgate/duration.h"
+#include "loadgate/format.h"
 #include "loadgate/load_model.h"
 #include "loadgate/objective.h"
 

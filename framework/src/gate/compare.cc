@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "loadgate/duration.h"
+#include "loadgate/format.h"
 #include "loadgate/gate.h"
 
 namespace loadgate {

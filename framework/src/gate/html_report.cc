@@ -12,6 +12,7 @@
 #include "gate/markup.h"
 #include "gate/svg_charts.h"
 #include "loadgate/duration.h"
+#include "loadgate/format.h"
 
 namespace loadgate {
 namespace {

@@ -12,6 +12,7 @@
 
 #include "gtest/report_directory.h"
 #include "loadgate/duration.h"
+#include "loadgate/format.h"
 #include "loadgate/live.h"
 #include "loadgate/objective.h"
 #include "loadgate/slo.h"

@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -96,17 +95,6 @@ std::chrono::nanoseconds ParseDuration(std::string_view text) {
   // 2^63 ns is about 292 years; anything near it is a typo.
   if (!(total_ns < 9.2e18)) Fail(text, "it does not fit in 64-bit nanoseconds");
   return std::chrono::nanoseconds(std::llround(total_ns));
-}
-
-std::string FormatMilliseconds(double nanoseconds) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.3f", nanoseconds / 1e6);
-  std::string text(buffer);
-  // Drop trailing zeros, then a trailing point: "3000.000" -> "3000".
-  text.erase(text.find_last_not_of('0') + 1);
-  if (text.back() == '.') text.pop_back();
-  if (text == "-0") text = "0";
-  return text + " ms";
 }
 
 }  // namespace loadgate

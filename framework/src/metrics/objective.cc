@@ -4,6 +4,7 @@
 #include <string>
 
 #include "loadgate/duration.h"
+#include "loadgate/format.h"
 
 namespace loadgate {
 namespace {
@@ -71,21 +72,6 @@ const FigureMetric* FindFigureMetric(std::string_view name) {
   }
   return nullptr;
 }
-
-}  // namespace
-
-std::string FormatNumber(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  std::string text(buffer);
-  if (text.find('.') != std::string::npos) {
-    text.erase(text.find_last_not_of('0') + 1);
-    if (text.back() == '.') text.pop_back();
-  }
-  return text == "-0" ? "0" : text;
-}
-
-namespace {
 
 // A value in `unit`, as read by people: "3000 ms", "1 %", "98.5 req/s".
 std::string WithUnit(double value, Unit unit) {

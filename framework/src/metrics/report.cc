@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "loadgate/duration.h"
+#include "loadgate/format.h"
 #include "metrics/json_document.h"
 
 namespace loadgate {
