@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -19,6 +20,11 @@ namespace loadgate::config {
 
 // Ordered, so headers, captures and error messages follow the file's order.
 using Json = nlohmann::ordered_json;
+
+// The upper bounds for Field::Integer of a value kept in an int or an
+// int64_t.
+inline constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
+inline constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
 
 // One value of a document and where it sits. Every accessor validates the
 // type and throws ConfigError naming the path and what was expected.

@@ -1,6 +1,5 @@
 // Load presets: the Locust-flavoured files that parameterise suites and Make
 // targets by load level (configs/<suite>_<N>rps.json).
-#include <limits>
 #include <stdexcept>
 
 #include "config/document.h"
@@ -35,8 +34,7 @@ PresetFile ParsePreset(std::string_view text, ConfigFormat format,
   }
   if (auto rate = field.Get("rate")) preset.rate = rate->PositiveNumber();
   if (auto users = field.Get("users")) {
-    preset.users =
-        static_cast<int>(users->Integer(1, std::numeric_limits<int>::max()));
+    preset.users = static_cast<int>(users->Integer(1, config::kMaxInt));
   }
   if (auto spawn_rate = field.Get("spawn_rate")) {
     preset.spawn_rate = spawn_rate->PositiveNumber();

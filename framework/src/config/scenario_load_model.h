@@ -1,0 +1,20 @@
+// A scenario file's load model (see scenario_file.cc for the whole file).
+#ifndef LOADGATE_CONFIG_SCENARIO_LOAD_MODEL_H_
+#define LOADGATE_CONFIG_SCENARIO_LOAD_MODEL_H_
+
+#include <optional>
+
+#include "config/field.h"
+#include "loadgate/config.h"
+#include "loadgate/load_model.h"
+
+namespace loadgate::config {
+
+// The `load` of the document `root`: rate or stages (an open model) or
+// users (a closed one), never both; without `load`, the preset's model.
+LoadModel ParseLoadModel(const Field& root,
+                         const std::optional<PresetFile>& preset);
+
+}  // namespace loadgate::config
+
+#endif  // LOADGATE_CONFIG_SCENARIO_LOAD_MODEL_H_
