@@ -194,98 +194,89 @@ class ArgumentReader {
   std::optional<std::string> inline_value_;
 };
 
-CommandLine ParseRun(const std::vector<std::string>& args) {
-  CommandLine command_line;
-  command_line.command = CommandLine::Command::kRun;
-  // Ad-hoc-only flags given, for the error when a scenario file is given too.
-  std::vector<std::string> ad_hoc_flags;
-  ArgumentReader reader(args);
-  while (reader.Next()) {
-    const std::string flag = reader.current();
-    if (reader.Is("--help", "-h")) {
-      command_line.command = CommandLine::Command::kRunHelp;
-      return command_line;
-    } else if (reader.Is("--url")) {
-      command_line.url = Utf8Value("--url", reader.Value());
-      try {
-        http::ParseUrl(command_line.url);
-      } catch (const std::invalid_argument& error) {
-        throw UsageError(error.what());
-      }
-    } else if (reader.Is("--host")) {
-      command_line.host = Utf8Value("--host", reader.Value());
-      try {
-        http::ParseUrl(command_line.host);
-      } catch (const std::invalid_argument& error) {
-        throw UsageError("--host: " + std::string(error.what()));
-      }
-    } else if (reader.Is("--method", "-X")) {
-      command_line.method = ParseMethod(reader.Value());
-    } else if (reader.Is("--header", "-H")) {
-      command_line.headers.push_back(
-          ParseHeader(Utf8Value("--header", reader.Value())));
-    } else if (reader.Is("--body")) {
-      command_line.body = reader.Value();
-    } else if (reader.Is("--rate")) {
-      command_line.rate = ParsePositiveNumber(flag, reader.Value());
-    } else if (reader.Is("--users")) {
-      command_line.users = ParseCount(flag, reader.Value(), 1);
-    } else if (reader.Is("--connections", "-c")) {
-      command_line.connections = ParseCount(flag, reader.Value(), 1);
-    } else if (reader.Is("--timeout")) {
-      command_line.timeout = ParsePositiveDuration(flag, reader.Value());
-    } else if (reader.Is("--insecure", "-k")) {
-      reader.NoValue();
-      command_line.insecure = true;
-    } else if (reader.Is("--duration", "-d")) {
-      command_line.duration = ParsePositiveDuration(flag, reader.Value());
-    } else if (reader.Is("--threads", "-t")) {
-      command_line.threads = ParseCount(flag, reader.Value(), 0);
-    } else if (reader.Is("--slo")) {
-      try {
-        command_line.slos.push_back(ParseObjective(reader.Value()));
-      } catch (const std::invalid_argument& error) {
-        throw UsageError("--slo: " + std::string(error.what()));
-      }
-    } else if (reader.Is("--out", "-o")) {
-      command_line.out_path = reader.Value();
-    } else if (reader.Is("--csv")) {
-      command_line.csv_path = reader.Value();
-    } else if (reader.Is("--junit")) {
-      command_line.junit_path = reader.Value();
-    } else if (reader.Is("--html")) {
-      command_line.html_path = reader.Value();
-    } else if (reader.Is("--live")) {
-      command_line.live_address = reader.Value();
-      if (command_line.live_address.empty()) {
-        throw UsageError("--live: expected PORT or HOST:PORT");
-      }
-    } else if (reader.Is("--live-linger")) {
-      command_line.live_linger = ParsePositiveDuration(flag, reader.Value());
-    } else if (reader.Is("--quiet", "-q")) {
-      reader.NoValue();
-      command_line.quiet = true;
-    } else if (flag.starts_with("-") && flag != "-") {
-      throw UsageError("unknown option " + flag +
-                       " (loadgate run --help lists them)");
-    } else {
-      if (!command_line.scenario_path.empty()) {
-        throw UsageError("expected one scenario file, got \"" +
-                         command_line.scenario_path + "\" and \"" + flag +
-                         "\"");
-      }
-      command_line.scenario_path = flag;
-      continue;
+// Reads the flag at `reader` if it describes the ad-hoc request (--url) or
+// its load; false for any other argument.
+bool ReadAdHocFlag(ArgumentReader& reader, CommandLine& command_line) {
+  const std::string& flag = reader.current();
+  if (reader.Is("--url")) {
+    command_line.url = Utf8Value("--url", reader.Value());
+    try {
+      http::ParseUrl(command_line.url);
+    } catch (const std::invalid_argument& error) {
+      throw UsageError(error.what());
     }
-    const bool ad_hoc_only =
-        reader.Is("--url") || reader.Is("--method", "-X") ||
-        reader.Is("--header", "-H") || reader.Is("--body") ||
-        reader.Is("--rate") || reader.Is("--users") ||
-        reader.Is("--connections", "-c") || reader.Is("--timeout") ||
-        reader.Is("--insecure", "-k");
-    if (ad_hoc_only) ad_hoc_flags.push_back(flag);
+  } else if (reader.Is("--method", "-X")) {
+    command_line.method = ParseMethod(reader.Value());
+  } else if (reader.Is("--header", "-H")) {
+    command_line.headers.push_back(
+        ParseHeader(Utf8Value("--header", reader.Value())));
+  } else if (reader.Is("--body")) {
+    command_line.body = reader.Value();
+  } else if (reader.Is("--rate")) {
+    command_line.rate = ParsePositiveNumber(flag, reader.Value());
+  } else if (reader.Is("--users")) {
+    command_line.users = ParseCount(flag, reader.Value(), 1);
+  } else if (reader.Is("--connections", "-c")) {
+    command_line.connections = ParseCount(flag, reader.Value(), 1);
+  } else if (reader.Is("--timeout")) {
+    command_line.timeout = ParsePositiveDuration(flag, reader.Value());
+  } else if (reader.Is("--insecure", "-k")) {
+    reader.NoValue();
+    command_line.insecure = true;
+  } else {
+    return false;
   }
+  return true;
+}
 
+// Reads the flag at `reader` if it applies to every run (or, --host, to
+// scenario files); false for any other argument.
+bool ReadRunFlag(ArgumentReader& reader, CommandLine& command_line) {
+  const std::string& flag = reader.current();
+  if (reader.Is("--host")) {
+    command_line.host = Utf8Value("--host", reader.Value());
+    try {
+      http::ParseUrl(command_line.host);
+    } catch (const std::invalid_argument& error) {
+      throw UsageError("--host: " + std::string(error.what()));
+    }
+  } else if (reader.Is("--duration", "-d")) {
+    command_line.duration = ParsePositiveDuration(flag, reader.Value());
+  } else if (reader.Is("--threads", "-t")) {
+    command_line.threads = ParseCount(flag, reader.Value(), 0);
+  } else if (reader.Is("--slo")) {
+    try {
+      command_line.slos.push_back(ParseObjective(reader.Value()));
+    } catch (const std::invalid_argument& error) {
+      throw UsageError("--slo: " + std::string(error.what()));
+    }
+  } else if (reader.Is("--out", "-o")) {
+    command_line.out_path = reader.Value();
+  } else if (reader.Is("--csv")) {
+    command_line.csv_path = reader.Value();
+  } else if (reader.Is("--junit")) {
+    command_line.junit_path = reader.Value();
+  } else if (reader.Is("--html")) {
+    command_line.html_path = reader.Value();
+  } else if (reader.Is("--live")) {
+    command_line.live_address = reader.Value();
+    if (command_line.live_address.empty()) {
+      throw UsageError("--live: expected PORT or HOST:PORT");
+    }
+  } else if (reader.Is("--live-linger")) {
+    command_line.live_linger = ParsePositiveDuration(flag, reader.Value());
+  } else if (reader.Is("--quiet", "-q")) {
+    reader.NoValue();
+    command_line.quiet = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The flags that each make sense alone but not together.
+void CheckRunFlagsAgree(const CommandLine& command_line,
+                        const std::vector<std::string>& ad_hoc_flags) {
   if (!command_line.scenario_path.empty()) {
     if (!ad_hoc_flags.empty()) {
       throw UsageError(ad_hoc_flags.front() +
@@ -306,6 +297,36 @@ CommandLine ParseRun(const std::vector<std::string>& args) {
         "--rate (an open model) and --users (a closed model) exclude each "
         "other");
   }
+}
+
+CommandLine ParseRun(const std::vector<std::string>& args) {
+  CommandLine command_line;
+  command_line.command = CommandLine::Command::kRun;
+  // Ad-hoc-only flags given, for the error when a scenario file is given too.
+  std::vector<std::string> ad_hoc_flags;
+  ArgumentReader reader(args);
+  while (reader.Next()) {
+    const std::string flag = reader.current();
+    if (reader.Is("--help", "-h")) {
+      command_line.command = CommandLine::Command::kRunHelp;
+      return command_line;
+    }
+    if (ReadAdHocFlag(reader, command_line)) {
+      ad_hoc_flags.push_back(flag);
+      continue;
+    }
+    if (ReadRunFlag(reader, command_line)) continue;
+    if (flag.starts_with("-") && flag != "-") {
+      throw UsageError("unknown option " + flag +
+                       " (loadgate run --help lists them)");
+    }
+    if (!command_line.scenario_path.empty()) {
+      throw UsageError("expected one scenario file, got \"" +
+                       command_line.scenario_path + "\" and \"" + flag + "\"");
+    }
+    command_line.scenario_path = flag;
+  }
+  CheckRunFlagsAgree(command_line, ad_hoc_flags);
   return command_line;
 }
 
