@@ -1,15 +1,15 @@
+// `loadgate compare`: the CI gate over JSON reports of a baseline and a
+// candidate.
 #include "compare_command.h"
 
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <stdexcept>
 
 #include "config/cli_options.h"
 #include "loadgate/gate.h"
 #include "loadgate/report.h"
+#include "output_file.h"
 
 namespace loadgate::cli {
 
@@ -138,66 +138,53 @@ std::vector<RunReport> ReadReports(const std::vector<std::string>& paths) {
   return reports;
 }
 
-void WriteOutput(const std::string& path, std::ios::openmode mode,
-                 const auto& write) {
-  std::ofstream out(path, std::ios::binary | mode);
-  if (out) write(out);
-  out.close();
-  if (!out) {
-    throw std::runtime_error("cannot write " + path + ": " +
-                             std::strerror(errno));
-  }
-}
-
 }  // namespace
 
 int CompareCommand(const std::vector<std::string>& args) {
-  try {
-    const CompareOptions options = ParseCompareArgs(args);
-    if (options.help) {
-      std::cout << kCompareUsage;
-      return kExitOk;
-    }
-    // Read in command-line order, so an error names the first bad file.
-    const std::vector<RunReport> baseline = ReadReports(options.baseline_paths);
-    const std::vector<RunReport> current = ReadReports(options.current_paths);
-    const GateResult result =
-        Compare(baseline, current, options.metrics, options.min_samples,
-                {options.baseline_paths, options.current_paths});
-
-    WriteGateMarkdown(result, std::cout);
-    std::cout.flush();
-    if (!options.summary_path.empty()) {
-      // Appended: $GITHUB_STEP_SUMMARY collects every step's output.
-      WriteOutput(options.summary_path, std::ios::app,
-                  [&](std::ostream& out) { WriteGateMarkdown(result, out); });
-    }
-    if (!options.junit_path.empty()) {
-      WriteOutput(options.junit_path, std::ios::trunc, [&](std::ostream& out) {
-        WriteSloJUnit({{"loadgate compare", result.Verdicts()}}, out);
-      });
-    }
-    if (!result.judged()) {
-      // Passing here would let a gate that saw nothing stay green.
-      std::string reasons;
-      for (const std::string& skipped : result.skipped) {
-        reasons += (reasons.empty() ? "" : "; ") + skipped;
-      }
-      std::cerr << "loadgate compare: nothing could be judged, every metric "
-                   "was skipped: "
-                << reasons << "\n";
-      return kExitBadInput;
-    }
-    for (const StoppedRun& stopped : result.stopped_early) {
-      std::cerr << "regression: " << stopped.message << "\n";
-    }
-    for (const GateRow& row : result.rows) {
-      if (row.regressed) std::cerr << "regression: " << row.message << "\n";
-    }
-    return result.regressed() ? kExitFailed : kExitOk;
-  } catch (const std::exception& error) {
-    return ReportBadInput("loadgate compare", error);
+  const CompareOptions options = ParseCompareArgs(args);
+  if (options.help) {
+    std::cout << kCompareUsage;
+    return kExitOk;
   }
+  // Read in command-line order, so an error names the first bad file.
+  const std::vector<RunReport> baseline = ReadReports(options.baseline_paths);
+  const std::vector<RunReport> current = ReadReports(options.current_paths);
+  const GateResult result =
+      Compare(baseline, current, options.metrics, options.min_samples,
+              {options.baseline_paths, options.current_paths});
+
+  WriteGateMarkdown(result, std::cout);
+  std::cout.flush();
+  if (!options.summary_path.empty()) {
+    // Appended: $GITHUB_STEP_SUMMARY collects every step's output.
+    WriteOutputFile(
+        options.summary_path,
+        [&](std::ostream& out) { WriteGateMarkdown(result, out); },
+        std::ios::app);
+  }
+  if (!options.junit_path.empty()) {
+    WriteOutputFile(options.junit_path, [&](std::ostream& out) {
+      WriteSloJUnit({{"loadgate compare", result.Verdicts()}}, out);
+    });
+  }
+  if (!result.judged()) {
+    // Passing here would let a gate that saw nothing stay green.
+    std::string reasons;
+    for (const std::string& skipped : result.skipped) {
+      reasons += (reasons.empty() ? "" : "; ") + skipped;
+    }
+    std::cerr << "loadgate compare: nothing could be judged, every metric "
+                 "was skipped: "
+              << reasons << "\n";
+    return kExitBadInput;
+  }
+  for (const StoppedRun& stopped : result.stopped_early) {
+    std::cerr << "regression: " << stopped.message << "\n";
+  }
+  for (const GateRow& row : result.rows) {
+    if (row.regressed) std::cerr << "regression: " << row.message << "\n";
+  }
+  return result.regressed() ? kExitFailed : kExitOk;
 }
 
 }  // namespace loadgate::cli

@@ -8,38 +8,51 @@
 #include "report_command.h"
 #include "run_command.h"
 
+namespace loadgate::cli {
+namespace {
+
+// The commands that take run options: run, validate, version and help.
+int RunCommandLine(const CommandLine& command_line) {
+  switch (command_line.command) {
+    case CommandLine::Command::kHelp:
+      std::cout << kUsage;
+      return kExitOk;
+    case CommandLine::Command::kRunHelp:
+      std::cout << kRunUsage;
+      return kExitOk;
+    case CommandLine::Command::kVersion:
+      std::cout << "loadgate " << kVersion << "\n";
+      return kExitOk;
+    case CommandLine::Command::kValidate:
+      return ValidateCommand(command_line);
+    case CommandLine::Command::kRun:
+      return RunCommand(command_line);
+  }
+  return kExitBadInput;
+}
+
+}  // namespace
+}  // namespace loadgate::cli
+
 int main(int argc, char** argv) {
-  using loadgate::cli::CommandLine;
+  namespace cli = loadgate::cli;
   const std::vector<std::string> args(argv + 1, argv + argc);
+  const std::string command = args.empty() ? "" : args[0];
   // `compare` and `report` read reports, not run options, so they parse their
-  // own (and report their own bad input, the same way).
-  if (!args.empty() && args[0] == "compare") {
-    return loadgate::cli::CompareCommand({args.begin() + 1, args.end()});
-  }
-  if (!args.empty() && args[0] == "report") {
-    return loadgate::cli::ReportCommand({args.begin() + 1, args.end()});
-  }
+  // own arguments; their bad input names them.
+  const bool reads_reports = command == "compare" || command == "report";
   try {
-    const CommandLine command_line = loadgate::cli::ParseCommandLine(args);
-    switch (command_line.command) {
-      case CommandLine::Command::kHelp:
-        std::cout << loadgate::cli::kUsage;
-        return loadgate::cli::kExitOk;
-      case CommandLine::Command::kRunHelp:
-        std::cout << loadgate::cli::kRunUsage;
-        return loadgate::cli::kExitOk;
-      case CommandLine::Command::kVersion:
-        std::cout << "loadgate " << loadgate::cli::kVersion << "\n";
-        return loadgate::cli::kExitOk;
-      case CommandLine::Command::kValidate:
-        return loadgate::cli::ValidateCommand(command_line);
-      case CommandLine::Command::kRun:
-        return loadgate::cli::RunCommand(command_line);
+    if (reads_reports) {
+      const std::vector<std::string> rest(args.begin() + 1, args.end());
+      return command == "compare" ? cli::CompareCommand(rest)
+                                  : cli::ReportCommand(rest);
     }
+    return cli::RunCommandLine(cli::ParseCommandLine(args));
   } catch (const std::exception& error) {
-    // A UsageError, a ConfigError naming the file and field, or whatever
-    // kept the run from starting (e.g. no usable address): all bad input.
-    return loadgate::cli::ReportBadInput("loadgate", error);
+    // A UsageError, a ConfigError naming the file and field, a report that
+    // cannot be read or written, or whatever kept a run from starting (e.g.
+    // no usable address): all bad input, reported the one way.
+    return cli::ReportBadInput(
+        reads_reports ? "loadgate " + command : "loadgate", error);
   }
-  return loadgate::cli::kExitBadInput;
 }

@@ -1,8 +1,6 @@
+// `loadgate report`: JSON reports to one self-contained HTML page.
 #include "report_command.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -13,6 +11,7 @@
 #include "loadgate/html_report.h"
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
+#include "output_file.h"
 
 namespace loadgate::cli {
 
@@ -35,9 +34,7 @@ Options:
 
 Exit status: 0 written (and every --slo met), 1 an objective given with
 --slo failed or a judged run stopped early or recorded nothing (the page is
-written either way), 2 bad input.
-
-Exit status: 0 written, 2 bad input (usage, unreadable or invalid report).
+written either way), 2 bad input (usage, unreadable or invalid report).
 )";
 
 namespace {
@@ -85,51 +82,43 @@ ReportOptions ParseReportArgs(const std::vector<std::string>& args) {
 }  // namespace
 
 int ReportCommand(const std::vector<std::string>& args) {
-  try {
-    const ReportOptions options = ParseReportArgs(args);
-    if (options.help) {
-      std::cout << kReportUsage;
-      return kExitOk;
-    }
-    std::vector<RunReport> runs;
-    std::vector<std::vector<ObjectiveResult>> slos_by_run;
-    size_t judged = 0;
-    size_t failed = 0;
-    for (const std::string& path : options.in_paths) {
-      runs.push_back(ReadReportFile(path));
-      std::vector<ObjectiveResult>& results = slos_by_run.emplace_back();
-      for (const Objective& objective : options.slos) {
-        results.push_back(Evaluate(objective, runs.back()));
-        ++judged;
-        failed += results.back().passed ? 0 : 1;
-      }
-      // Judging a run that stopped early or recorded nothing fails whatever
-      // its objectives say (the page shows why).
-      if (!options.slos.empty()) {
-        const size_t unfit = RunIntegrityVerdicts(runs.back()).size();
-        judged += unfit;
-        failed += unfit;
-      }
-    }
-
-    std::ofstream out(options.out_path, std::ios::binary | std::ios::trunc);
-    if (out) WriteHtmlReport(runs, slos_by_run, out);
-    out.close();
-    if (!out) {
-      throw UsageError("cannot write " + options.out_path + ": " +
-                       std::strerror(errno));
-    }
-    std::cout << "wrote " << options.out_path << " (" << runs.size()
-              << (runs.size() == 1 ? " run" : " runs");
-    if (!options.slos.empty()) {
-      std::cout << "; SLO results: " << judged - failed << " passed, " << failed
-                << " failed";
-    }
-    std::cout << ")\n";
-    return failed > 0 ? kExitFailed : kExitOk;
-  } catch (const std::exception& error) {
-    return ReportBadInput("loadgate report", error);
+  const ReportOptions options = ParseReportArgs(args);
+  if (options.help) {
+    std::cout << kReportUsage;
+    return kExitOk;
   }
+  std::vector<RunReport> runs;
+  std::vector<std::vector<ObjectiveResult>> slos_by_run;
+  size_t judged = 0;
+  size_t failed = 0;
+  for (const std::string& path : options.in_paths) {
+    runs.push_back(ReadReportFile(path));
+    std::vector<ObjectiveResult>& results = slos_by_run.emplace_back();
+    for (const Objective& objective : options.slos) {
+      results.push_back(Evaluate(objective, runs.back()));
+      ++judged;
+      failed += results.back().passed ? 0 : 1;
+    }
+    // Judging a run that stopped early or recorded nothing fails whatever
+    // its objectives say (the page shows why).
+    if (!options.slos.empty()) {
+      const size_t unfit = RunIntegrityVerdicts(runs.back()).size();
+      judged += unfit;
+      failed += unfit;
+    }
+  }
+
+  WriteOutputFile(options.out_path, [&](std::ostream& out) {
+    WriteHtmlReport(runs, slos_by_run, out);
+  });
+  std::cout << "wrote " << options.out_path << " (" << runs.size()
+            << (runs.size() == 1 ? " run" : " runs");
+  if (!options.slos.empty()) {
+    std::cout << "; SLO results: " << judged - failed << " passed, " << failed
+              << " failed";
+  }
+  std::cout << ")\n";
+  return failed > 0 ? kExitFailed : kExitOk;
 }
 
 }  // namespace loadgate::cli

@@ -11,9 +11,9 @@ namespace loadgate::cli {
 extern const std::string_view kReportUsage;  // loadgate report --help
 
 // `args` follow the word "report". Writes the HTML report and returns
-// kExitOk (the SLO verdicts are in the page; `run` and `compare` are the
-// gates), or kExitBadInput after one line on stderr naming the bad option,
-// file or field.
+// kExitOk, or kExitFailed when an objective given with --slo failed or a run
+// it judged is unfit (stopped early, recorded nothing). Throws for bad input
+// (an option, a file or field); main prints it as ReportBadInput does.
 int ReportCommand(const std::vector<std::string>& args);
 
 }  // namespace loadgate::cli

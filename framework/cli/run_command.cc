@@ -1,14 +1,16 @@
+// `loadgate run` and `loadgate validate`: a run from its outputs opened to
+// its exit code, in named steps.
 #include "run_command.h"
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "loadgate/duration.h"
@@ -19,18 +21,42 @@
 #include "loadgate/live.h"
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
+#include "output_file.h"
 
 namespace loadgate::cli {
 namespace {
 
-// Opens an output file before the run, so a bad path costs nothing.
-std::optional<std::ofstream> OpenOutput(const std::string& path) {
+// The report files of a run, opened before it so that a bad path costs
+// nothing.
+struct OutputFiles {
+  std::optional<std::ofstream> json, csv, junit, html;
+};
+
+std::optional<std::ofstream> OpenIfNamed(const std::string& path) {
   if (path.empty()) return std::nullopt;
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) {
-    throw UsageError("cannot write " + path + ": " + std::strerror(errno));
+  return OpenOutputFile(path);
+}
+
+OutputFiles OpenOutputs(const CommandLine& command_line) {
+  OutputFiles files;
+  files.json = OpenIfNamed(command_line.out_path);
+  files.csv = OpenIfNamed(command_line.csv_path);
+  files.junit = OpenIfNamed(command_line.junit_path);
+  files.html = OpenIfNamed(command_line.html_path);
+  return files;
+}
+
+// Writes one report into its file. A file that cannot be written is reported
+// and the others are still written: the run's verdict stands.
+void WriteOutput(std::optional<std::ofstream>& out, const std::string& path,
+                 const std::function<void(std::ostream&)>& write) {
+  if (!out) return;
+  write(*out);
+  try {
+    CloseOutputFile(*out, path);
+  } catch (const std::runtime_error& error) {
+    std::cerr << "loadgate: " << error.what() << "\n";
   }
-  return out;
 }
 
 // One line, redrawn in place: "\r" returns to its start and "\x1b[K" clears
@@ -41,57 +67,85 @@ void DrawProgress(const Progress& progress) {
       progress.requests == 0 ? 0
                              : 100.0 * static_cast<double>(progress.errors) /
                                    static_cast<double>(progress.requests);
-  std::fprintf(
-      stderr,
-      "\r%7.1fs  %llu req  %.1f req/s  p50 %s  p95 %s  p99 %s  errors %llu "
-      "(%.1f %%)  in flight %llu\x1b[K",
-      seconds, static_cast<unsigned long long>(progress.requests),
-      progress.current_rps,
-      FormatMilliseconds(static_cast<double>(progress.p50_ns)).c_str(),
-      FormatMilliseconds(static_cast<double>(progress.p95_ns)).c_str(),
-      FormatMilliseconds(static_cast<double>(progress.p99_ns)).c_str(),
-      static_cast<unsigned long long>(progress.errors), error_percent,
-      static_cast<unsigned long long>(progress.in_flight));
+  std::string elapsed = FormatFixed(seconds, 1);
+  // Right-aligned in 7 columns, so the line does not shift as time grows.
+  elapsed.insert(0, elapsed.size() < 7 ? 7 - elapsed.size() : 0, ' ');
+  const std::string line =
+      "\r" + elapsed + "s  " + std::to_string(progress.requests) + " req  " +
+      FormatFixed(progress.current_rps, 1) + " req/s  p50 " +
+      FormatMilliseconds(static_cast<double>(progress.p50_ns)) + "  p95 " +
+      FormatMilliseconds(static_cast<double>(progress.p95_ns)) + "  p99 " +
+      FormatMilliseconds(static_cast<double>(progress.p99_ns)) + "  errors " +
+      std::to_string(progress.errors) + " (" + FormatFixed(error_percent, 1) +
+      " %)  in flight " + std::to_string(progress.in_flight) + "\x1b[K";
+  std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
 }
 
-void WriteReport(std::optional<std::ofstream>& out, const std::string& path,
-                 void (*write)(const RunReport&, std::ostream&),
-                 const RunReport& report) {
-  if (!out) return;
-  write(report, *out);
-  out->close();
-  if (!*out) {
-    std::cerr << "loadgate: cannot write " << path << ": "
-              << std::strerror(errno) << "\n";
+// Serves the live view (--live) of `run` and sends its progress there too.
+void StartLiveView(const CommandLine& command_line, ScenarioFile& run,
+                   std::optional<LiveServer>& live_view) {
+  if (command_line.live_address.empty()) return;
+  try {
+    live_view.emplace(command_line.live_address);
+  } catch (const std::exception& error) {
+    throw UsageError("--live: " + std::string(error.what()));
   }
+  std::cerr << "live view: " << live_view->url() << std::endl;
+  live_view->BeginRun(
+      run.scenario.name.empty() ? "loadgate" : run.scenario.name, run.model,
+      run.options.duration);
+  run.options.on_progress =
+      live_view->ProgressCallback(std::move(run.options.on_progress));
+}
+
+// Every output gets the same verdicts: the objectives, then whatever makes
+// the run itself unfit to pass (stopped early, nothing recorded). The JSON
+// report keeps them for `loadgate report` later. Returns how many failed.
+size_t Judge(const std::vector<Objective>& objectives, RunReport& report) {
+  for (const Objective& objective : objectives) {
+    report.slos.push_back(ToVerdict(Evaluate(objective, report)));
+  }
+  for (SloVerdict& verdict : RunIntegrityVerdicts(report)) {
+    report.slos.push_back(std::move(verdict));
+  }
+  return static_cast<size_t>(
+      std::count_if(report.slos.begin(), report.slos.end(),
+                    [](const SloVerdict& verdict) { return !verdict.passed; }));
+}
+
+void PrintVerdicts(const RunReport& report, size_t failed, bool quiet) {
+  if (report.slos.empty()) return;
+  if (!quiet) std::cout << "\n";  // apart from the summary
+  std::cout << "SLOs: " << report.slos.size() - failed << " passed, " << failed
+            << " failed\n";
+  for (const SloVerdict& verdict : report.slos) {
+    std::cout << "  " << verdict.explanation << "\n";
+  }
+}
+
+int ExitCode(const RunReport& report, size_t failed) {
+  const std::string& stop_reason = report.info.stop_reason;
+  if (stop_reason == kStopReasonInterrupted) {
+    std::cerr << "loadgate: interrupted; the report covers the run so far\n";
+    return kExitInterrupted;
+  }
+  if (!stop_reason.empty()) {
+    std::cerr << "loadgate: run stopped early: " << stop_reason << "\n";
+    return kExitFailed;
+  }
+  return failed > 0 ? kExitFailed : kExitOk;
 }
 
 }  // namespace
 
 int RunCommand(const CommandLine& command_line) {
   ScenarioFile run = BuildRun(command_line);
-  std::optional<std::ofstream> json_out = OpenOutput(command_line.out_path);
-  std::optional<std::ofstream> csv_out = OpenOutput(command_line.csv_path);
-  std::optional<std::ofstream> junit_out = OpenOutput(command_line.junit_path);
-  std::optional<std::ofstream> html_out = OpenOutput(command_line.html_path);
-
+  OutputFiles outputs = OpenOutputs(command_line);
   const bool live = !command_line.quiet && isatty(STDERR_FILENO);
   if (live) run.options.on_progress = DrawProgress;
   std::optional<LiveServer> live_view;
-  if (!command_line.live_address.empty()) {
-    try {
-      live_view.emplace(command_line.live_address);
-    } catch (const std::exception& error) {
-      throw UsageError("--live: " + std::string(error.what()));
-    }
-    std::cerr << "live view: " << live_view->url() << std::endl;
-    live_view->BeginRun(
-        run.scenario.name.empty() ? "loadgate" : run.scenario.name, run.model,
-        run.options.duration);
-    run.options.on_progress =
-        live_view->ProgressCallback(std::move(run.options.on_progress));
-  }
+  StartLiveView(command_line, run, live_view);
   InstallStopSignalHandlers();
 
   RunReport report;
@@ -105,67 +159,30 @@ int RunCommand(const CommandLine& command_line) {
   if (live) std::fputs("\r\x1b[K", stderr);
   if (live_view) live_view->EndRun(report);
 
-  // Every output gets the same verdicts: the objectives, then whatever makes
-  // the run itself unfit to pass (stopped early, nothing recorded). The JSON
-  // report keeps them for `loadgate report` later.
-  for (const Objective& objective : run.objectives) {
-    report.slos.push_back(ToVerdict(Evaluate(objective, report)));
-  }
-  for (SloVerdict& verdict : RunIntegrityVerdicts(report)) {
-    report.slos.push_back(std::move(verdict));
-  }
-  const auto failed = static_cast<size_t>(
-      std::count_if(report.slos.begin(), report.slos.end(),
-                    [](const SloVerdict& verdict) { return !verdict.passed; }));
-
-  WriteReport(json_out, command_line.out_path, &WriteJson, report);
-  WriteReport(csv_out, command_line.csv_path, &WriteCsv, report);
+  const size_t failed = Judge(run.objectives, report);
+  WriteOutput(outputs.json, command_line.out_path,
+              [&](std::ostream& out) { WriteJson(report, out); });
+  WriteOutput(outputs.csv, command_line.csv_path,
+              [&](std::ostream& out) { WriteCsv(report, out); });
   if (!command_line.quiet) WriteSummary(report, std::cout);
-  if (junit_out) {
+  WriteOutput(outputs.junit, command_line.junit_path, [&](std::ostream& out) {
     WriteSloJUnit({{report.info.name.empty() ? "loadgate" : report.info.name,
                     report.slos}},
-                  *junit_out);
-    junit_out->close();
-    if (!*junit_out) {
-      std::cerr << "loadgate: cannot write " << command_line.junit_path << ": "
-                << std::strerror(errno) << "\n";
-    }
-  }
-  if (html_out) {
-    WriteHtmlReport({report}, std::vector<ObjectiveResult>(), *html_out);
-    html_out->close();
-    if (!*html_out) {
-      std::cerr << "loadgate: cannot write " << command_line.html_path << ": "
-                << std::strerror(errno) << "\n";
-    }
-  }
-  if (!report.slos.empty()) {
-    if (!command_line.quiet) std::cout << "\n";  // apart from the summary
-    std::cout << "SLOs: " << report.slos.size() - failed << " passed, "
-              << failed << " failed\n";
-    for (const SloVerdict& verdict : report.slos) {
-      std::cout << "  " << verdict.explanation << "\n";
-    }
-  }
+                  out);
+  });
+  WriteOutput(outputs.html, command_line.html_path, [&](std::ostream& out) {
+    WriteHtmlReport({report}, std::vector<ObjectiveResult>(), out);
+  });
+  PrintVerdicts(report, failed, command_line.quiet);
   std::cout.flush();
 
   if (live_view && command_line.live_linger.count() > 0) {
     std::cerr << "live view: " << live_view->url() << " stays up for "
-              << std::chrono::duration<double>(command_line.live_linger).count()
-              << " s (Ctrl-C ends it)" << std::endl;
+              << FormatDuration(command_line.live_linger) << " (Ctrl-C ends it)"
+              << std::endl;
     live_view->Linger(command_line.live_linger);
   }
-
-  const std::string& stop_reason = report.info.stop_reason;
-  if (stop_reason == kStopReasonInterrupted) {
-    std::cerr << "loadgate: interrupted; the report covers the run so far\n";
-    return kExitInterrupted;
-  }
-  if (!stop_reason.empty()) {
-    std::cerr << "loadgate: run stopped early: " << stop_reason << "\n";
-    return kExitFailed;
-  }
-  return failed > 0 ? kExitFailed : kExitOk;
+  return ExitCode(report, failed);
 }
 
 int ValidateCommand(const CommandLine& command_line) {
