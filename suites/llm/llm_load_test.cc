@@ -66,7 +66,7 @@ TEST_P(LlmLoad, StreamsOnTime) {
 
   EXPECT_SLO(report, ErrorRate(Lt(0.01)));
   EXPECT_SLO(report, TimeToFirstToken(95, Lt(250ms)));
-  EXPECT_SLO(report, InterTokenLatency(95, Lt(50ms)));
+  EXPECT_SLO(report, InterChunkLatency(95, Lt(50ms)));
   // Every stream delivers kOutputTokens at 100 tokens/s, so the run's
   // throughput follows the offered rate; half of it leaves room for the
   // streams still open when the load window ends.

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "loadgate/config.h"
+#include "metrics/observation.h"
 #include "support/temp_dir.h"
 
 namespace loadgate {

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "metrics/observation.h"
 #include "support/sample_report.h"
 
 namespace loadgate {

@@ -23,8 +23,11 @@ namespace loadgate {
 namespace {
 
 using test_support::CountOccurrences;
+using ::testing::AllOf;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Lt;
+using ::testing::StartsWith;
 using namespace std::chrono_literals;
 using test_support::SampleReport;
 
@@ -121,6 +124,9 @@ TEST_F(SloJUnitFileTest, OneTestKeepsItsVerdictsBesideAndInItsReport) {
             "error rate 0.3 % over 1000 requests in 10 s");
   EXPECT_EQ(report.slos[1].objective,
             "for tag \"chat\", p99 TTFT is < 1000 ms");
+  EXPECT_THAT(report.slos[1].observed,
+              AllOf(StartsWith("for tag \"chat\": p99 TTFT "),
+                    EndsWith(" over 100 streams")));
   EXPECT_EQ(report.slos[2].observed, "time to recover 1500 ms");
   // The measurements are unchanged.
   EXPECT_EQ(report.requests(), SampleReport().requests());

@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <string>
+#include <string_view>
 
 #include "loadgate/slo.h"
+#include "metrics/metric_catalogue.h"
+#include "metrics/observation.h"
 #include "support/sample_report.h"
 
 namespace loadgate {
@@ -20,6 +24,7 @@ using ::testing::HasSubstr;
 using ::testing::Le;
 using ::testing::Lt;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 // Built once: every test reads the same sample run.
 const RunReport& Report() {
@@ -57,20 +62,27 @@ TEST(LatencyPercentileTest, DescribesItselfInMilliseconds) {
       "p99.9 latency isn't <= 250 ms");
 }
 
-TEST(LatencyPercentileTest, ExplainsTheWholeStory) {
+TEST(LatencyPercentileTest, ExplainsWithTheWholeObservation) {
+  // The explanation is the observation objectives and reports share: the
+  // value with its sample size, then the neighbouring percentiles and the
+  // errors.
+  const Observation observation = Observe(Report(), "latency", 95, "");
   EXPECT_EQ(Explain(LatencyPercentile(95, Lt(900ms))),
-            "p95 latency 950.01 ms over 1000 requests (p50 500.171 ms, p90 "
-            "899.678 ms, p99 991.953 ms, max 1000 ms); errors 3 (0.30 %): "
-            "http_5xx 3; status 503 x3");
+            observation.headline + " " + observation.context);
+  EXPECT_EQ(observation.samples, 1000u);
+  EXPECT_NEAR(observation.value, 950, 950 * 0.01);
+  EXPECT_THAT(observation.context,
+              AllOf(HasSubstr("p50 "), HasSubstr("p99 "), HasSubstr("max "),
+                    HasSubstr("errors 3")));
 }
 
 TEST(LatencyPercentileTest, FailureMessageReadsLikeAnSlo) {
   EXPECT_NONFATAL_FAILURE(
       EXPECT_THAT(Report(), LatencyPercentile(95, Lt(900ms))),
-      "Expected: p95 latency is < 900 ms\n"
-      "  Actual: run \"sample\": 1000 requests, 3 errors over 10.0 s (of "
-      "type loadgate::RunReport), p95 latency 950.01 ms over 1000 requests "
-      "(p50 ");
+      "Expected: p95 latency is < 900 ms\n");
+  EXPECT_NONFATAL_FAILURE(
+      EXPECT_THAT(Report(), LatencyPercentile(95, Lt(900ms))),
+      Observe(Report(), "latency", 95, "").headline);
 }
 
 TEST(TimeMetricMatchersTest, EachReadsItsOwnHistogram) {
@@ -82,8 +94,12 @@ TEST(TimeMetricMatchersTest, EachReadsItsOwnHistogram) {
   EXPECT_THAT(Report(), TimeToFirstByte(99, AllOf(Ge(149ms), Le(151ms))));
   EXPECT_THAT(Report(), TimeToFirstToken(50, AllOf(Ge(240ms), Lt(260ms))));
   EXPECT_THAT(Report(), Not(TimeToFirstToken(99, Lt(250ms))));
-  EXPECT_THAT(Report(), InterTokenLatency(99, Le(20ms)));
-  EXPECT_THAT(Report(), Not(InterTokenLatency(50, Lt(20ms))));
+  // Every chat stream has 24 gaps of 20 ms, each carrying two tokens: 20 ms
+  // per chunk, 10 ms per token.
+  EXPECT_THAT(Report(), InterChunkLatency(99, Le(20ms)));
+  EXPECT_THAT(Report(), Not(InterChunkLatency(50, Lt(20ms))));
+  EXPECT_THAT(Report(), InterTokenLatency(99, AllOf(Ge(9900us), Le(10100us))));
+  EXPECT_THAT(Report(), Not(InterTokenLatency(50, Lt(9900us))));
   // (latency - TTFT) / 49 tokens: (901 - 200) / 49 = 14.3 ms up to
   // (1000 - 299) / 49 = 14.3 ms.
   EXPECT_THAT(Report(), TimePerOutputToken(95, AllOf(Gt(14ms), Lt(15ms))));
@@ -98,8 +114,10 @@ TEST(TimeMetricMatchersTest, ExplainStreamsAndCustomMetrics) {
               HasSubstr("over 100 streams"));
   EXPECT_THAT(Explain(CustomMetricPercentile("full_turn", 90, Lt(2s))),
               HasSubstr("p90 full_turn 289"));
-  EXPECT_EQ(DescribeMatcher<const RunReport&>(InterTokenLatency(95, Lt(50ms))),
+  EXPECT_EQ(DescribeMatcher<const RunReport&>(InterChunkLatency(95, Lt(50ms))),
             "p95 inter-chunk latency is < 50 ms");
+  EXPECT_EQ(DescribeMatcher<const RunReport&>(InterTokenLatency(95, Lt(50ms))),
+            "p95 inter-token latency is < 50 ms");
 }
 
 TEST(TimeMetricMatchersTest, MissingDataFailsWithAReason) {
@@ -110,7 +128,7 @@ TEST(TimeMetricMatchersTest, MissingDataFailsWithAReason) {
   EXPECT_THAT(empty, Not(LatencyPercentile(50, Lt(1s))));
   testing::StringMatchResultListener listener;
   EXPECT_FALSE(LatencyPercentile(50, Lt(1s)).MatchAndExplain(empty, &listener));
-  EXPECT_EQ(listener.str(), "no samples of latency in the report (0 requests)");
+  EXPECT_EQ(listener.str(), Observe(empty, "latency", 50, "").problem);
 }
 
 TEST(FigureMatchersTest, CompareFractionsAndRates) {
@@ -125,6 +143,16 @@ TEST(FigureMatchersTest, CompareFractionsAndRates) {
   EXPECT_THAT(Report(), GoodputRate(AllOf(Ge(96.7), Le(96.9))));
   EXPECT_THAT(Report(), OutputTokensPerSecond(Ge(500)));
   EXPECT_THAT(Report(), Not(OutputTokensPerSecond(Gt(500))));
+}
+
+TEST(FigureMatchersTest, CostAndPerRequestTokenRate) {
+  const double cost = Observe(Report(), "estimated_cost_usd", 0, "").value;
+  EXPECT_GT(cost, 0);
+  EXPECT_THAT(Report(), EstimatedCost(Le(cost)));
+  EXPECT_THAT(Report(), Not(EstimatedCost(Lt(cost))));
+  // 50 tokens in the 701 ms after each chat stream's first token: 71.3/s.
+  EXPECT_THAT(Report(), RequestTokensPerSecond(50, AllOf(Gt(70.0), Lt(72.5))));
+  EXPECT_THAT(Report(), Not(RequestTokensPerSecond(50, Lt(70.0))));
 }
 
 TEST(FigureMatchersTest, DescribeAndExplain) {
@@ -160,9 +188,9 @@ TEST(ForTagTest, MissingTagFailsListingTheTags) {
   const RunReportMatcher matcher =
       ForTag("POST /nope", LatencyPercentile(50, Lt(1s)));
   EXPECT_THAT(Report(), Not(matcher));
-  EXPECT_EQ(Explain(matcher),
-            "no tag \"POST /nope\" in the report (tags: \"GET "
-            "/patients/{mrn}\", \"chat\")");
+  EXPECT_THAT(Explain(matcher),
+              AllOf(HasSubstr("no tag \"POST /nope\""),
+                    HasSubstr("\"GET /patients/{mrn}\", \"chat\"")));
 }
 
 TEST(MeetsTest, UsesObjectiveWording) {
@@ -178,6 +206,46 @@ TEST(MeetsTest, UsesObjectiveWording) {
                         "950.01 ms"));
   objective.threshold = 1000;
   EXPECT_THAT(Report(), Meets(objective));
+}
+
+// The catalogue decides which metrics exist; each must have its matcher, and
+// each matcher must read the metric the catalogue names.
+TEST(MetricCatalogueMatchersTest, EveryMetricHasAMatcherReadingIt) {
+  const std::map<std::string_view, RunReportMatcher> matchers = {
+      {"latency", LatencyPercentile(95, Lt(1s))},
+      {"service_time", ServiceTimePercentile(95, Lt(1s))},
+      {"ttfb", TimeToFirstByte(95, Lt(1s))},
+      {"send_lag", SendLagPercentile(95, Lt(1s))},
+      {"first_chunk", TimeToFirstChunk(95, Lt(1s))},
+      {"ttft", TimeToFirstToken(95, Lt(1s))},
+      {"chunk_gap", InterChunkLatency(95, Lt(1s))},
+      {"token_gap", InterTokenLatency(95, Lt(1s))},
+      {"tpot", TimePerOutputToken(95, Lt(1s))},
+      {"tokens_per_s", RequestTokensPerSecond(95, Lt(1.0))},
+      {"error_rate", ErrorRate(Lt(1.0))},
+      {"achieved_rps", AchievedRate(Lt(1.0))},
+      {"goodput_rps", GoodputRate(Lt(1.0))},
+      {"slo_attainment", SloAttainment(Lt(1.0))},
+      {"output_tokens_per_s", OutputTokensPerSecond(Lt(1.0))},
+      {"estimated_cost_usd", EstimatedCost(Lt(1.0))},
+  };
+  EXPECT_EQ(matchers.size(), MetricCatalogue().size());
+  for (const MetricDefinition& metric : MetricCatalogue()) {
+    const auto found = matchers.find(metric.name);
+    ASSERT_NE(found, matchers.end()) << "no matcher for " << metric.name;
+    const double percentile = metric.kind == MetricKind::kDistribution ? 95 : 0;
+    EXPECT_THAT(DescribeMatcher<const RunReport&>(found->second),
+                StartsWith(DescribeMetric(metric.name, percentile) + " "))
+        << metric.name;
+    const Observation observation =
+        Observe(Report(), metric.name, percentile, "");
+    testing::StringMatchResultListener listener;
+    found->second.MatchAndExplain(Report(), &listener);
+    EXPECT_THAT(listener.str(),
+                StartsWith(observation.found ? observation.headline
+                                             : observation.problem))
+        << metric.name;
+  }
 }
 
 }  // namespace

@@ -66,9 +66,6 @@ std::vector<GateMetric> DefaultGateMetrics();
 void ApplyToleranceOverride(std::string_view text,
                             std::vector<GateMetric>& metrics);
 
-// True for metrics where a lower value is worse (rates and throughputs).
-bool LowerIsWorse(std::string_view metric);
-
 // The verdict on one metric of the whole run (`tag` empty) or of one tag.
 struct GateRow {
   GateMetric metric;

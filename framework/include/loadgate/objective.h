@@ -15,13 +15,9 @@
 namespace loadgate {
 
 struct Objective {
-  // Histogram metrics (need `percentile`; times in ms): "latency",
-  // "service_time", "ttfb", "send_lag", "first_chunk", "ttft", "chunk_gap"
-  // (ITL per chunk), "token_gap" (ITL per token), "tpot", "tokens_per_s"
-  // (per-request output tokens/s) and "custom:<name>" (a custom metric).
-  // Run figures (no percentile): "error_rate" and "slo_attainment"
-  // (fractions), "achieved_rps" and "goodput_rps" (req/s),
-  // "output_tokens_per_s" (tokens/s), "estimated_cost_usd" (USD).
+  // A metric of the table in docs/scenario-format.md ("SLOs"): a
+  // distribution such as "latency", "ttft" or "custom:<name>" (needs
+  // `percentile`), or a run figure such as "error_rate" (no percentile).
   std::string metric;
   double percentile = 0;  // in (0, 100], e.g. 95 or 99.9
   enum class Op { kLt, kLe, kGt, kGe } op = Op::kLt;
@@ -42,6 +38,9 @@ struct ObjectiveResult {
   bool passed = false;
   double observed = 0;   // in the objective's unit (ms, fraction, req/s, ...)
   uint64_t samples = 0;  // values behind `observed` (requests or records)
+  // The observation alone: "p95 latency 3412.5 ms over 980 requests";
+  // empty when the objective was not evaluated.
+  std::string headline;
   // The whole story: observed vs objective, sample size, p50/p90/p99/max of
   // the metric, and the error breakdown by kind and status.
   std::string explanation;
@@ -64,35 +63,6 @@ SloVerdict ToVerdict(const ObjectiveResult& result);
 // beside its objectives: the CLI's exit code, JUnit, JSON and HTML, and a
 // LoadTest's failure and SLO JUnit file. Empty for a complete run.
 std::vector<SloVerdict> RunIntegrityVerdicts(const RunReport& report);
-
-bool IsKnownMetric(std::string_view metric);
-
-// The metric as a subject in prose, without a bound: "p95 latency",
-// "p99 TTFT", "error rate", "p90 full_turn" (custom:full_turn).
-std::string DescribeMetric(std::string_view metric, double percentile);
-
-// What the report says about one metric, without judging it: the building
-// block of Evaluate() and of the slo.h matchers, which compare `value` with
-// a GoogleMock matcher instead of a threshold.
-struct Observation {
-  bool found = false;  // false: `problem` says why (unknown tag, no samples)
-  std::string problem;
-  bool is_time = false;  // `value` is in ms (histogram time metrics)
-  double value = 0;      // in the objective's unit
-  uint64_t samples = 0;
-  // "p95 latency 3412.5 ms over 980 requests", the observed value alone.
-  std::string headline;
-  // "(p50 ..., p90 ..., p99 ..., max ...); errors 3 (http_5xx 3; status
-  // 503 x3)": the context that follows the headline.
-  std::string context;
-};
-// `tag` empty = the whole run. `percentile` is ignored for run figures.
-Observation Observe(const RunReport& report, std::string_view metric,
-                    double percentile, std::string_view tag);
-
-// A value of `metric` in its unit (times in ms, rates as fractions), as read
-// by people: "160.2 ms", "0.52 %", "98.5 req/s", "$0.029".
-std::string FormatMetricValue(std::string_view metric, double value);
 
 }  // namespace loadgate
 

@@ -25,7 +25,6 @@
 #include <string>
 #include <utility>
 
-#include "loadgate/duration.h"
 #include "loadgate/format.h"
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
@@ -52,100 +51,138 @@ namespace loadgate {
 using RunReportMatcher = ::testing::Matcher<const RunReport&>;
 
 namespace slo_internal {
-// `metric` and `percentile` as in Objective; the tag comes from ForTag.
+// `metric` and `percentile` as in Objective (0 for run figures); the tag
+// comes from ForTag. Times reach `inner` as nanoseconds, other values as
+// doubles in the metric's unit.
 RunReportMatcher TimeMetric(std::string metric, double percentile,
                             ::testing::Matcher<std::chrono::nanoseconds> inner);
-RunReportMatcher FigureMetric(std::string metric,
-                              ::testing::Matcher<double> inner);
+RunReportMatcher ValueMetric(std::string metric, double percentile,
+                             ::testing::Matcher<double> inner);
+
+template <class InnerMatcher>
+RunReportMatcher Time(std::string metric, double percentile,
+                      InnerMatcher inner) {
+  return TimeMetric(
+      std::move(metric), percentile,
+      ::testing::SafeMatcherCast<std::chrono::nanoseconds>(inner));
+}
+template <class InnerMatcher>
+RunReportMatcher Value(std::string metric, double percentile,
+                       InnerMatcher inner) {
+  return ValueMetric(std::move(metric), percentile,
+                     ::testing::SafeMatcherCast<double>(inner));
+}
 }  // namespace slo_internal
 
-// Latency from the intended send time (includes queueing in open models).
+// One matcher per metric of the catalogue (the metric table of
+// docs/scenario-format.md); the comment names the metric.
+
+// latency: from the intended send time, so queueing in open models counts.
 template <class InnerMatcher>
 RunReportMatcher LatencyPercentile(double percentile, InnerMatcher inner) {
-  return slo_internal::TimeMetric(
-      "latency", percentile,
-      ::testing::SafeMatcherCast<std::chrono::nanoseconds>(inner));
+  return slo_internal::Time("latency", percentile, inner);
 }
 
-// From the actual send to the last byte.
+// service_time: from the actual send to the last byte.
 template <class InnerMatcher>
 RunReportMatcher ServiceTimePercentile(double percentile, InnerMatcher inner) {
-  return slo_internal::TimeMetric(
-      "service_time", percentile,
-      ::testing::SafeMatcherCast<std::chrono::nanoseconds>(inner));
+  return slo_internal::Time("service_time", percentile, inner);
 }
 
+// ttfb: to the first byte of the response.
 template <class InnerMatcher>
 RunReportMatcher TimeToFirstByte(double percentile, InnerMatcher inner) {
-  return slo_internal::TimeMetric(
-      "ttfb", percentile,
-      ::testing::SafeMatcherCast<std::chrono::nanoseconds>(inner));
+  return slo_internal::Time("ttfb", percentile, inner);
 }
 
+// send_lag: intended to actual send time; the load generator's own health.
+template <class InnerMatcher>
+RunReportMatcher SendLagPercentile(double percentile, InnerMatcher inner) {
+  return slo_internal::Time("send_lag", percentile, inner);
+}
+
+// first_chunk: streams, to the first event.
+template <class InnerMatcher>
+RunReportMatcher TimeToFirstChunk(double percentile, InnerMatcher inner) {
+  return slo_internal::Time("first_chunk", percentile, inner);
+}
+
+// ttft: streams, to the first event with content.
 template <class InnerMatcher>
 RunReportMatcher TimeToFirstToken(double percentile, InnerMatcher inner) {
-  return slo_internal::TimeMetric(
-      "ttft", percentile,
-      ::testing::SafeMatcherCast<std::chrono::nanoseconds>(inner));
+  return slo_internal::Time("ttft", percentile, inner);
 }
 
-// Gap between content events of a stream (ITL per chunk).
+// chunk_gap: streams, the gap between two content events, one sample per
+// gap whatever the number of tokens the later event carries.
+template <class InnerMatcher>
+RunReportMatcher InterChunkLatency(double percentile, InnerMatcher inner) {
+  return slo_internal::Time("chunk_gap", percentile, inner);
+}
+
+// token_gap: streams, each gap spread over the tokens its event carries, one
+// sample per token (what LLM benchmarks call inter-token latency).
 template <class InnerMatcher>
 RunReportMatcher InterTokenLatency(double percentile, InnerMatcher inner) {
-  return slo_internal::TimeMetric(
-      "chunk_gap", percentile,
-      ::testing::SafeMatcherCast<std::chrono::nanoseconds>(inner));
+  return slo_internal::Time("token_gap", percentile, inner);
 }
 
+// tpot: streams, time per output token after the first.
 template <class InnerMatcher>
 RunReportMatcher TimePerOutputToken(double percentile, InnerMatcher inner) {
-  return slo_internal::TimeMetric(
-      "tpot", percentile,
-      ::testing::SafeMatcherCast<std::chrono::nanoseconds>(inner));
+  return slo_internal::Time("tpot", percentile, inner);
 }
 
-// A custom metric recorded by a Flow (Flow::metric), e.g. "full_turn".
+// tokens_per_s: streams, one request's output tokens per second (a double).
+template <class InnerMatcher>
+RunReportMatcher RequestTokensPerSecond(double percentile, InnerMatcher inner) {
+  return slo_internal::Value("tokens_per_s", percentile, inner);
+}
+
+// custom:<name>: a metric recorded by a Flow (Flow::metric), e.g.
+// "full_turn".
 template <class InnerMatcher>
 RunReportMatcher CustomMetricPercentile(const std::string& name,
                                         double percentile, InnerMatcher inner) {
-  return slo_internal::TimeMetric(
-      "custom:" + name, percentile,
-      ::testing::SafeMatcherCast<std::chrono::nanoseconds>(inner));
+  return slo_internal::Time("custom:" + name, percentile, inner);
 }
 
-// Errors / requests, a fraction: ErrorRate(Lt(0.01)) is "under 1 %".
+// error_rate: errors / requests, a fraction: ErrorRate(Lt(0.01)) is "under
+// 1 %".
 template <class InnerMatcher>
 RunReportMatcher ErrorRate(InnerMatcher inner) {
-  return slo_internal::FigureMetric("error_rate",
-                                    ::testing::SafeMatcherCast<double>(inner));
+  return slo_internal::Value("error_rate", 0, inner);
 }
 
-// Requests per second actually completed.
+// achieved_rps: requests per second actually completed.
 template <class InnerMatcher>
 RunReportMatcher AchievedRate(InnerMatcher inner) {
-  return slo_internal::FigureMetric("achieved_rps",
-                                    ::testing::SafeMatcherCast<double>(inner));
+  return slo_internal::Value("achieved_rps", 0, inner);
 }
 
-// Requests per second that met every per-request objective.
+// goodput_rps: requests per second that met every per-request objective.
 template <class InnerMatcher>
 RunReportMatcher GoodputRate(InnerMatcher inner) {
-  return slo_internal::FigureMetric("goodput_rps",
-                                    ::testing::SafeMatcherCast<double>(inner));
+  return slo_internal::Value("goodput_rps", 0, inner);
 }
 
-// Share of requests that met every per-request objective, a fraction.
+// slo_attainment: share of requests that met every per-request objective,
+// a fraction.
 template <class InnerMatcher>
 RunReportMatcher SloAttainment(InnerMatcher inner) {
-  return slo_internal::FigureMetric("slo_attainment",
-                                    ::testing::SafeMatcherCast<double>(inner));
+  return slo_internal::Value("slo_attainment", 0, inner);
 }
 
-// Output tokens per second over the whole run.
+// output_tokens_per_s: output tokens per second over the whole run.
 template <class InnerMatcher>
 RunReportMatcher OutputTokensPerSecond(InnerMatcher inner) {
-  return slo_internal::FigureMetric("output_tokens_per_s",
-                                    ::testing::SafeMatcherCast<double>(inner));
+  return slo_internal::Value("output_tokens_per_s", 0, inner);
+}
+
+// estimated_cost_usd: what the run's tokens cost at RunOptions::prices, USD.
+template <class InnerMatcher>
+RunReportMatcher EstimatedCost(InnerMatcher inner) {
+  return slo_internal::Value("estimated_cost_usd", 0, inner);
 }
 
 // Applies `inner` (any matcher above, or AllOf/AnyOf/Not of them) to one

@@ -10,47 +10,29 @@
 #include "loadgate/config.h"
 #include "loadgate/duration.h"
 #include "metrics/json_document.h"
+#include "metrics/metric_catalogue.h"
+#include "metrics/observation.h"
 
 namespace loadgate {
 namespace config {
 namespace {
 
-enum class Unit { kTime, kFraction, kPlain };
+// What a metric's threshold is written in: a time with a unit ("250ms"), a
+// percentage or fraction, or a plain number (req/s, tokens/s, USD).
+enum class ThresholdForm { kTime, kFraction, kPlain };
 
-struct MetricKind {
-  std::string_view name;
-  bool histogram;
-  Unit unit;
-};
-
-// The metrics of objective.h, with what their thresholds are written in.
-constexpr std::array<MetricKind, 16> kMetrics = {{
-    {"latency", true, Unit::kTime},
-    {"service_time", true, Unit::kTime},
-    {"ttfb", true, Unit::kTime},
-    {"send_lag", true, Unit::kTime},
-    {"first_chunk", true, Unit::kTime},
-    {"ttft", true, Unit::kTime},
-    {"chunk_gap", true, Unit::kTime},
-    {"token_gap", true, Unit::kTime},
-    {"tpot", true, Unit::kTime},
-    {"tokens_per_s", true, Unit::kPlain},
-    {"error_rate", false, Unit::kFraction},
-    {"slo_attainment", false, Unit::kFraction},
-    {"achieved_rps", false, Unit::kPlain},
-    {"goodput_rps", false, Unit::kPlain},
-    {"output_tokens_per_s", false, Unit::kPlain},
-    {"estimated_cost_usd", false, Unit::kPlain},
-}};
-constexpr std::string_view kCustomPrefix = "custom:";
-
-MetricKind KindOf(std::string_view metric) {
-  if (metric.starts_with(kCustomPrefix)) return {metric, true, Unit::kTime};
-  for (const MetricKind& kind : kMetrics) {
-    if (kind.name == metric) return kind;
+ThresholdForm FormOf(std::string_view metric) {
+  if (metric.starts_with(kCustomMetricPrefix)) return ThresholdForm::kTime;
+  const MetricDefinition* known = FindMetric(metric);
+  if (known == nullptr) return ThresholdForm::kPlain;
+  switch (known->unit) {
+    case MetricUnit::kMilliseconds:
+      return ThresholdForm::kTime;
+    case MetricUnit::kFraction:
+      return ThresholdForm::kFraction;
+    default:
+      return ThresholdForm::kPlain;
   }
-  // Known to objective.h but newer than this table: a plain number.
-  return {metric, false, Unit::kPlain};
 }
 
 std::string_view Trim(std::string_view text) {
@@ -63,13 +45,11 @@ std::string_view Trim(std::string_view text) {
 }  // namespace
 
 void ValidateMetricName(std::string_view metric) {
-  if (metric.starts_with(kCustomPrefix) &&
-      metric.size() > kCustomPrefix.size()) {
-    return;
-  }
   if (IsKnownMetric(metric)) return;
   std::vector<std::string> names;
-  for (const MetricKind& kind : kMetrics) names.emplace_back(kind.name);
+  for (const MetricDefinition& known : MetricCatalogue()) {
+    names.emplace_back(known.name);
+  }
   std::string message = "unknown metric \"" + std::string(metric) + "\"";
   const std::string suggestion = ClosestMatch(metric, names);
   if (!suggestion.empty()) {
@@ -81,13 +61,15 @@ void ValidateMetricName(std::string_view metric) {
 }
 
 bool TakesPercentile(std::string_view metric) {
-  return KindOf(metric).histogram;
+  if (metric.starts_with(kCustomMetricPrefix)) return true;
+  const MetricDefinition* known = FindMetric(metric);
+  return known != nullptr && known->kind == MetricKind::kDistribution;
 }
 
 double ParseThreshold(std::string_view metric, std::string_view text) {
   text = Trim(text);
-  switch (KindOf(metric).unit) {
-    case Unit::kTime: {
+  switch (FormOf(metric)) {
+    case ThresholdForm::kTime: {
       const std::string expectation =
           "expected a time with a unit such as \"3s\" or \"250ms\" for " +
           std::string(metric) + ", got \"" + std::string(text) + "\"";
@@ -99,7 +81,7 @@ double ParseThreshold(std::string_view metric, std::string_view text) {
         throw std::invalid_argument(expectation);
       }
     }
-    case Unit::kFraction: {
+    case ThresholdForm::kFraction: {
       std::optional<double> fraction;
       if (!text.empty() && text.back() == '%') {
         if (std::optional<double> percent =
@@ -117,7 +99,7 @@ double ParseThreshold(std::string_view metric, std::string_view text) {
       }
       return *fraction;
     }
-    case Unit::kPlain:
+    case ThresholdForm::kPlain:
       break;
   }
   std::optional<double> value = ParseNumberText(text);
@@ -155,35 +137,76 @@ double PercentileFromFunction(std::string_view function) {
   return *percentile;
 }
 
-}  // namespace
-}  // namespace config
+[[noreturn]] void Expected(const std::string& expectation) {
+  throw std::invalid_argument(expectation);
+}
 
-Objective ParseObjective(std::string_view text) {
-  const std::string quoted = "bad SLO \"" + EscapeUnprintable(text) + "\": ";
-  const auto fail = [&](const std::string& expectation) {
-    throw std::invalid_argument(quoted + expectation);
-  };
-  // The objective is written into every report, which must stay text.
-  if (std::optional<size_t> bad = FindInvalidUtf8(text)) {
-    fail("byte " + std::to_string(*bad + 1) + " is not valid UTF-8");
-  }
-  constexpr std::string_view kForm =
-      "expected <metric> <op> <threshold>, e.g. \"p95(latency) < 3s\" or "
-      "\"error_rate < 1%\"";
+constexpr std::string_view kForm =
+    "expected <metric> <op> <threshold>, e.g. \"p95(latency) < 3s\" or "
+    "\"error_rate < 1%\"";
 
-  // The operator is the first '<' or '>' outside a {tag}.
-  size_t op_position = std::string_view::npos;
+// The operator is the first '<' or '>' outside a {tag}; npos when none.
+size_t FindOperator(std::string_view text) {
   int brace_depth = 0;
-  for (size_t i = 0; i < text.size() && op_position == std::string_view::npos;
-       ++i) {
+  for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '{') ++brace_depth;
     if (text[i] == '}') --brace_depth;
-    if (brace_depth == 0 && (text[i] == '<' || text[i] == '>')) {
-      op_position = i;
-    }
+    if (brace_depth == 0 && (text[i] == '<' || text[i] == '>')) return i;
   }
-  if (op_position == std::string_view::npos) fail(std::string(kForm));
+  return std::string_view::npos;
+}
 
+// pNN(metric{tag}) or metric{tag}: the objective's metric, percentile and
+// tag.
+void ParseSubject(std::string_view subject, Objective& objective) {
+  if (const size_t open = subject.find('('); open != std::string_view::npos &&
+                                             subject.back() == ')' &&
+                                             subject.find('{') > open) {
+    const std::string_view function = subject.substr(0, open);
+    objective.percentile = PercentileFromFunction(function);
+    if (objective.percentile == 0) {
+      Expected(
+          "expected a percentile such as p95, p99.9, median or max, got \"" +
+          std::string(function) + "\"");
+    }
+    subject = Trim(subject.substr(open + 1, subject.size() - open - 2));
+  }
+  if (const size_t open = subject.find('{'); open != std::string_view::npos) {
+    if (subject.back() != '}') Expected("expected the tag to end with '}'");
+    std::string_view tag =
+        Trim(subject.substr(open + 1, subject.size() - open - 2));
+    if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') {
+      tag = tag.substr(1, tag.size() - 2);
+    }
+    if (tag.empty()) Expected("expected a request name inside {}");
+    objective.tag = std::string(tag);
+    subject = Trim(subject.substr(0, open));
+  }
+  objective.metric = std::string(subject);
+}
+
+// The metric must exist and take a percentile exactly when it is a
+// distribution; the threshold is read in the metric's unit.
+void ParseBound(std::string_view threshold, Objective& objective) {
+  ValidateMetricName(objective.metric);
+  const bool distribution = TakesPercentile(objective.metric);
+  if (distribution && objective.percentile == 0) {
+    Expected(objective.metric + " needs a percentile, e.g. p95(" +
+             objective.metric + ")");
+  }
+  if (!distribution && objective.percentile != 0) {
+    Expected(objective.metric + " is a run figure and takes no percentile");
+  }
+  objective.threshold = ParseThreshold(objective.metric, threshold);
+}
+
+Objective ParseObjectiveText(std::string_view text) {
+  // The objective is written into every report, which must stay text.
+  if (std::optional<size_t> bad = FindInvalidUtf8(text)) {
+    Expected("byte " + std::to_string(*bad + 1) + " is not valid UTF-8");
+  }
+  const size_t op_position = FindOperator(text);
+  if (op_position == std::string_view::npos) Expected(std::string(kForm));
   Objective objective;
   const bool or_equal =
       op_position + 1 < text.size() && text[op_position + 1] == '=';
@@ -192,52 +215,25 @@ Objective ParseObjective(std::string_view text) {
   } else {
     objective.op = or_equal ? Objective::Op::kGe : Objective::Op::kGt;
   }
-  std::string_view subject = config::Trim(text.substr(0, op_position));
+  const std::string_view subject = Trim(text.substr(0, op_position));
   const std::string_view threshold =
-      config::Trim(text.substr(op_position + (or_equal ? 2 : 1)));
-  if (subject.empty() || threshold.empty()) fail(std::string(kForm));
-
-  // pNN(metric{tag}) or metric{tag}.
-  if (const size_t open = subject.find('('); open != std::string_view::npos &&
-                                             subject.back() == ')' &&
-                                             subject.find('{') > open) {
-    const std::string_view function = subject.substr(0, open);
-    objective.percentile = config::PercentileFromFunction(function);
-    if (objective.percentile == 0) {
-      fail("expected a percentile such as p95, p99.9, median or max, got \"" +
-           std::string(function) + "\"");
-    }
-    subject = config::Trim(subject.substr(open + 1, subject.size() - open - 2));
-  }
-  if (const size_t open = subject.find('{'); open != std::string_view::npos) {
-    if (subject.back() != '}') fail("expected the tag to end with '}'");
-    std::string_view tag =
-        config::Trim(subject.substr(open + 1, subject.size() - open - 2));
-    if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') {
-      tag = tag.substr(1, tag.size() - 2);
-    }
-    if (tag.empty()) fail("expected a request name inside {}");
-    objective.tag = std::string(tag);
-    subject = config::Trim(subject.substr(0, open));
-  }
-  objective.metric = std::string(subject);
-
-  try {
-    config::ValidateMetricName(objective.metric);
-    const bool histogram = config::TakesPercentile(objective.metric);
-    if (histogram && objective.percentile == 0) {
-      fail(objective.metric + " needs a percentile, e.g. p95(" +
-           objective.metric + ")");
-    }
-    if (!histogram && objective.percentile != 0) {
-      fail(objective.metric + " is a run figure and takes no percentile");
-    }
-    objective.threshold = config::ParseThreshold(objective.metric, threshold);
-  } catch (const std::invalid_argument& error) {
-    if (std::string_view(error.what()).starts_with(quoted)) throw;
-    fail(error.what());
-  }
+      Trim(text.substr(op_position + (or_equal ? 2 : 1)));
+  if (subject.empty() || threshold.empty()) Expected(std::string(kForm));
+  ParseSubject(subject, objective);
+  ParseBound(threshold, objective);
   return objective;
+}
+
+}  // namespace
+}  // namespace config
+
+Objective ParseObjective(std::string_view text) {
+  try {
+    return config::ParseObjectiveText(text);
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument("bad SLO \"" + EscapeUnprintable(text) +
+                                "\": " + error.what());
+  }
 }
 
 }  // namespace loadgate

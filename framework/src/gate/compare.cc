@@ -9,24 +9,34 @@
 #include "loadgate/duration.h"
 #include "loadgate/format.h"
 #include "loadgate/gate.h"
+#include "metrics/metric_catalogue.h"
+#include "metrics/observation.h"
 
 namespace loadgate {
 namespace {
 
-// Run figures take no percentile; everything else Objective knows is a
-// histogram metric.
+// Run figures take no percentile; every other known metric, custom ones
+// included, is a distribution.
 bool IsRunFigure(std::string_view metric) {
-  return metric == "error_rate" || metric == "slo_attainment" ||
-         metric == "achieved_rps" || metric == "goodput_rps" ||
-         metric == "output_tokens_per_s" || metric == "estimated_cost_usd";
+  const MetricDefinition* known = FindMetric(metric);
+  return known != nullptr && known->kind == MetricKind::kFigure;
 }
 
 bool IsFraction(std::string_view metric) {
-  return metric == "error_rate" || metric == "slo_attainment";
+  const MetricDefinition* known = FindMetric(metric);
+  return known != nullptr && known->unit == MetricUnit::kFraction;
 }
 
+// Custom metrics are times too.
 bool IsTime(std::string_view metric) {
-  return !IsRunFigure(metric) && metric != "tokens_per_s";
+  const MetricDefinition* known = FindMetric(metric);
+  return known == nullptr || known->unit == MetricUnit::kMilliseconds;
+}
+
+// Rates, throughputs and attainment get worse when they drop.
+bool LowerIsWorse(std::string_view metric) {
+  const MetricDefinition* known = FindMetric(metric);
+  return known != nullptr && known->higher_is_better;
 }
 
 std::string Signed(const std::string& text) {
@@ -270,12 +280,6 @@ void CheckComparable(const std::vector<RunReport>& baseline,
 }
 
 }  // namespace
-
-bool LowerIsWorse(std::string_view metric) {
-  return metric == "slo_attainment" || metric == "achieved_rps" ||
-         metric == "goodput_rps" || metric == "output_tokens_per_s" ||
-         metric == "tokens_per_s";
-}
 
 std::string Tolerance::Describe(std::string_view metric) const {
   const std::string sign = LowerIsWorse(metric) ? "-" : "+";

@@ -6,6 +6,10 @@
 #include <string>
 #include <utility>
 
+#include "gtest/observed_headlines.h"
+#include "metrics/metric_catalogue.h"
+#include "metrics/observation.h"
+
 namespace loadgate::slo_internal {
 namespace {
 
@@ -33,6 +37,12 @@ class MetricMatcher : public ::testing::MatcherInterface<const RunReport&> {
       *listener << observation.problem;
       return false;
     }
+    if (time_ && !observation.is_time) {
+      *listener << DescribeMetric(metric_, percentile_)
+                << " is not a time; compare it with a number";
+      return false;
+    }
+    ObservedHeadlines::Note(observation.headline);
     StringMatchResultListener inner_listener;
     const bool matched =
         time_ ? time_->MatchAndExplain(std::chrono::nanoseconds(std::llround(
@@ -75,8 +85,7 @@ class ForTagMatcher : public ::testing::MatcherInterface<const RunReport&> {
                        MatchResultListener* listener) const override {
     const TagStats* stats = report.FindTag(tag_);
     if (stats == nullptr) {
-      // Observe() words the missing-tag problem, listing the tags there are.
-      *listener << Observe(report, "latency", 50, tag_).problem;
+      *listener << MissingTagProblem(report, tag_);
       return false;
     }
     // The tag seen as a run of its own: its statistics become the total, so
@@ -86,8 +95,16 @@ class ForTagMatcher : public ::testing::MatcherInterface<const RunReport&> {
     projected.metrics.total = *stats;
     projected.metrics.custom = report.metrics.custom;
     StringMatchResultListener inner_listener;
-    const bool matched = inner_.MatchAndExplain(projected, &inner_listener);
-    *listener << "for tag \"" << tag_ << "\": " << inner_listener.str();
+    bool matched = false;
+    std::string observed;
+    {
+      ObservedHeadlines inner_headlines;
+      matched = inner_.MatchAndExplain(projected, &inner_listener);
+      observed = inner_headlines.Joined();
+    }
+    const std::string prefix = "for tag \"" + tag_ + "\": ";
+    if (!observed.empty()) ObservedHeadlines::Note(prefix + observed);
+    *listener << prefix << inner_listener.str();
     return matched;
   }
 
@@ -114,6 +131,7 @@ class ObjectiveMatcher : public ::testing::MatcherInterface<const RunReport&> {
   bool MatchAndExplain(const RunReport& report,
                        MatchResultListener* listener) const override {
     const ObjectiveResult result = Evaluate(objective_, report);
+    if (!result.headline.empty()) ObservedHeadlines::Note(result.headline);
     *listener << result.explanation;
     return result.passed;
   }
@@ -141,10 +159,10 @@ RunReportMatcher TimeMetric(
       std::move(metric), percentile, std::move(inner), std::nullopt));
 }
 
-RunReportMatcher FigureMetric(std::string metric,
-                              ::testing::Matcher<double> inner) {
-  return ::testing::MakeMatcher(
-      new MetricMatcher(std::move(metric), 0, std::nullopt, std::move(inner)));
+RunReportMatcher ValueMetric(std::string metric, double percentile,
+                             ::testing::Matcher<double> inner) {
+  return ::testing::MakeMatcher(new MetricMatcher(
+      std::move(metric), percentile, std::nullopt, std::move(inner)));
 }
 
 }  // namespace loadgate::slo_internal

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "gtest/observed_headlines.h"
 #include "gtest/report_directory.h"
 #include "loadgate/gate.h"
 #include "loadgate/report.h"
@@ -119,13 +120,6 @@ class SloRecord {
   std::vector<SloSuite> suites_;
 };
 
-// The observation an explanation opens with ("p95 latency 160.2 ms over 980
-// requests"), without the context after it ("(p50 ...); errors ...").
-std::string Headline(const std::string& explanation) {
-  const size_t end = std::min(explanation.find(" ("), explanation.find("; "));
-  return explanation.substr(0, end);
-}
-
 }  // namespace
 
 ::testing::AssertionResult Judged(const char* value_text, SloVerdict verdict) {
@@ -143,12 +137,17 @@ std::string Headline(const std::string& explanation) {
     const char* report_text, const RunReport& report) const {
   ::testing::StringMatchResultListener listener;
   SloVerdict verdict;
-  verdict.passed = matcher_.MatchAndExplain(report, &listener);
+  {
+    ObservedHeadlines observed;
+    verdict.passed = matcher_.MatchAndExplain(report, &listener);
+    verdict.observed = observed.Joined();
+  }
   std::ostringstream description;
   matcher_.DescribeTo(&description);
   verdict.objective = description.str();
   verdict.explanation = listener.str();
-  verdict.observed = Headline(verdict.explanation);
+  // A matcher of the test's own (not one of slo.h) notes nothing.
+  if (verdict.observed.empty()) verdict.observed = verdict.explanation;
   return Judged(report_text, std::move(verdict));
 }
 
