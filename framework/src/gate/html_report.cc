@@ -1,3 +1,8 @@
+// WriteHtmlReport (html_report.h): the page's markup and chart data are
+// written here; its stylesheets and scripts are plain asset files compiled
+// in at build time, the look and chart script every page shares
+// (assets/page_assets.h) and the report's own script
+// (gate/html_report_assets.h).
 #include "loadgate/html_report.h"
 
 #include <algorithm>

@@ -25,6 +25,22 @@ std::string PercentileLine(const Histogram& histogram) {
          ", mean " + FormatMilliseconds(histogram.mean());
 }
 
+// One line per time histogram that has samples.
+void WriteTimeLines(const TagStats& total, std::ostream& out) {
+  auto line = [&](const char* label, const Histogram& histogram) {
+    if (histogram.empty()) return;
+    out << "  " << label << PercentileLine(histogram) << '\n';
+  };
+  line("latency      ", total.latency);
+  line("service time ", total.service_time);
+  line("send lag     ", total.send_lag);
+  line("ttfb         ", total.ttfb);
+  line("ttft         ", total.ttft);
+  line("itl (chunk)  ", total.chunk_gap);
+  line("itl (token)  ", total.token_gap);
+  line("tpot         ", total.tpot);
+}
+
 }  // namespace
 
 std::string DescribeErrors(const TagStats& stats) {
@@ -79,18 +95,7 @@ void WriteSummary(const RunReport& report, std::ostream& out) {
   out << "  goodput      " << FormatFixed(figures.goodput_rps, 1)
       << " req/s, SLO attainment "
       << FormatFixed(100 * figures.slo_attainment, 2) << " %\n";
-  auto line = [&](const char* label, const Histogram& histogram) {
-    if (histogram.empty()) return;
-    out << "  " << label << PercentileLine(histogram) << '\n';
-  };
-  line("latency      ", total.latency);
-  line("service time ", total.service_time);
-  line("send lag     ", total.send_lag);
-  line("ttfb         ", total.ttfb);
-  line("ttft         ", total.ttft);
-  line("itl (chunk)  ", total.chunk_gap);
-  line("itl (token)  ", total.token_gap);
-  line("tpot         ", total.tpot);
+  WriteTimeLines(total, out);
   if (total.output_tokens > 0 || total.prompt_tokens > 0) {
     out << "  tokens       output " << total.output_tokens << " ("
         << FormatFixed(figures.output_tokens_per_s, 1) << " tokens/s), prompt "
