@@ -17,8 +17,8 @@ file(READ "${ASSET}" text)
 set(delimiter "loadgate_asset")
 string(FIND "${text}" ")${delimiter}\"" clash)
 if(NOT clash EQUAL -1)
-  message(FATAL_ERROR "${ASSET} contains \")${delimiter}\"\", which would end "
-    "the raw string literal it is embedded in")
+  message(FATAL_ERROR "${ASSET} holds the sequence )${delimiter}\", which "
+    "would end the raw string literal it is embedded in")
 endif()
 
 file(WRITE "${SOURCE}"
