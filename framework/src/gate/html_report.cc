@@ -135,7 +135,7 @@ void WriteInfo(const RunReport& run, std::ostream& out) {
   WriteTile("requests", std::to_string(run.requests()), out);
   WriteTile("errors",
             std::to_string(run.errors()) + " (" +
-                FormatFixed(100 * run.error_rate(), 2) + " %" + ")",
+                FormatFixed(100 * run.error_rate(), 2) + " %)",
             out);
   WriteTile("achieved", FormatFixed(run.achieved_rps(), 1) + " req/s", out);
   WriteTile("goodput", FormatFixed(run.goodput_rps(), 1) + " req/s", out);
