@@ -38,6 +38,11 @@ struct OpenModel {
   int max_in_flight = 0;
 };
 
+// The arrivals `model` schedules in its first `seconds`: the integral of its
+// rate over [0, seconds], fractional. Its mean target over a run is
+// ScheduledArrivals(model, duration) / duration.
+double ScheduledArrivals(const OpenModel& model, double seconds);
+
 struct ThinkTime {
   enum class Kind { kNone, kConstant, kUniform, kGaussian, kExponential };
   Kind kind = Kind::kNone;

@@ -1,17 +1,20 @@
+// WriteHtmlReport (html_report.h): the page's markup and chart data are
+// written here; its stylesheets and scripts are plain asset files compiled
+// in at build time, the look and chart script every page shares
+// (assets/page_assets.h) and the report's own script
+// (gate/html_report_assets.h).
 #include "loadgate/html_report.h"
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <string_view>
 
+#include "assets/page_assets.h"
 #include "gate/html_report_assets.h"
 #include "gate/markup.h"
-#include "gate/svg_charts.h"
-#include "loadgate/duration.h"
 #include "loadgate/format.h"
 
 namespace loadgate {
@@ -20,33 +23,6 @@ namespace {
 using nlohmann::json;
 
 constexpr double kNsPerMs = 1e6;
-
-std::string Number(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
-std::string Percent(double fraction) {
-  return Number(100 * fraction, 2) + " %";
-}
-
-std::string Ms(int64_t nanoseconds) {
-  return FormatMilliseconds(static_cast<double>(nanoseconds));
-}
-
-// Per-request LLM costs are fractions of a cent, so small amounts keep more
-// decimals.
-std::string Usd(double usd) {
-  // Formatted in one go: "$" + std::string trips GCC 12's false -Wrestrict.
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "$%.*f",
-                usd >= 1      ? 2
-                : usd >= 0.01 ? 4
-                              : 6,
-                usd);
-  return buffer;
-}
 
 bool IsLlmRun(const RunReport& run) { return !run.metrics.total.ttft.empty(); }
 
@@ -140,11 +116,13 @@ void WriteInfo(const RunReport& run, std::ostream& out) {
         << "</dd>\n";
   };
   row("Load model", info.load_model);
-  if (info.target_rps > 0) row("Target", Number(info.target_rps, 1) + " req/s");
+  if (info.target_rps > 0)
+    row("Target", FormatFixed(info.target_rps, 1) + " req/s");
   if (info.users > 0) row("Users", std::to_string(info.users));
   row("Started", info.started_at);
-  row("Duration", Ms(info.actual_duration_ns) + " of " +
-                      Ms(info.planned_duration_ns) + " planned");
+  row("Duration", FormatMilliseconds(info.actual_duration_ns) + " of " +
+                      FormatMilliseconds(info.planned_duration_ns) +
+                      " planned");
   out << "<dt>Outcome</dt>";
   if (info.stop_reason.empty()) {
     out << "<dd>completed as planned</dd>\n";
@@ -155,15 +133,18 @@ void WriteInfo(const RunReport& run, std::ostream& out) {
   out << "</dl>\n<div class=\"tiles\">\n";
   const TagStats& total = run.metrics.total;
   WriteTile("requests", std::to_string(run.requests()), out);
-  WriteTile(
-      "errors",
-      std::to_string(run.errors()) + " (" + Percent(run.error_rate()) + ")",
-      out);
-  WriteTile("achieved", Number(run.achieved_rps(), 1) + " req/s", out);
-  WriteTile("goodput", Number(run.goodput_rps(), 1) + " req/s", out);
-  WriteTile("p50 latency", Ms(total.latency.Percentile(50)), out);
-  WriteTile("p95 latency", Ms(total.latency.Percentile(95)), out);
-  WriteTile("p99 latency", Ms(total.latency.Percentile(99)), out);
+  WriteTile("errors",
+            std::to_string(run.errors()) + " (" +
+                FormatFixed(100 * run.error_rate(), 2) + " %)",
+            out);
+  WriteTile("achieved", FormatFixed(run.achieved_rps(), 1) + " req/s", out);
+  WriteTile("goodput", FormatFixed(run.goodput_rps(), 1) + " req/s", out);
+  WriteTile("p50 latency", FormatMilliseconds(total.latency.Percentile(50)),
+            out);
+  WriteTile("p95 latency", FormatMilliseconds(total.latency.Percentile(95)),
+            out);
+  WriteTile("p99 latency", FormatMilliseconds(total.latency.Percentile(99)),
+            out);
   out << "</div>\n";
 }
 
@@ -228,12 +209,16 @@ void WriteEndpoints(const RunReport& run, std::ostream& out) {
     out << "<tr><td>" << gate::EscapeMarkup(tag.name)
         << "</td><td class=\"num\">" << figures.requests
         << "</td><td class=\"num\">" << figures.errors
-        << "</td><td class=\"num\">" << Percent(figures.error_rate)
-        << "</td><td class=\"num\">" << Number(figures.achieved_rps, 1)
-        << "</td><td class=\"num\">" << Ms(tag.latency.Percentile(50))
-        << "</td><td class=\"num\">" << Ms(tag.latency.Percentile(95))
-        << "</td><td class=\"num\">" << Ms(tag.latency.Percentile(99))
-        << "</td><td class=\"num\">" << Ms(tag.latency.max()) << "</td></tr>\n";
+        << "</td><td class=\"num\">" << FormatFixed(100 * figures.error_rate, 2)
+        << " %</td><td class=\"num\">" << FormatFixed(figures.achieved_rps, 1)
+        << "</td><td class=\"num\">"
+        << FormatMilliseconds(tag.latency.Percentile(50))
+        << "</td><td class=\"num\">"
+        << FormatMilliseconds(tag.latency.Percentile(95))
+        << "</td><td class=\"num\">"
+        << FormatMilliseconds(tag.latency.Percentile(99))
+        << "</td><td class=\"num\">" << FormatMilliseconds(tag.latency.max())
+        << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
 }
@@ -248,10 +233,12 @@ void WriteCustomMetrics(const RunReport& run, std::ostream& out) {
     out << "<tr><td>" << gate::EscapeMarkup(metric.name)
         << "</td><td class=\"num\">" << metric.count
         << "</td><td class=\"num\">" << metric.failures
-        << "</td><td class=\"num\">" << Ms(metric.value.Percentile(50))
-        << "</td><td class=\"num\">" << Ms(metric.value.Percentile(95))
-        << "</td><td class=\"num\">" << Ms(metric.value.Percentile(99))
-        << "</td></tr>\n";
+        << "</td><td class=\"num\">"
+        << FormatMilliseconds(metric.value.Percentile(50))
+        << "</td><td class=\"num\">"
+        << FormatMilliseconds(metric.value.Percentile(95))
+        << "</td><td class=\"num\">"
+        << FormatMilliseconds(metric.value.Percentile(99)) << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
 }
@@ -266,10 +253,12 @@ void WriteLlm(const RunReport& run, std::ostream& out) {
   auto time_row = [&out](std::string_view name, const Histogram& histogram) {
     if (histogram.empty()) return;
     out << "<tr><td>" << name << "</td><td class=\"num\">" << histogram.count()
-        << "</td><td class=\"num\">" << Ms(histogram.Percentile(50))
-        << "</td><td class=\"num\">" << Ms(histogram.Percentile(95))
-        << "</td><td class=\"num\">" << Ms(histogram.Percentile(99))
-        << "</td></tr>\n";
+        << "</td><td class=\"num\">"
+        << FormatMilliseconds(histogram.Percentile(50))
+        << "</td><td class=\"num\">"
+        << FormatMilliseconds(histogram.Percentile(95))
+        << "</td><td class=\"num\">"
+        << FormatMilliseconds(histogram.Percentile(99)) << "</td></tr>\n";
   };
   time_row("Time to first token", total.ttft);
   time_row("Inter-token latency (per chunk)", total.chunk_gap);
@@ -278,7 +267,7 @@ void WriteLlm(const RunReport& run, std::ostream& out) {
   if (!total.tokens_per_s.empty()) {
     // Recorded in milli-tokens/s to keep integer precision.
     auto tokens_per_s = [&total](double percentile) {
-      return Number(
+      return FormatFixed(
           static_cast<double>(total.tokens_per_s.Percentile(percentile)) / 1000,
           1);
     };
@@ -289,19 +278,19 @@ void WriteLlm(const RunReport& run, std::ostream& out) {
   }
   out << "</tbody></table>\n<div class=\"tiles\">\n";
   const TokenPrices& prices = run.info.prices;
-  WriteTile("output tokens/s", Number(run.output_tokens_per_s(), 1), out);
+  WriteTile("output tokens/s", FormatFixed(run.output_tokens_per_s(), 1), out);
   WriteTile("prompt tokens", std::to_string(total.prompt_tokens), out);
   WriteTile("output tokens", std::to_string(total.output_tokens), out);
   WriteTile("prices per 1M tokens",
-            Usd(prices.input_per_million) + " in / " +
-                Usd(prices.output_per_million) + " out",
+            FormatUsd(prices.input_per_million) + " in / " +
+                FormatUsd(prices.output_per_million) + " out",
             out);
-  WriteTile("estimated cost", Usd(run.estimated_cost_usd()), out);
+  WriteTile("estimated cost", FormatUsd(run.estimated_cost_usd()), out);
   if (run.requests() > 0) {
-    WriteTile(
-        "cost per request",
-        Usd(run.estimated_cost_usd() / static_cast<double>(run.requests())),
-        out);
+    WriteTile("cost per request",
+              FormatUsd(run.estimated_cost_usd() /
+                        static_cast<double>(run.requests())),
+              out);
   }
   out << "</div>\n</section>\n";
 }
@@ -352,8 +341,9 @@ void WriteHtmlReport(
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8"
          "\">\n<meta name=\"viewport\" content=\"width=device-width, "
          "initial-scale=1\">\n<title>"
-      << gate::EscapeMarkup(title) << "</title>\n<style>"
-      << gate::kHtmlReportCss << gate::kSvgChartsCss
+      << gate::EscapeMarkup(title) << "</title>\n<style>\n"
+      << assets::kPageCss << '\n'
+      << assets::kChartsCss
       << "</style>\n</head>\n<body>\n<header class=\"page\"><h1>"
       << gate::EscapeMarkup(title) << "</h1><p>" << runs.size()
       << (runs.size() == 1 ? " run" : " runs") << "</p></header>\n<main>\n";
@@ -363,8 +353,9 @@ void WriteHtmlReport(
              out);
   }
   out << "</main>\n<script type=\"application/json\" id=\"loadgate-data\">"
-      << ScriptSafeJson(data) << "</script>\n<script>" << gate::kSvgChartsJs
-      << gate::kHtmlReportJs << "</script>\n</body>\n</html>\n";
+      << ScriptSafeJson(data) << "</script>\n<script>\n"
+      << assets::kChartsJs << '\n'
+      << gate::kReportJs << "</script>\n</body>\n</html>\n";
 }
 
 void WriteHtmlReport(const std::vector<RunReport>& runs,

@@ -85,7 +85,7 @@ json History::PointJson(const Run& run, const Point& point) {
                {"p50_ms", point.p50_ms},
                {"p95_ms", point.p95_ms},
                {"p99_ms", point.p99_ms}};
-  if (run.schedule) data["target_rps"] = point.target_rps;
+  if (run.open_model) data["target_rps"] = point.target_rps;
   return data;
 }
 
@@ -133,11 +133,11 @@ std::string History::Begin(const RunStart& start) {
               {"planned_s", planned_s},
               {"started_at", start.started_at}};
   if (const auto* open = std::get_if<OpenModel>(&start.model)) {
-    run.schedule.emplace(*open);
+    run.open_model = *open;
     run.info["open"] = true;
     // The mean target over the planned duration, as the report states it.
     run.info["target_rps"] =
-        planned_s > 0 ? run.schedule->ArrivalsBy(planned_s) / planned_s
+        planned_s > 0 ? ScheduledArrivals(*open, planned_s) / planned_s
                       : open->rate;
   } else {
     run.info["open"] = false;
@@ -169,12 +169,12 @@ std::string History::Add(const Progress& progress) {
     point.errors_per_s = static_cast<double>(point.errors - previous_errors) /
                          (point.elapsed_s - previous_s);
   }
-  if (run.schedule) {
+  if (run.open_model) {
     // Progress covers the last complete second, as current_rps does: the
     // target is the arrivals scheduled within that second.
     const double second_end = std::max(1.0, std::floor(point.elapsed_s));
-    point.target_rps = run.schedule->ArrivalsBy(second_end) -
-                       run.schedule->ArrivalsBy(second_end - 1);
+    point.target_rps = ScheduledArrivals(*run.open_model, second_end) -
+                       ScheduledArrivals(*run.open_model, second_end - 1);
   }
   run.points.push_back(point);
   ++total_points_;

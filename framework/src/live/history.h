@@ -23,7 +23,6 @@
 #include <string>
 #include <string_view>
 
-#include "engine/schedule.h"
 #include "loadgate/engine.h"
 #include "loadgate/load_model.h"
 #include "loadgate/report.h"
@@ -92,8 +91,8 @@ class History {
   struct Run {
     uint64_t id = 0;
     nlohmann::json info;  // the run object without state, points, result
-    // Open models: the arrival rate over time, for the target line.
-    std::optional<engine::ArrivalSchedule> schedule;
+    // Open models: the model, whose schedule gives the target line.
+    std::optional<OpenModel> open_model;
     std::deque<Point> points;
     std::optional<RunEnd> end;
   };

@@ -1,5 +1,7 @@
-// The live view's page: self-contained HTML (inline CSS, the shared SVG
-// chart toolkit and a script) that follows /events and redraws as it goes.
+// The live view's page: self-contained HTML that follows /events and
+// redraws as it goes. The markup is in page.cc; it inlines the look and SVG
+// chart script every page shares (assets/page_assets.h) and the live view's
+// own stylesheet and script (live/page_assets.h).
 #ifndef LOADGATE_LIVE_PAGE_H_
 #define LOADGATE_LIVE_PAGE_H_
 

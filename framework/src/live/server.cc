@@ -60,6 +60,38 @@ std::string UtcNow() {
   return buffer;
 }
 
+// A loopback LiveAddress as bind() takes it; `host` is the numeric address
+// without brackets.
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  bool v6 = false;
+  std::string host;
+};
+
+SocketAddress ToSocketAddress(const LiveAddress& address) {
+  SocketAddress result;
+  result.v6 = address.host.find(':') != std::string::npos;
+  result.host = address.host == "localhost" ? "127.0.0.1"
+                : result.v6 && address.host.front() == '['
+                    ? address.host.substr(1, address.host.size() - 2)
+                    : address.host;
+  if (result.v6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&result.storage);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(address.port);
+    inet_pton(AF_INET6, result.host.c_str(), &in6->sin6_addr);
+    result.length = sizeof *in6;
+  } else {
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&result.storage);
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(address.port);
+    inet_pton(AF_INET, result.host.c_str(), &in4->sin_addr);
+    result.length = sizeof *in4;
+  }
+  return result;
+}
+
 struct Client {
   int fd = -1;
   std::string in;
@@ -148,26 +180,11 @@ LiveServer::Impl::Impl(const LiveAddress& address)
         " is not a loopback address; the live view has no authentication, "
         "so it listens only on 127.0.0.1 or ::1");
   }
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  const bool v6 = address.host.find(':') != std::string::npos;
-  const std::string host = address.host == "localhost" ? "127.0.0.1"
-                           : v6 && address.host.front() == '['
-                               ? address.host.substr(1, address.host.size() - 2)
-                               : address.host;
-  if (v6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(address.port);
-    inet_pton(AF_INET6, host.c_str(), &in6->sin6_addr);
-    length = sizeof *in6;
-  } else {
-    auto* in4 = reinterpret_cast<sockaddr_in*>(&storage);
-    in4->sin_family = AF_INET;
-    in4->sin_port = htons(address.port);
-    inet_pton(AF_INET, host.c_str(), &in4->sin_addr);
-    length = sizeof *in4;
-  }
+  SocketAddress socket_address = ToSocketAddress(address);
+  sockaddr_storage& storage = socket_address.storage;
+  socklen_t& length = socket_address.length;
+  const bool v6 = socket_address.v6;
+  const std::string& host = socket_address.host;
   const std::string where =
       (v6 ? "[" + host + "]" : host) + ":" + std::to_string(address.port);
   listen_fd_ =

@@ -1,40 +1,3 @@
-// The chart toolkit shared by the pages loadgate serves or writes (the
-// static HTML report and the live view): a stylesheet for chart figures and
-// a dependency-free script that draws line charts and distributions as SVG.
-// Inlined into each page, so that no page needs network access.
-//
-// The script defines one global, LoadgateCharts, with
-//   lineChart(figure, xs, lines, xLabel, yLabel)
-//   distributionChart(figure, buckets, xLabel, color)
-//   fmt(value)
-// Drawing into a figure replaces whatever was drawn there before (its
-// figcaption stays), so a live page can redraw a chart on every update.
-// Each chart sets its figure's data-points attribute to the number of
-// points or bars drawn, for tests and curious readers.
-#ifndef LOADGATE_GATE_SVG_CHARTS_H_
-#define LOADGATE_GATE_SVG_CHARTS_H_
-
-#include <string_view>
-
-namespace loadgate::gate {
-
-inline constexpr std::string_view kSvgChartsCss = R"css(
-.charts { display: grid; grid-template-columns: repeat(auto-fill,
-  minmax(520px, 1fr)); gap: 16px; }
-figure.chart { margin: 0; border: 1px solid #e5e7eb; border-radius: 6px;
-  padding: 8px; }
-figure.chart figcaption { font-weight: 600; margin: 0 0 4px 4px; }
-figure.chart svg { width: 100%; height: auto; display: block; }
-.legend { display: flex; flex-wrap: wrap; gap: 12px; margin: 4px 0 0 4px;
-  font-size: 12px; color: #6b7280; }
-.legend i { display: inline-block; width: 12px; height: 3px;
-  vertical-align: middle; margin-right: 4px; }
-.empty { color: #6b7280; font-style: italic; padding: 24px 8px; }
-svg .grid { stroke: #e5e7eb; }
-svg .axis { fill: #6b7280; font-size: 11px; }
-)css";
-
-inline constexpr std::string_view kSvgChartsJs = R"js(
 var LoadgateCharts = (function () {
   'use strict';
   var NS = 'http://www.w3.org/2000/svg';
@@ -211,8 +174,3 @@ var LoadgateCharts = (function () {
   return {lineChart: lineChart, distributionChart: distributionChart,
           fmt: fmt};
 })();
-)js";
-
-}  // namespace loadgate::gate
-
-#endif  // LOADGATE_GATE_SVG_CHARTS_H_
