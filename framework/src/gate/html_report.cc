@@ -261,8 +261,8 @@ void WriteLlm(const RunReport& run, std::ostream& out) {
         << FormatMilliseconds(histogram.Percentile(99)) << "</td></tr>\n";
   };
   time_row("Time to first token", total.ttft);
-  time_row("Inter-token latency (per chunk)", total.chunk_gap);
-  time_row("Inter-token latency (per token)", total.token_gap);
+  time_row("Inter-chunk latency", total.chunk_gap);
+  time_row("Inter-token latency", total.token_gap);
   time_row("Time per output token", total.tpot);
   if (!total.tokens_per_s.empty()) {
     // Recorded in milli-tokens/s to keep integer precision.

@@ -7,7 +7,7 @@
 
 #include "loadgate/format.h"
 #include "loadgate/report.h"
-#include "metrics/report_histograms.h"
+#include "metrics/metric_catalogue.h"
 #include "metrics/report_units.h"
 
 namespace loadgate {
@@ -19,9 +19,7 @@ constexpr int kDecimals = 6;
 }  // namespace
 
 using report_internal::kNanosPerMilli;
-using report_internal::kTimeFigures;
 using report_internal::Seconds;
-using report_internal::TimeFigure;
 
 std::vector<std::pair<std::string, std::string>> SummaryProperties(
     const RunReport& report) {
@@ -45,10 +43,11 @@ std::vector<std::pair<std::string, std::string>> SummaryProperties(
     add("errors." + std::string(ErrorKindName(static_cast<ErrorKind>(kind))),
         std::to_string(total.errors_by_kind[kind]));
   }
-  for (const TimeFigure& figure : kTimeFigures) {
-    const Histogram& histogram = total.*figure.member;
+  for (const MetricDefinition& metric : MetricCatalogue()) {
+    if (metric.unit != MetricUnit::kMilliseconds) continue;  // times only
+    const Histogram& histogram = total.*metric.histogram;
     if (histogram.empty()) continue;
-    const std::string prefix = std::string(figure.key) + ".";
+    const std::string prefix = std::string(metric.summary_key) + ".";
     auto ms = [&](double ns) {
       return FormatNumber(ns / kNanosPerMilli, kDecimals);
     };

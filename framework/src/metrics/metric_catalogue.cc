@@ -3,10 +3,12 @@
 #include <span>
 #include <string_view>
 
+#include "metrics/report_units.h"
+
 namespace loadgate {
 namespace {
 
-constexpr double kNanosPerMilli = 1e6;
+using report_internal::kNanosPerMilli;
 // tokens_per_s histograms hold milli-tokens/s, for resolution.
 constexpr double kMilliTokensPerToken = 1e3;
 
@@ -54,11 +56,11 @@ constexpr MetricDefinition kCatalogue[] = {
     Distribution("service_time", "service time", "service_time_ms", "requests",
                  &TagStats::service_time,
                  "from the actual send to the last byte"),
-    Distribution("ttfb", "TTFB", "ttfb_ms", "responses", &TagStats::ttfb,
-                 "time to the first byte of the response"),
     Distribution("send_lag", "send lag", "send_lag_ms", "requests",
                  &TagStats::send_lag,
                  "intended to actual send time (the generator's health)"),
+    Distribution("ttfb", "TTFB", "ttfb_ms", "responses", &TagStats::ttfb,
+                 "time to the first byte of the response"),
     Distribution("first_chunk", "first chunk", "first_chunk_ms", "streams",
                  &TagStats::first_chunk, "streams: time to the first event"),
     Distribution("ttft", "TTFT", "ttft_ms", "streams", &TagStats::ttft,

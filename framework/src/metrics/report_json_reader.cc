@@ -12,13 +12,10 @@
 
 #include "loadgate/report.h"
 #include "metrics/json_document.h"
-#include "metrics/report_histograms.h"
+#include "metrics/metric_catalogue.h"
 
 namespace loadgate {
 namespace {
-
-using report_internal::kTagHistograms;
-using report_internal::NamedHistogram;
 
 // Reading: every accessor names the field it failed on, prefixed with the
 // source, as "report.json: field tags[2].histograms.latency.min: ...".
@@ -194,10 +191,12 @@ class Reader {
       stats.status_counts[code] = count.get<uint64_t>();
     }
     const Value& histograms = Object(value, path, "histograms");
-    for (const NamedHistogram& named : kTagHistograms) {
-      const std::string histogram_path = path + ".histograms." + named.name;
-      stats.*named.member = ReadHistogram(
-          Object(histograms, path + ".histograms", named.name), histogram_path);
+    for (const MetricDefinition& metric : MetricCatalogue()) {
+      if (metric.kind != MetricKind::kDistribution) continue;
+      const std::string name(metric.name);
+      stats.*metric.histogram =
+          ReadHistogram(Object(histograms, path + ".histograms", name.c_str()),
+                        path + ".histograms." + name);
     }
   }
 

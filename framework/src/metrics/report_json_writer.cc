@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "loadgate/report.h"
-#include "metrics/report_histograms.h"
+#include "metrics/metric_catalogue.h"
 #include "metrics/report_units.h"
 
 namespace loadgate {
@@ -18,10 +18,6 @@ namespace {
 
 using nlohmann::json;
 using report_internal::kNanosPerMilli;
-using report_internal::kTagHistograms;
-using report_internal::kTimeFigures;
-using report_internal::NamedHistogram;
-using report_internal::TimeFigure;
 
 json PercentilesJson(const Histogram& histogram, double scale) {
   auto at = [&](double p) {
@@ -72,31 +68,27 @@ json StatsJson(const TagStats& stats, const RunInfo& info) {
   const Figures figures = ComputeFigures(stats, info);
   json out{{"requests", figures.requests},
            {"errors", figures.errors},
-           {"error_rate", figures.error_rate},
-           {"achieved_rps", figures.achieved_rps},
-           {"goodput_rps", figures.goodput_rps},
-           {"slo_attainment", figures.slo_attainment},
            {"met_objectives", stats.met_objectives},
            {"bytes_received", stats.bytes_received},
-           {"output_tokens_per_s", figures.output_tokens_per_s},
-           {"estimated_cost_usd", figures.estimated_cost_usd},
            {"tokens",
             {{"prompt", stats.prompt_tokens}, {"output", stats.output_tokens}}},
            {"errors_by_kind", ErrorsByKindJson(stats.errors_by_kind)},
            {"status_counts", StatusCountsJson(stats.status_counts)}};
-  for (const TimeFigure& figure : kTimeFigures) {
-    const Histogram& histogram = stats.*figure.member;
-    if (!histogram.empty()) {
-      out[figure.key] = PercentilesJson(histogram, kNanosPerMilli);
-    }
-  }
-  if (!stats.tokens_per_s.empty()) {
-    // Stored in milli-tokens/s for resolution; reported in tokens/s.
-    out["request_tokens_per_s"] = PercentilesJson(stats.tokens_per_s, 1e3);
-  }
+  // Every metric of the catalogue: figures as numbers, distributions as
+  // summary percentiles in the metric's unit (when they have samples) and
+  // as raw histograms (always).
   json histograms = json::object();
-  for (const NamedHistogram& named : kTagHistograms) {
-    histograms[named.name] = HistogramJson(stats.*named.member);
+  for (const MetricDefinition& metric : MetricCatalogue()) {
+    const std::string key(metric.summary_key);
+    if (metric.kind == MetricKind::kFigure) {
+      out[key] = figures.*metric.figure;
+      continue;
+    }
+    const Histogram& histogram = stats.*metric.histogram;
+    if (!histogram.empty()) {
+      out[key] = PercentilesJson(histogram, metric.histogram_scale);
+    }
+    histograms[std::string(metric.name)] = HistogramJson(histogram);
   }
   out["histograms"] = std::move(histograms);
   return out;
