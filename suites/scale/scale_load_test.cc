@@ -40,9 +40,9 @@
 #include <thread>
 #include <vector>
 
-#include "load_suite.h"
 #include "loadgate/duration.h"
 #include "loadgate/fixtures/resource_sampler.h"
+#include "loadgate/fixtures/stack.h"
 #include "loadgate/format.h"
 #include "loadgate/objective.h"
 #include "loadgate/slo.h"
@@ -50,6 +50,7 @@
 #include "scale/capacity.h"
 #include "scale/recovery.h"
 #include "scale/scale_workload.h"
+#include "suite_config.h"
 
 namespace loadgate::suites {
 namespace {
@@ -93,6 +94,14 @@ constexpr std::chrono::nanoseconds kOutage = 500ms;
 constexpr std::chrono::nanoseconds kRecoveryObjective = 5s;
 constexpr double kMaxErrorRate = 0.01;
 
+// The stack this binary runs against (LOADGATE_STACK), started once before
+// the first test and stopped after the last.
+fixtures::StackEnvironment* const stack_environment =
+    fixtures::AddStackEnvironment(fixtures::StackOptions::FromEnvironment());
+
+// The stack, for the phases that kill, restart or sample the application.
+fixtures::Stack& SuiteStack() { return stack_environment->stack(); }
+
 double Seconds(Clock::duration duration) {
   return std::chrono::duration<double>(duration).count();
 }
@@ -115,8 +124,8 @@ TEST_P(ScaleLoad, Baseline) {
   users.think = scale::SessionThinkTime();
 
   const RunReport report =
-      RunLoad(scale::SessionScenario(AppUrlFor(preset)), users,
-              PresetRunOptions(preset, kGracefulStop));
+      RunLoad(scale::SessionScenario(AppUrlFor(preset, SuiteStack())), users,
+              PresetRunOptions(preset, kGracefulStop, SuiteStack()));
 
   for (const Objective& objective : scale::SessionObjectives()) {
     EXPECT_SLO(report, Meets(objective));
@@ -126,8 +135,10 @@ TEST_P(ScaleLoad, Baseline) {
 TEST_P(ScaleLoad, KneePoint) {
   const Preset& preset = GetParam();
   ASSERT_GT(preset.rps, 0) << "the knee-point search ramps a preset's rate";
-  const Scenario scenario = scale::SessionScenario(AppUrlFor(preset));
-  RunOptions options = PresetRunOptions(preset, kStepGracefulStop);
+  const Scenario scenario =
+      scale::SessionScenario(AppUrlFor(preset, SuiteStack()));
+  RunOptions options =
+      PresetRunOptions(preset, kStepGracefulStop, SuiteStack());
   options.duration = LoadDuration(options.duration);
   options.limits.max_error_rate = kStepMaxErrorRate;
   options.limits.error_window = kStepErrorWindow;
@@ -208,9 +219,10 @@ TEST_P(ScaleLoad, Soak) {
                     "the memory objective needs LOADGATE_STACK=process";
   }
   const Preset& preset = GetParam();
-  const Scenario scenario = scale::SessionScenario(AppUrlFor(preset));
+  const Scenario scenario =
+      scale::SessionScenario(AppUrlFor(preset, SuiteStack()));
   const OpenModel model = scale::OpenSessions(preset.rps, preset.users);
-  RunOptions options = PresetRunOptions(preset, kGracefulStop);
+  RunOptions options = PresetRunOptions(preset, kGracefulStop, SuiteStack());
   options.duration = SoakDuration();
 
   RunOptions warm_up = options;
@@ -282,9 +294,10 @@ TEST_P(ScaleLoad, Chaos) {
                     "application it did not start";
   }
   const Preset& preset = GetParam();
-  const Scenario scenario = scale::SessionScenario(AppUrlFor(preset));
+  const Scenario scenario =
+      scale::SessionScenario(AppUrlFor(preset, SuiteStack()));
   const OpenModel model = scale::OpenSessions(preset.rps, preset.users);
-  RunOptions options = PresetRunOptions(preset, kGracefulStop);
+  RunOptions options = PresetRunOptions(preset, kGracefulStop, SuiteStack());
   const std::chrono::nanoseconds configured = LoadDuration(options.duration);
   const std::chrono::nanoseconds kill_at =
       std::max<std::chrono::nanoseconds>(kMinBeforeKill, configured / 3);
@@ -344,8 +357,4 @@ INSTANTIATE_TEST_SUITE_P(Presets, ScaleLoad,
                          PresetName());
 
 }  // namespace
-fixtures::StackOptions SuiteStackOptions() {
-  return fixtures::StackOptions::FromEnvironment();
-}
-
 }  // namespace loadgate::suites
