@@ -115,6 +115,69 @@ void RecordProperties(
   }
 }
 
+// The capacity the knee steps found: printed, written to
+// <folder>/capacity.json and recorded as JUnit properties.
+CapacitySummary ReportCapacity(const std::vector<KneeStep>& steps,
+                               const std::filesystem::path& folder) {
+  const CapacitySummary capacity =
+      scale::SummarizeCapacity(steps, scale::kSessionMetric,
+                               scale::kSessionRequests, scale::MeanThinkTime());
+  scale::WriteCapacityText(capacity, steps, std::cout);
+  std::ofstream out(folder / "capacity.json");
+  scale::WriteCapacityJson(capacity, steps, out);
+  out.close();
+  EXPECT_TRUE(out) << "could not write " << folder / "capacity.json";
+  RecordProperties(scale::CapacityProperties(capacity));
+  return capacity;
+}
+
+// The application's memory over the soak, printed and recorded as JUnit
+// properties (loadgate.soak.*).
+void ReportSoakMemory(const fixtures::ResourceSummary& memory,
+                      int64_t growth_limit) {
+  std::cout << "soak memory: RSS " << FormatNumber(Mib(memory.first_rss_bytes))
+            << " MiB after the warm-up, "
+            << FormatNumber(Mib(memory.last_rss_bytes))
+            << " MiB at the end (peak "
+            << FormatNumber(Mib(memory.peak_rss_bytes)) << " MiB), growth "
+            << FormatNumber(Mib(memory.rss_growth_bytes)) << " MiB (limit "
+            << FormatNumber(Mib(growth_limit)) << " MiB); "
+            << FormatNumber(memory.average_cpu_cores, 2) << " cores over "
+            << memory.samples << " samples" << std::endl;
+  RecordProperties({
+      {"loadgate.soak.rss_start_mib",
+       FormatNumber(Mib(memory.first_rss_bytes))},
+      {"loadgate.soak.rss_end_mib", FormatNumber(Mib(memory.last_rss_bytes))},
+      {"loadgate.soak.rss_peak_mib", FormatNumber(Mib(memory.peak_rss_bytes))},
+      {"loadgate.soak.rss_growth_mib",
+       FormatNumber(Mib(memory.rss_growth_bytes))},
+      {"loadgate.soak.rss_growth_limit_mib", FormatNumber(Mib(growth_limit))},
+      {"loadgate.soak.cpu_cores", FormatNumber(memory.average_cpu_cores, 2)},
+  });
+}
+
+// Kills `app` at `kill_at` after `start`, restarts it kOutage later and
+// says when each happened; `restart_error` is why the restart failed, empty
+// when it came back.
+scale::ChaosTimeline KillAndRestart(fixtures::Service& app,
+                                    Clock::time_point start,
+                                    std::chrono::nanoseconds kill_at,
+                                    std::string& restart_error) {
+  scale::ChaosTimeline timeline;
+  std::this_thread::sleep_until(start + kill_at);
+  timeline.kill_s = Seconds(Clock::now() - start);
+  app.Kill();
+  std::this_thread::sleep_for(kOutage);
+  timeline.restart_s = Seconds(Clock::now() - start);
+  try {
+    app.Restart();
+  } catch (const std::exception& error) {
+    restart_error = error.what();
+  }
+  timeline.ready_s = Seconds(Clock::now() - start);
+  return timeline;
+}
+
 class ScaleLoad : public PresetLoadTest {};
 
 TEST_P(ScaleLoad, Baseline) {
@@ -173,15 +236,7 @@ TEST_P(ScaleLoad, KneePoint) {
     if (!steps.back().passed()) break;
   }
 
-  const CapacitySummary capacity =
-      scale::SummarizeCapacity(steps, scale::kSessionMetric,
-                               scale::kSessionRequests, scale::MeanThinkTime());
-  scale::WriteCapacityText(capacity, steps, std::cout);
-  std::ofstream out(folder / "capacity.json");
-  scale::WriteCapacityJson(capacity, steps, out);
-  out.close();
-  EXPECT_TRUE(out) << "could not write " << folder / "capacity.json";
-  RecordProperties(scale::CapacityProperties(capacity));
+  const CapacitySummary capacity = ReportCapacity(steps, folder);
 
   // The test's own report: the knee step's, or the first step's when that
   // broke (so the results show what broke).
@@ -246,25 +301,7 @@ TEST_P(ScaleLoad, Soak) {
   const int64_t growth_limit =
       static_cast<int64_t>(kMaxRssGrowthShare * memory.first_rss_bytes) +
       kRssGrowthAllowanceBytes;
-  std::cout << "soak memory: RSS " << FormatNumber(Mib(memory.first_rss_bytes))
-            << " MiB after the warm-up, "
-            << FormatNumber(Mib(memory.last_rss_bytes))
-            << " MiB at the end (peak "
-            << FormatNumber(Mib(memory.peak_rss_bytes)) << " MiB), growth "
-            << FormatNumber(Mib(memory.rss_growth_bytes)) << " MiB (limit "
-            << FormatNumber(Mib(growth_limit)) << " MiB); "
-            << FormatNumber(memory.average_cpu_cores, 2) << " cores over "
-            << memory.samples << " samples" << std::endl;
-  RecordProperties({
-      {"loadgate.soak.rss_start_mib",
-       FormatNumber(Mib(memory.first_rss_bytes))},
-      {"loadgate.soak.rss_end_mib", FormatNumber(Mib(memory.last_rss_bytes))},
-      {"loadgate.soak.rss_peak_mib", FormatNumber(Mib(memory.peak_rss_bytes))},
-      {"loadgate.soak.rss_growth_mib",
-       FormatNumber(Mib(memory.rss_growth_bytes))},
-      {"loadgate.soak.rss_growth_limit_mib", FormatNumber(Mib(growth_limit))},
-      {"loadgate.soak.cpu_cores", FormatNumber(memory.average_cpu_cores, 2)},
-  });
+  ReportSoakMemory(memory, growth_limit);
 
   for (const Objective& objective : scale::SessionObjectives()) {
     EXPECT_SLO(report, Meets(objective));
@@ -311,19 +348,9 @@ TEST_P(ScaleLoad, Chaos) {
   std::future<RunReport> run = std::async(std::launch::async, [&] {
     return loadgate::Run(scenario, model, options);
   });
-  scale::ChaosTimeline timeline;
-  std::this_thread::sleep_until(start + kill_at);
-  timeline.kill_s = Seconds(Clock::now() - start);
-  app->Kill();
-  std::this_thread::sleep_for(kOutage);
-  timeline.restart_s = Seconds(Clock::now() - start);
   std::string restart_error;
-  try {
-    app->Restart();
-  } catch (const std::exception& error) {
-    restart_error = error.what();
-  }
-  timeline.ready_s = Seconds(Clock::now() - start);
+  const scale::ChaosTimeline timeline =
+      KillAndRestart(*app, start, kill_at, restart_error);
   RunReport report = run.get();
   ReportRun(report, ReportPath());
 
