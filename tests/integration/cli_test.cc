@@ -180,7 +180,8 @@ TEST_F(CliTest, BadInputExitsTwoWithOneLine) {
 }
 
 // Whatever is wrong with a file, and wherever in it: exit 2 and one line of
-// printable text that names the file and the field.
+// printable text that names the file and the field (one case per kind of
+// damage, hence the length).
 TEST_F(CliTest, MalformedScenariosAndReportsExitTwoNamingFileAndField) {
   const auto expect_bad_input = [](const CommandResult& result,
                                    const std::string& expected_err) {

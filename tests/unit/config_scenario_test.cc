@@ -218,6 +218,7 @@ TEST(ScenarioFileTest, JsonAndYamlDeclareTheSameScenario) {
   EXPECT_EQ(Canonical(yaml), Canonical(json));
 }
 
+// One check per field of kFullYaml: as long as the format.
 TEST(ScenarioFileTest, ReadsEveryPartOfAFullScenario) {
   const ScenarioFile file =
       ParseScenario(kFullYaml, ConfigFormat::kYaml, "scenario.yaml");
