@@ -20,16 +20,23 @@
 #include <string>
 #include <vector>
 
-#include "load_suite.h"
+#include "loadgate/fixtures/stack.h"
 #include "loadgate/scenario.h"
 #include "loadgate/slo.h"
 #include "loadgate/testing.h"
+#include "sample_app_workload.h"
+#include "suite_config.h"
 
 namespace loadgate::suites {
 namespace {
 
 using ::testing::Lt;
 using namespace std::chrono_literals;
+
+// The stack this binary runs against (LOADGATE_STACK), started once before
+// the first test and stopped after the last.
+fixtures::StackEnvironment* const stack_environment =
+    fixtures::AddStackEnvironment(fixtures::StackOptions::FromEnvironment());
 
 // Patients of the sample app's default data set (MRN00000001 ...) the
 // questions are asked about.
@@ -111,11 +118,8 @@ Flow AgentTurn() {
 }
 
 Scenario ChatApiScenario(const std::string& base_url) {
-  Scenario scenario;
-  scenario.name = "chat_api";
-  scenario.base_url = base_url;
-  scenario.headers = {{"Accept", "application/json"}};
-  scenario.data.push_back(PatientQuestions(kSamplePatients));
+  Scenario scenario = SampleAppScenario("chat_api", base_url,
+                                        PatientQuestions(kSamplePatients));
   scenario.Add(Health()).Add(Triage()).Add(AgentTurn());
   return scenario;
 }
@@ -124,11 +128,11 @@ class ChatApiLoad : public PresetLoadTest {};
 
 TEST_P(ChatApiLoad, MeetsSlos) {
   const Preset& preset = GetParam();
-  const std::string host = AppUrlFor(preset);
-  const RunOptions options = PresetRunOptions(preset, 30s);
+  fixtures::Stack& stack = stack_environment->stack();
 
   const RunReport report =
-      RunLoad(ChatApiScenario(host), OpenModelOf(preset), options);
+      RunLoad(ChatApiScenario(AppUrlFor(preset, stack)), OpenModelOf(preset),
+              PresetRunOptions(preset, 30s, stack));
 
   EXPECT_SLO(report, LatencyPercentile(95, Lt(3s)));
   EXPECT_SLO(report, ErrorRate(Lt(0.01)));
@@ -141,8 +145,4 @@ INSTANTIATE_TEST_SUITE_P(Presets, ChatApiLoad,
                          PresetName());
 
 }  // namespace
-fixtures::StackOptions SuiteStackOptions() {
-  return fixtures::StackOptions::FromEnvironment();
-}
-
 }  // namespace loadgate::suites

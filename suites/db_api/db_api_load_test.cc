@@ -10,10 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "load_suite.h"
+#include "loadgate/fixtures/stack.h"
 #include "loadgate/scenario.h"
 #include "loadgate/slo.h"
 #include "loadgate/testing.h"
+#include "sample_app_workload.h"
+#include "suite_config.h"
 
 namespace loadgate::suites {
 namespace {
@@ -21,24 +23,23 @@ namespace {
 using ::testing::Lt;
 using namespace std::chrono_literals;
 
-// The sample app's default data set (--patients 10000): MRN00000001 ...
-constexpr int kPatients = 10000;
+// The stack this binary runs against (LOADGATE_STACK), started once before
+// the first test and stopped after the last.
+fixtures::StackEnvironment* const stack_environment =
+    fixtures::AddStackEnvironment(fixtures::StackOptions::FromEnvironment());
 
+// Every patient of the sample app's default data set, in random order.
 DataSet AllMrns() {
   std::vector<std::string> mrns;
-  mrns.reserve(kPatients);
-  for (int i = 1; i <= kPatients; ++i) mrns.push_back(Mrn(i));
+  mrns.reserve(kSampleAppPatients);
+  for (int i = 1; i <= kSampleAppPatients; ++i) mrns.push_back(Mrn(i));
   DataSet data = DataSet::FromValues("mrn", std::move(mrns));
   data.order = DataSet::Order::kRandom;
   return data;
 }
 
 Scenario DbApiScenario(const std::string& base_url) {
-  Scenario scenario;
-  scenario.name = "db_api";
-  scenario.base_url = base_url;
-  scenario.headers = {{"Accept", "application/json"}};
-  scenario.data.push_back(AllMrns());
+  Scenario scenario = SampleAppScenario("db_api", base_url, AllMrns());
   scenario
       .Add(ApiGet("GET /patients/{mrn}/summary", "/patients/{mrn}/summary",
                   {Check::Status(200), Check::JsonPresent("/patient/mrn"),
@@ -72,11 +73,11 @@ class DbApiLoad : public PresetLoadTest {};
 
 TEST_P(DbApiLoad, MeetsSlos) {
   const Preset& preset = GetParam();
-  const std::string host = AppUrlFor(preset);
-  const RunOptions options = PresetRunOptions(preset, 10s);
+  fixtures::Stack& stack = stack_environment->stack();
 
   const RunReport report =
-      RunLoad(DbApiScenario(host), OpenModelOf(preset), options);
+      RunLoad(DbApiScenario(AppUrlFor(preset, stack)), OpenModelOf(preset),
+              PresetRunOptions(preset, 10s, stack));
 
   EXPECT_SLO(report, LatencyPercentile(95, Lt(100ms)));
   EXPECT_SLO(report, ErrorRate(Lt(0.01)));
@@ -87,8 +88,4 @@ INSTANTIATE_TEST_SUITE_P(Presets, DbApiLoad,
                          PresetName());
 
 }  // namespace
-fixtures::StackOptions SuiteStackOptions() {
-  return fixtures::StackOptions::FromEnvironment();
-}
-
 }  // namespace loadgate::suites

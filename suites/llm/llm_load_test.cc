@@ -10,10 +10,11 @@
 #include <chrono>
 #include <string>
 
-#include "load_suite.h"
+#include "loadgate/fixtures/stack.h"
 #include "loadgate/scenario.h"
 #include "loadgate/slo.h"
 #include "loadgate/testing.h"
+#include "suite_config.h"
 
 namespace loadgate::suites {
 namespace {
@@ -23,6 +24,16 @@ using ::testing::Lt;
 using namespace std::chrono_literals;
 
 constexpr int kOutputTokens = 16;
+
+// The mock LLM alone, no application in between (LOADGATE_STACK picks how it
+// runs): started once before the first test and stopped after the last.
+fixtures::StackOptions LlmOnly() {
+  fixtures::StackOptions options = fixtures::StackOptions::FromEnvironment();
+  options.app = false;
+  return options;
+}
+fixtures::StackEnvironment* const stack_environment =
+    fixtures::AddStackEnvironment(LlmOnly());
 
 Request Streaming(std::string name, std::string url, std::string body) {
   Request request;
@@ -59,10 +70,11 @@ TEST_P(LlmLoad, StreamsOnTime) {
   const Preset& preset = GetParam();
   // Priced as the stack's model (gemini-2.0-flash), the OpenAI-shaped
   // requests included: one price table per run.
-  const RunOptions options = PresetRunOptions(preset, 10s);
+  fixtures::Stack& stack = stack_environment->stack();
+  const RunOptions options = PresetRunOptions(preset, 10s, stack);
 
   const RunReport report =
-      RunLoad(LlmScenario(SuiteStack().llm_url()), preset.Open(), options);
+      RunLoad(LlmScenario(stack.llm_url()), preset.Open(), options);
 
   EXPECT_SLO(report, ErrorRate(Lt(0.01)));
   EXPECT_SLO(report, TimeToFirstToken(95, Lt(250ms)));
@@ -77,11 +89,4 @@ INSTANTIATE_TEST_SUITE_P(Presets, LlmLoad,
                          ::testing::ValuesIn(StandardPresets()), PresetName());
 
 }  // namespace
-// The mock LLM alone: no application in between.
-fixtures::StackOptions SuiteStackOptions() {
-  fixtures::StackOptions options = fixtures::StackOptions::FromEnvironment();
-  options.app = false;
-  return options;
-}
-
 }  // namespace loadgate::suites

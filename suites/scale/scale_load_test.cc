@@ -40,9 +40,9 @@
 #include <thread>
 #include <vector>
 
-#include "load_suite.h"
 #include "loadgate/duration.h"
 #include "loadgate/fixtures/resource_sampler.h"
+#include "loadgate/fixtures/stack.h"
 #include "loadgate/format.h"
 #include "loadgate/objective.h"
 #include "loadgate/slo.h"
@@ -50,6 +50,7 @@
 #include "scale/capacity.h"
 #include "scale/recovery.h"
 #include "scale/scale_workload.h"
+#include "suite_config.h"
 
 namespace loadgate::suites {
 namespace {
@@ -93,6 +94,14 @@ constexpr std::chrono::nanoseconds kOutage = 500ms;
 constexpr std::chrono::nanoseconds kRecoveryObjective = 5s;
 constexpr double kMaxErrorRate = 0.01;
 
+// The stack this binary runs against (LOADGATE_STACK), started once before
+// the first test and stopped after the last.
+fixtures::StackEnvironment* const stack_environment =
+    fixtures::AddStackEnvironment(fixtures::StackOptions::FromEnvironment());
+
+// The stack, for the phases that kill, restart or sample the application.
+fixtures::Stack& SuiteStack() { return stack_environment->stack(); }
+
 double Seconds(Clock::duration duration) {
   return std::chrono::duration<double>(duration).count();
 }
@@ -106,6 +115,69 @@ void RecordProperties(
   }
 }
 
+// The capacity the knee steps found: printed, written to
+// <folder>/capacity.json and recorded as JUnit properties.
+CapacitySummary ReportCapacity(const std::vector<KneeStep>& steps,
+                               const std::filesystem::path& folder) {
+  const CapacitySummary capacity =
+      scale::SummarizeCapacity(steps, scale::kSessionMetric,
+                               scale::kSessionRequests, scale::MeanThinkTime());
+  scale::WriteCapacityText(capacity, steps, std::cout);
+  std::ofstream out(folder / "capacity.json");
+  scale::WriteCapacityJson(capacity, steps, out);
+  out.close();
+  EXPECT_TRUE(out) << "could not write " << folder / "capacity.json";
+  RecordProperties(scale::CapacityProperties(capacity));
+  return capacity;
+}
+
+// The application's memory over the soak, printed and recorded as JUnit
+// properties (loadgate.soak.*).
+void ReportSoakMemory(const fixtures::ResourceSummary& memory,
+                      int64_t growth_limit) {
+  std::cout << "soak memory: RSS " << FormatNumber(Mib(memory.first_rss_bytes))
+            << " MiB after the warm-up, "
+            << FormatNumber(Mib(memory.last_rss_bytes))
+            << " MiB at the end (peak "
+            << FormatNumber(Mib(memory.peak_rss_bytes)) << " MiB), growth "
+            << FormatNumber(Mib(memory.rss_growth_bytes)) << " MiB (limit "
+            << FormatNumber(Mib(growth_limit)) << " MiB); "
+            << FormatNumber(memory.average_cpu_cores, 2) << " cores over "
+            << memory.samples << " samples" << std::endl;
+  RecordProperties({
+      {"loadgate.soak.rss_start_mib",
+       FormatNumber(Mib(memory.first_rss_bytes))},
+      {"loadgate.soak.rss_end_mib", FormatNumber(Mib(memory.last_rss_bytes))},
+      {"loadgate.soak.rss_peak_mib", FormatNumber(Mib(memory.peak_rss_bytes))},
+      {"loadgate.soak.rss_growth_mib",
+       FormatNumber(Mib(memory.rss_growth_bytes))},
+      {"loadgate.soak.rss_growth_limit_mib", FormatNumber(Mib(growth_limit))},
+      {"loadgate.soak.cpu_cores", FormatNumber(memory.average_cpu_cores, 2)},
+  });
+}
+
+// Kills `app` at `kill_at` after `start`, restarts it kOutage later and
+// says when each happened; `restart_error` is why the restart failed, empty
+// when it came back.
+scale::ChaosTimeline KillAndRestart(fixtures::Service& app,
+                                    Clock::time_point start,
+                                    std::chrono::nanoseconds kill_at,
+                                    std::string& restart_error) {
+  scale::ChaosTimeline timeline;
+  std::this_thread::sleep_until(start + kill_at);
+  timeline.kill_s = Seconds(Clock::now() - start);
+  app.Kill();
+  std::this_thread::sleep_for(kOutage);
+  timeline.restart_s = Seconds(Clock::now() - start);
+  try {
+    app.Restart();
+  } catch (const std::exception& error) {
+    restart_error = error.what();
+  }
+  timeline.ready_s = Seconds(Clock::now() - start);
+  return timeline;
+}
+
 class ScaleLoad : public PresetLoadTest {};
 
 TEST_P(ScaleLoad, Baseline) {
@@ -115,8 +187,8 @@ TEST_P(ScaleLoad, Baseline) {
   users.think = scale::SessionThinkTime();
 
   const RunReport report =
-      RunLoad(scale::SessionScenario(AppUrlFor(preset)), users,
-              PresetRunOptions(preset, kGracefulStop));
+      RunLoad(scale::SessionScenario(AppUrlFor(preset, SuiteStack())), users,
+              PresetRunOptions(preset, kGracefulStop, SuiteStack()));
 
   for (const Objective& objective : scale::SessionObjectives()) {
     EXPECT_SLO(report, Meets(objective));
@@ -126,8 +198,10 @@ TEST_P(ScaleLoad, Baseline) {
 TEST_P(ScaleLoad, KneePoint) {
   const Preset& preset = GetParam();
   ASSERT_GT(preset.rps, 0) << "the knee-point search ramps a preset's rate";
-  const Scenario scenario = scale::SessionScenario(AppUrlFor(preset));
-  RunOptions options = PresetRunOptions(preset, kStepGracefulStop);
+  const Scenario scenario =
+      scale::SessionScenario(AppUrlFor(preset, SuiteStack()));
+  RunOptions options =
+      PresetRunOptions(preset, kStepGracefulStop, SuiteStack());
   options.duration = LoadDuration(options.duration);
   options.limits.max_error_rate = kStepMaxErrorRate;
   options.limits.error_window = kStepErrorWindow;
@@ -162,15 +236,7 @@ TEST_P(ScaleLoad, KneePoint) {
     if (!steps.back().passed()) break;
   }
 
-  const CapacitySummary capacity =
-      scale::SummarizeCapacity(steps, scale::kSessionMetric,
-                               scale::kSessionRequests, scale::MeanThinkTime());
-  scale::WriteCapacityText(capacity, steps, std::cout);
-  std::ofstream out(folder / "capacity.json");
-  scale::WriteCapacityJson(capacity, steps, out);
-  out.close();
-  EXPECT_TRUE(out) << "could not write " << folder / "capacity.json";
-  RecordProperties(scale::CapacityProperties(capacity));
+  const CapacitySummary capacity = ReportCapacity(steps, folder);
 
   // The test's own report: the knee step's, or the first step's when that
   // broke (so the results show what broke).
@@ -208,9 +274,10 @@ TEST_P(ScaleLoad, Soak) {
                     "the memory objective needs LOADGATE_STACK=process";
   }
   const Preset& preset = GetParam();
-  const Scenario scenario = scale::SessionScenario(AppUrlFor(preset));
+  const Scenario scenario =
+      scale::SessionScenario(AppUrlFor(preset, SuiteStack()));
   const OpenModel model = scale::OpenSessions(preset.rps, preset.users);
-  RunOptions options = PresetRunOptions(preset, kGracefulStop);
+  RunOptions options = PresetRunOptions(preset, kGracefulStop, SuiteStack());
   options.duration = SoakDuration();
 
   RunOptions warm_up = options;
@@ -234,25 +301,7 @@ TEST_P(ScaleLoad, Soak) {
   const int64_t growth_limit =
       static_cast<int64_t>(kMaxRssGrowthShare * memory.first_rss_bytes) +
       kRssGrowthAllowanceBytes;
-  std::cout << "soak memory: RSS " << FormatNumber(Mib(memory.first_rss_bytes))
-            << " MiB after the warm-up, "
-            << FormatNumber(Mib(memory.last_rss_bytes))
-            << " MiB at the end (peak "
-            << FormatNumber(Mib(memory.peak_rss_bytes)) << " MiB), growth "
-            << FormatNumber(Mib(memory.rss_growth_bytes)) << " MiB (limit "
-            << FormatNumber(Mib(growth_limit)) << " MiB); "
-            << FormatNumber(memory.average_cpu_cores, 2) << " cores over "
-            << memory.samples << " samples" << std::endl;
-  RecordProperties({
-      {"loadgate.soak.rss_start_mib",
-       FormatNumber(Mib(memory.first_rss_bytes))},
-      {"loadgate.soak.rss_end_mib", FormatNumber(Mib(memory.last_rss_bytes))},
-      {"loadgate.soak.rss_peak_mib", FormatNumber(Mib(memory.peak_rss_bytes))},
-      {"loadgate.soak.rss_growth_mib",
-       FormatNumber(Mib(memory.rss_growth_bytes))},
-      {"loadgate.soak.rss_growth_limit_mib", FormatNumber(Mib(growth_limit))},
-      {"loadgate.soak.cpu_cores", FormatNumber(memory.average_cpu_cores, 2)},
-  });
+  ReportSoakMemory(memory, growth_limit);
 
   for (const Objective& objective : scale::SessionObjectives()) {
     EXPECT_SLO(report, Meets(objective));
@@ -282,9 +331,10 @@ TEST_P(ScaleLoad, Chaos) {
                     "application it did not start";
   }
   const Preset& preset = GetParam();
-  const Scenario scenario = scale::SessionScenario(AppUrlFor(preset));
+  const Scenario scenario =
+      scale::SessionScenario(AppUrlFor(preset, SuiteStack()));
   const OpenModel model = scale::OpenSessions(preset.rps, preset.users);
-  RunOptions options = PresetRunOptions(preset, kGracefulStop);
+  RunOptions options = PresetRunOptions(preset, kGracefulStop, SuiteStack());
   const std::chrono::nanoseconds configured = LoadDuration(options.duration);
   const std::chrono::nanoseconds kill_at =
       std::max<std::chrono::nanoseconds>(kMinBeforeKill, configured / 3);
@@ -298,19 +348,9 @@ TEST_P(ScaleLoad, Chaos) {
   std::future<RunReport> run = std::async(std::launch::async, [&] {
     return loadgate::Run(scenario, model, options);
   });
-  scale::ChaosTimeline timeline;
-  std::this_thread::sleep_until(start + kill_at);
-  timeline.kill_s = Seconds(Clock::now() - start);
-  app->Kill();
-  std::this_thread::sleep_for(kOutage);
-  timeline.restart_s = Seconds(Clock::now() - start);
   std::string restart_error;
-  try {
-    app->Restart();
-  } catch (const std::exception& error) {
-    restart_error = error.what();
-  }
-  timeline.ready_s = Seconds(Clock::now() - start);
+  const scale::ChaosTimeline timeline =
+      KillAndRestart(*app, start, kill_at, restart_error);
   RunReport report = run.get();
   ReportRun(report, ReportPath());
 
@@ -344,8 +384,4 @@ INSTANTIATE_TEST_SUITE_P(Presets, ScaleLoad,
                          PresetName());
 
 }  // namespace
-fixtures::StackOptions SuiteStackOptions() {
-  return fixtures::StackOptions::FromEnvironment();
-}
-
 }  // namespace loadgate::suites

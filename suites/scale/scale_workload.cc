@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "load_suite.h"
+#include "sample_app_workload.h"
 
 namespace loadgate::suites::scale {
 namespace {
@@ -62,11 +62,8 @@ ThinkTime SessionThinkTime() {
 std::chrono::nanoseconds MeanThinkTime() { return (kThinkMin + kThinkMax) / 2; }
 
 Scenario SessionScenario(const std::string& base_url) {
-  Scenario scenario;
-  scenario.name = "scale";
-  scenario.base_url = base_url;
-  scenario.headers = {{"Accept", "application/json"}};
-  scenario.data.push_back(PatientQuestions(kSessionPatients));
+  Scenario scenario =
+      SampleAppScenario("scale", base_url, PatientQuestions(kSessionPatients));
   Flow session;
   session.name = "clinician session";
   session.metric = kSessionMetric;

@@ -1,138 +1,43 @@
-// Runs the `loadgate` executable as a user would, against a small HTTP server
+// Runs the `loadgate` executable as a user would, against the test server
 // on 127.0.0.1, and checks exit codes, reports and messages.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "loadgate/report.h"
 #include "support/run_command.h"
 #include "support/sample_report.h"
 #include "support/temp_dir.h"
+#include "support/test_server.h"
 
 namespace loadgate {
 namespace {
 
 using test_support::CommandResult;
+using test_support::Delayed;
+using test_support::kJson;
 using test_support::ReadFileText;
+using test_support::Respond;
 using test_support::RunLoadgate;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-// HTTP/1.1 keep-alive on 127.0.0.1 with blocking sockets and a thread per
-// connection. GET /ok answers 200 at once, /slow after 20 ms, /fail with 500.
-class LoopbackServer {
- public:
-  LoopbackServer() {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    const int one = 1;
-    setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    if (bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        listen(listener_, 128) != 0 ||
-        getsockname(listener_, reinterpret_cast<sockaddr*>(&address),
-                    &length) != 0) {
-      ADD_FAILURE() << "cannot listen on 127.0.0.1";
-      return;
-    }
-    port_ = ntohs(address.sin_port);
-    acceptor_ = std::thread([this] { AcceptLoop(); });
-  }
-
-  ~LoopbackServer() {
-    stopping_ = true;
-    if (acceptor_.joinable()) acceptor_.join();
-    {
-      std::lock_guard lock(mutex_);
-      for (int fd : connections_) shutdown(fd, SHUT_RDWR);
-    }
-    for (std::thread& thread : connection_threads_) thread.join();
-    close(listener_);
-  }
-
-  std::string url(std::string_view path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
-  }
-
- private:
-  void AcceptLoop() {
-    while (!stopping_) {
-      pollfd waiting{listener_, POLLIN, 0};
-      if (poll(&waiting, 1, 50) <= 0) continue;
-      const int fd = accept(listener_, nullptr, nullptr);
-      if (fd < 0) continue;
-      std::lock_guard lock(mutex_);
-      connections_.push_back(fd);
-      connection_threads_.emplace_back([this, fd] { Serve(fd); });
-    }
-  }
-
-  void Serve(int fd) {
-    std::string buffer;
-    char chunk[4096];
-    while (!stopping_) {
-      const size_t end = buffer.find("\r\n\r\n");
-      if (end == std::string::npos) {
-        const ssize_t received = recv(fd, chunk, sizeof(chunk), 0);
-        if (received <= 0) break;
-        buffer.append(chunk, static_cast<size_t>(received));
-        continue;
-      }
-      // Requests from loadgate in these tests carry no body.
-      const std::string head = buffer.substr(0, end);
-      buffer.erase(0, end + 4);
-      const size_t path_start = head.find(' ') + 1;
-      const std::string path =
-          head.substr(path_start, head.find(' ', path_start) - path_start);
-      int status = 200;
-      std::string body = R"({"ok":true})";
-      if (path == "/slow") {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      } else if (path == "/fail") {
-        status = 500;
-        body = R"({"ok":false})";
-      }
-      const std::string response =
-          "HTTP/1.1 " + std::to_string(status) +
-          (status == 200 ? " OK" : " Internal Server Error") +
-          "\r\nContent-Type: application/json\r\nContent-Length: " +
-          std::to_string(body.size()) + "\r\n\r\n" + body;
-      if (send(fd, response.data(), response.size(), MSG_NOSIGNAL) < 0) break;
-    }
-    shutdown(fd, SHUT_RDWR);
-    std::lock_guard lock(mutex_);
-    connections_.erase(std::find(connections_.begin(), connections_.end(), fd));
-    close(fd);
-  }
-
-  int listener_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread acceptor_;
-  std::mutex mutex_;
-  std::vector<int> connections_;
-  std::vector<std::thread> connection_threads_;
-};
-
 class CliTest : public ::testing::Test {
  protected:
+  // GET /ok answers 200 at once, /slow after 20 ms, /fail with 500.
+  void SetUp() override {
+    server_.Handle("/ok", Respond(200, R"({"ok":true})", kJson));
+    server_.Handle("/slow", Delayed(std::chrono::milliseconds(20),
+                                    Respond(200, R"({"ok":true})", kJson)));
+    server_.Handle("/fail", Respond(500, R"({"ok":false})", kJson));
+  }
+
   CommandResult Loadgate(std::vector<std::string> args) {
     return RunLoadgate(std::move(args), dir_.path());
   }
@@ -143,9 +48,12 @@ class CliTest : public ::testing::Test {
   std::string PathOf(std::string_view name) const {
     return (dir_.path() / name).string();
   }
+  std::string Url(std::string_view path) const {
+    return server_.base_url() + std::string(path);
+  }
 
   test_support::TempDir dir_;
-  LoopbackServer server_;
+  test_support::TestServer server_;
 };
 
 TEST_F(CliTest, VersionAndHelp) {
@@ -164,8 +72,8 @@ TEST_F(CliTest, VersionAndHelp) {
 
 TEST_F(CliTest, AdHocRunWritesJsonAndCsvReports) {
   const CommandResult result =
-      Loadgate({"run", "--url", server_.url("/ok"), "--duration", "1s", "-c",
-                "2", "--threads", "1", "--out", PathOf("report.json"), "--csv",
+      Loadgate({"run", "--url", Url("/ok"), "--duration", "1s", "-c", "2",
+                "--threads", "1", "--out", PathOf("report.json"), "--csv",
                 PathOf("stats.csv"), "--quiet", "--slo", "error_rate < 1%"});
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_EQ(result.err, "");
@@ -182,7 +90,7 @@ TEST_F(CliTest, AdHocRunWritesJsonAndCsvReports) {
 
 TEST_F(CliTest, OpenModelRunKeepsToItsRate) {
   const CommandResult result =
-      Loadgate({"run", "--url", server_.url("/ok"), "--rate", "40", "-d", "1s",
+      Loadgate({"run", "--url", Url("/ok"), "--rate", "40", "-d", "1s",
                 "--threads", "1", "-o", PathOf("report.json")});
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("40 req/s"));  // the model, in the summary
@@ -197,7 +105,7 @@ TEST_F(CliTest, OpenModelRunKeepsToItsRate) {
 TEST_F(CliTest, ScenarioWithPassingSlosExitsZero) {
   const std::string path = Write(
       "pass.yaml",
-      "target: " + server_.url("") +
+      "target: " + Url("") +
           "\nload: {users: 2}\nduration: 1s\nthreads: 1\n"
           "requests:\n  - url: /ok\n    checks: [{status: 200}, {json: /ok, "
           "equals: true}]\n"
@@ -211,7 +119,7 @@ TEST_F(CliTest, ScenarioWithPassingSlosExitsZero) {
 
 TEST_F(CliTest, FailingSloExitsOne) {
   const std::string path =
-      Write("fail.yaml", "target: " + server_.url("") +
+      Write("fail.yaml", "target: " + Url("") +
                              "\nload: {rate: 20}\nduration: 1s\nthreads: 1\n"
                              "requests: [{url: /slow}, {url: /fail}]\n"
                              "slos:\n  - \"p50(latency{GET /slow}) < 1ms\"\n"
@@ -255,13 +163,13 @@ TEST_F(CliTest, BadInputExitsTwoWithOneLine) {
   EXPECT_EQ(result.err, "loadgate: " + PathOf("missing.json") +
                             ": cannot read: No such file or directory\n");
 
-  result = Loadgate({"run", "--url", server_.url("/ok"), "--rate", "0"});
+  result = Loadgate({"run", "--url", Url("/ok"), "--rate", "0"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err,
             "loadgate: --rate: expected a positive number, got \"0\"\n");
 
-  result = Loadgate({"run", "--url", server_.url("/ok"), "-o",
-                     PathOf("no/such/dir/report.json")});
+  result = Loadgate(
+      {"run", "--url", Url("/ok"), "-o", PathOf("no/such/dir/report.json")});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, StartsWith("loadgate: cannot write "));
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1);
@@ -272,7 +180,8 @@ TEST_F(CliTest, BadInputExitsTwoWithOneLine) {
 }
 
 // Whatever is wrong with a file, and wherever in it: exit 2 and one line of
-// printable text that names the file and the field.
+// printable text that names the file and the field (one case per kind of
+// damage, hence the length).
 TEST_F(CliTest, MalformedScenariosAndReportsExitTwoNamingFileAndField) {
   const auto expect_bad_input = [](const CommandResult& result,
                                    const std::string& expected_err) {
@@ -300,7 +209,7 @@ TEST_F(CliTest, MalformedScenariosAndReportsExitTwoNamingFileAndField) {
                        "of \"caf\\xC3\"\n");
 
   expect_bad_input(
-      Loadgate({"run", "--url", server_.url("/ok"), "-d",
+      Loadgate({"run", "--url", Url("/ok"), "-d",
                 "0." + std::string(400, '0') + "1s"}),
       "loadgate: -d: expected a duration above zero, such as 250ms, 10s or "
       "1m30s, got \"0." +

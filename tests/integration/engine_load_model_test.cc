@@ -10,6 +10,7 @@
 
 #include "loadgate/engine.h"
 #include "support/report_checks.h"
+#include "support/short_run.h"
 #include "support/test_server.h"
 
 namespace loadgate {
@@ -18,25 +19,15 @@ namespace {
 using namespace std::chrono_literals;
 using test_support::ErrorsOf;
 using test_support::IsConsistent;
+using test_support::ShortRun;
 using test_support::TestServer;
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kSecond = 1'000'000'000;
 
 Scenario Get(const TestServer& server, std::string path = "/ok") {
-  Scenario scenario;
-  scenario.name = "engine_load_model_test";
-  scenario.base_url = server.base_url();
-  scenario.Add(Request{.name = "get", .url = std::move(path)});
-  return scenario;
-}
-
-RunOptions Options(std::chrono::nanoseconds duration) {
-  RunOptions options;
-  options.duration = duration;
-  options.threads = 1;
-  options.graceful_stop = 2s;
-  return options;
+  return test_support::OneRequest(server.base_url(),
+                                  {.name = "get", .url = std::move(path)});
 }
 
 class EngineLoadModelTest : public ::testing::Test {
@@ -50,7 +41,7 @@ class EngineLoadModelTest : public ::testing::Test {
 
 TEST_F(EngineLoadModelTest, OpenModelAchievesTheTargetRate) {
   RunReport report =
-      loadgate::Run(Get(server_), OpenModel{.rate = 200}, Options(3s));
+      loadgate::Run(Get(server_), OpenModel{.rate = 200}, ShortRun(3s));
 
   ASSERT_TRUE(IsConsistent(report));
   EXPECT_EQ(report.errors(), 0u);
@@ -66,7 +57,7 @@ TEST_F(EngineLoadModelTest, PoissonArrivalsAverageTheRate) {
   RunReport report = loadgate::Run(
       Get(server_),
       OpenModel{.rate = 200, .arrivals = OpenModel::Arrivals::kPoisson},
-      Options(3s));
+      ShortRun(3s));
 
   ASSERT_TRUE(IsConsistent(report));
   EXPECT_EQ(report.errors(), 0u);
@@ -79,7 +70,7 @@ TEST_F(EngineLoadModelTest, RampingRateFollowsItsStages) {
   RunReport report = loadgate::Run(
       Get(server_),
       OpenModel{.rate = 50, .stages = {{.duration = 2s, .target_rps = 150}}},
-      Options(2s));
+      ShortRun(2s));
 
   ASSERT_TRUE(IsConsistent(report));
   EXPECT_NEAR(static_cast<double>(report.requests()), 200, 20);
@@ -97,7 +88,7 @@ TEST_F(EngineLoadModelTest, ClosedModelRunsExactlyItsIterations) {
   Clock::time_point start = Clock::now();
   RunReport report = loadgate::Run(
       Get(server_), ClosedModel{.users = 3, .iterations_per_user = 7},
-      Options(20s));
+      ShortRun(20s));
   auto wall = Clock::now() - start;
 
   ASSERT_TRUE(IsConsistent(report));
@@ -112,7 +103,7 @@ TEST_F(EngineLoadModelTest, ThinkTimePacesEachUser) {
   RunReport report = loadgate::Run(
       Get(server_),
       ClosedModel{.users = 2, .think = ThinkTime::Constant(100ms)},
-      Options(1s));
+      ShortRun(1s));
 
   ASSERT_TRUE(IsConsistent(report));
   // At most one request per 100 ms per user (plus the first).
@@ -121,7 +112,7 @@ TEST_F(EngineLoadModelTest, ThinkTimePacesEachUser) {
 }
 
 TEST_F(EngineLoadModelTest, MaxRequestsCapsTheRun) {
-  RunOptions options = Options(20s);
+  RunOptions options = ShortRun(20s);
   options.max_requests = 50;
   Clock::time_point start = Clock::now();
   RunReport report =
@@ -137,7 +128,7 @@ TEST_F(EngineLoadModelTest, MaxRequestsCapsTheRun) {
 }
 
 TEST_F(EngineLoadModelTest, MaxErrorRateStopsTheRunEarly) {
-  RunOptions options = Options(20s);
+  RunOptions options = ShortRun(20s);
   options.limits.max_error_rate = 0.5;
   options.limits.error_window = 1s;
   options.limits.min_requests_in_window = 20;
@@ -155,7 +146,7 @@ TEST_F(EngineLoadModelTest, MaxErrorRateStopsTheRunEarly) {
 }
 
 TEST_F(EngineLoadModelTest, MaxErrorRateIgnoresTooFewRequests) {
-  RunOptions options = Options(1s);
+  RunOptions options = ShortRun(1s);
   options.limits.max_error_rate = 0.5;
   options.limits.error_window = 1s;
   options.limits.min_requests_in_window = 1000;
@@ -169,7 +160,7 @@ TEST_F(EngineLoadModelTest, MaxErrorRateIgnoresTooFewRequests) {
 }
 
 TEST_F(EngineLoadModelTest, MaxDurationIsAHardStop) {
-  RunOptions options = Options(20s);
+  RunOptions options = ShortRun(20s);
   options.limits.max_duration = 500ms;
   Clock::time_point start = Clock::now();
   RunReport report =
@@ -193,7 +184,7 @@ TEST_F(EngineLoadModelTest, RequestStopInterruptsAndTheReportIsComplete) {
   });
   Clock::time_point start = Clock::now();
   RunReport report =
-      loadgate::Run(Get(server_), OpenModel{.rate = 100}, Options(20s));
+      loadgate::Run(Get(server_), OpenModel{.rate = 100}, ShortRun(20s));
   auto wall = Clock::now() - start;
   interrupter.join();
 
@@ -206,14 +197,14 @@ TEST_F(EngineLoadModelTest, RequestStopInterruptsAndTheReportIsComplete) {
 
   // The stop was for that run only: the next one runs to its end.
   RunReport next =
-      loadgate::Run(Get(server_), OpenModel{.rate = 100}, Options(500ms));
+      loadgate::Run(Get(server_), OpenModel{.rate = 100}, ShortRun(500ms));
   EXPECT_EQ(next.info.stop_reason, "");
   EXPECT_GE(next.info.actual_duration_ns, kSecond * 4 / 10);
   EXPECT_GT(next.requests(), 20u);
 }
 
 TEST_F(EngineLoadModelTest, IterationsAreExactAcrossThreads) {
-  RunOptions options = Options(20s);
+  RunOptions options = ShortRun(20s);
   options.threads = 2;
   RunReport report = loadgate::Run(
       Get(server_), ClosedModel{.users = 4, .iterations_per_user = 5}, options);
@@ -224,7 +215,7 @@ TEST_F(EngineLoadModelTest, IterationsAreExactAcrossThreads) {
 }
 
 TEST_F(EngineLoadModelTest, OpenModelRateHoldsWithSeveralThreads) {
-  RunOptions options = Options(2s);
+  RunOptions options = ShortRun(2s);
   options.threads = 2;
   RunReport report =
       loadgate::Run(Get(server_), OpenModel{.rate = 300}, options);
@@ -240,7 +231,7 @@ TEST_F(EngineLoadModelTest, GracefulStopBoundsTheWaitForInFlightRequests) {
   server_.Handle("/slow", test_support::Delayed(
                               1500ms, test_support::Respond(200, "late")));
 
-  RunOptions abandon = Options(500ms);
+  RunOptions abandon = ShortRun(500ms);
   abandon.graceful_stop = 200ms;
   Clock::time_point start = Clock::now();
   RunReport abandoned =
@@ -253,7 +244,7 @@ TEST_F(EngineLoadModelTest, GracefulStopBoundsTheWaitForInFlightRequests) {
   EXPECT_GE(abandoned.metrics.total.latency.min(), 690'000'000);
   EXPECT_LT(wall, 1400ms);
 
-  RunOptions wait = Options(500ms);
+  RunOptions wait = ShortRun(500ms);
   wait.graceful_stop = 5s;
   RunReport waited =
       loadgate::Run(Get(server_, "/slow"), ClosedModel{.users = 2}, wait);
@@ -265,7 +256,7 @@ TEST_F(EngineLoadModelTest, GracefulStopBoundsTheWaitForInFlightRequests) {
 TEST_F(EngineLoadModelTest, ReportsProgressAboutOnceASecond) {
   std::vector<Progress> updates;
   std::mutex mutex;
-  RunOptions options = Options(2500ms);
+  RunOptions options = ShortRun(2500ms);
   options.on_progress = [&](const Progress& progress) {
     std::lock_guard lock(mutex);
     updates.push_back(progress);
@@ -286,19 +277,19 @@ TEST_F(EngineLoadModelTest, ReportsProgressAboutOnceASecond) {
 }
 
 TEST_F(EngineLoadModelTest, RejectsAnUnusableModel) {
-  EXPECT_THROW(loadgate::Run(Get(server_), OpenModel{.rate = -1}, Options(1s)),
+  EXPECT_THROW(loadgate::Run(Get(server_), OpenModel{.rate = -1}, ShortRun(1s)),
                std::invalid_argument);
   // Arrivals closer than a nanosecond could never be worked through.
   EXPECT_THROW(
-      loadgate::Run(Get(server_), OpenModel{.rate = 1e300}, Options(1s)),
+      loadgate::Run(Get(server_), OpenModel{.rate = 1e300}, ShortRun(1s)),
       std::invalid_argument);
   EXPECT_THROW(
       loadgate::Run(Get(server_),
                     OpenModel{.stages = {{.duration = 1s, .target_rps = 2e7}}},
-                    Options(1s)),
+                    ShortRun(1s)),
       std::invalid_argument);
   EXPECT_THROW(
-      loadgate::Run(Get(server_), ClosedModel{.users = 0}, Options(1s)),
+      loadgate::Run(Get(server_), ClosedModel{.users = 0}, ShortRun(1s)),
       std::invalid_argument);
 }
 

@@ -6,6 +6,7 @@
 
 #include "loadgate/engine.h"
 #include "support/report_checks.h"
+#include "support/short_run.h"
 #include "support/test_server.h"
 
 namespace loadgate {
@@ -14,23 +15,14 @@ namespace {
 using namespace std::chrono_literals;
 using test_support::ErrorsOf;
 using test_support::IsConsistent;
+using test_support::ShortRun;
 using test_support::TestServer;
 
 Scenario Https(const TestServer& server, Request request, bool verify_tls) {
-  Scenario scenario;
-  scenario.name = "engine_tls_test";
-  scenario.base_url = server.base_url();
+  Scenario scenario =
+      test_support::OneRequest(server.base_url(), std::move(request));
   scenario.verify_tls = verify_tls;
-  scenario.Add(std::move(request));
   return scenario;
-}
-
-RunOptions Options(std::chrono::nanoseconds duration) {
-  RunOptions options;
-  options.duration = duration;
-  options.threads = 1;
-  options.graceful_stop = 2s;
-  return options;
 }
 
 TEST(EngineTlsTest, VerificationRejectsSelfSignedCertificate) {
@@ -40,7 +32,7 @@ TEST(EngineTlsTest, VerificationRejectsSelfSignedCertificate) {
 
   RunReport report = loadgate::Run(
       Https(server, {.name = "ok", .url = "/ok"}, /*verify_tls=*/true),
-      ClosedModel{.users = 1}, Options(500ms));
+      ClosedModel{.users = 1}, ShortRun(500ms));
 
   EXPECT_TRUE(IsConsistent(report));
   EXPECT_GT(report.requests(), 0u);
@@ -61,7 +53,7 @@ TEST(EngineTlsTest, VerificationOffServesOverKeepAlive) {
                            .url = "/ok",
                            .checks = {Check::BodyContains("secret")}},
                           /*verify_tls=*/false),
-                    ClosedModel{.users = 2}, Options(1s));
+                    ClosedModel{.users = 2}, ShortRun(1s));
 
   EXPECT_TRUE(IsConsistent(report));
   EXPECT_GT(report.requests(), 50u);
@@ -78,7 +70,7 @@ TEST(EngineTlsTest, ReconnectsWhenTheServerClosesEachConnection) {
 
   RunReport report = loadgate::Run(
       Https(server, {.name = "bye", .url = "/bye"}, /*verify_tls=*/false),
-      ClosedModel{.users = 2}, Options(1s));
+      ClosedModel{.users = 2}, ShortRun(1s));
 
   EXPECT_TRUE(IsConsistent(report));
   EXPECT_GT(report.requests(), 10u);
@@ -94,7 +86,7 @@ TEST(EngineTlsTest, StreamsOverTls) {
                                          .first_content_delay = 100ms,
                                          .output_tokens = 4}));
 
-  RunOptions options = Options(5s);
+  RunOptions options = ShortRun(5s);
   options.max_requests = 3;
   RunReport report = loadgate::Run(Https(server,
                                          {.name = "chat",

@@ -4,7 +4,6 @@
 // time: debootstrap of the base image).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <stdio.h>
 
 #include <chrono>
 #include <filesystem>
@@ -13,6 +12,8 @@
 
 #include "loadgate/fixtures/stack.h"
 #include "loadgate/http_probe.h"
+#include "support/run_command.h"
+#include "support/temp_dir.h"
 
 namespace loadgate::fixtures {
 namespace {
@@ -21,17 +22,15 @@ using namespace std::chrono_literals;
 
 constexpr auto kRequestTimeout = 15s;
 
-// Output of a shell command (for `podman ps`), "" on failure.
-std::string CommandOutput(const std::string& command) {
-  std::string output;
-  if (FILE* pipe = popen(command.c_str(), "r")) {
-    char buffer[4096];
-    while (size_t got = fread(buffer, 1, sizeof(buffer), pipe)) {
-      output.append(buffer, got);
-    }
-    pclose(pipe);
-  }
-  return output;
+// The ids of the running containers of compose project `project` (podman
+// found in PATH).
+std::string ProjectContainers(const std::string& project) {
+  test_support::TempDir scratch;
+  return test_support::RunCommand(
+             {"/usr/bin/env", "podman", "ps", "-q", "--filter",
+              "label=com.docker.compose.project=" + project},
+             scratch.path())
+      .out;
 }
 
 TEST(ContainerStackTest, ServesRequestsOnLoopbackAndTearsDown) {
@@ -53,11 +52,8 @@ TEST(ContainerStackTest, ServesRequestsOnLoopbackAndTearsDown) {
     }
   }
   stack->Start();
-  std::string project = "loadgate-" + std::to_string(getpid());
-  std::string list_containers =
-      "podman ps -q --filter label=com.docker.compose.project=" + project +
-      " 2>/dev/null";
-  EXPECT_THAT(CommandOutput(list_containers), ::testing::Not(""));
+  const std::string project = "loadgate-" + std::to_string(getpid());
+  EXPECT_THAT(ProjectContainers(project), ::testing::Not(""));
 
   ASSERT_THAT(stack->app_url(), ::testing::StartsWith("http://127.0.0.1:"));
   ASSERT_THAT(stack->llm_url(), ::testing::StartsWith("http://127.0.0.1:"));
@@ -92,7 +88,7 @@ TEST(ContainerStackTest, ServesRequestsOnLoopbackAndTearsDown) {
   EXPECT_TRUE(HttpGet(stack->llm_url() + "/health", kRequestTimeout).ok());
 
   stack->Stop();
-  EXPECT_EQ(CommandOutput(list_containers), "");
+  EXPECT_EQ(ProjectContainers(project), "");
   EXPECT_FALSE(HttpGet(stack->app_url() + "/health", 2s).ok());
 }
 

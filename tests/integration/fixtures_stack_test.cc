@@ -103,7 +103,6 @@ TEST_F(ProcessStackTest, SamplesTheAppsResources) {
   // A real server process: more than a megabyte, less than a few gigabytes.
   EXPECT_GT(summary.peak_rss_bytes, 1 << 20);
   EXPECT_LT(summary.peak_rss_bytes, int64_t{4} << 30);
-  EXPECT_GE(summary.cpu_seconds, 0);
 }
 
 TEST_F(ProcessStackTest, LogsLandInTheReportDirectory) {

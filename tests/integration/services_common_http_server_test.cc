@@ -8,7 +8,7 @@
 
 #include "common/http_server.h"
 #include "common/http_util.h"
-#include "unit/mock_llm_http_client.h"
+#include "support/mock_llm_http_client.h"
 
 namespace services {
 namespace {

@@ -93,4 +93,22 @@ namespace {
   return ::testing::AssertionSuccess();
 }
 
+::testing::AssertionResult OnlyTheFastHalfMetTheObjective(
+    const RunReport& report) {
+  const uint64_t requests = report.requests();
+  const uint64_t met = report.metrics.total.met_objectives;
+  const uint64_t slow = (requests + 1) / 2;  // the odd-numbered ones
+  if (met > requests - slow) {
+    return ::testing::AssertionFailure()
+           << met << " of " << requests
+           << " requests met the objective, but only the " << requests - slow
+           << " fast ones could";
+  }
+  if (met == 0) {
+    return ::testing::AssertionFailure()
+           << "none of " << requests << " requests met the objective";
+  }
+  return ::testing::AssertionSuccess();
+}
+
 }  // namespace loadgate::test_support

@@ -24,6 +24,13 @@ uint64_t StatusCount(const TagStats& stats, int status);
 // interruption or a dying server must still pass.
 ::testing::AssertionResult IsConsistent(const RunReport& report);
 
+// For a run against a server that answered its odd-numbered requests too
+// late for the request objective and the others in time: none of the slow
+// half met the objective, and some of the fast half did (on a loaded
+// machine not necessarily all, so only the slow half is exact).
+::testing::AssertionResult OnlyTheFastHalfMetTheObjective(
+    const RunReport& report);
+
 }  // namespace loadgate::test_support
 
 #endif  // LOADGATE_TESTS_SUPPORT_REPORT_CHECKS_H_

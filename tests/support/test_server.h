@@ -213,7 +213,12 @@ class RefusingPort {
   uint16_t port_ = 0;
 };
 
-// --- Handlers ---------------------------------------------------------------
+// The reason phrase of `status` ("OK", "Not Found", ...), "Status" for one
+// the server has no phrase for: for handlers that write a head by hand.
+std::string_view ReasonPhrase(int status);
+
+// --- Handlers (test_server_handlers.cc)
+// ---------------------------------------
 
 // A Content-Length response.
 Handler Respond(int status, std::string body,

@@ -50,6 +50,7 @@ TEST(CommandLineTest, TopLevelCommands) {
   EXPECT_EQ(UsageErrorOf({"validate"}), "validate: expected one scenario file");
 }
 
+// Every option of `run` at once, one check each: as long as the option list.
 TEST(CommandLineTest, AdHocRunWithEveryOption) {
   const CommandLine command_line =
       ParseCommandLine({"run",
@@ -135,6 +136,7 @@ TEST(CommandLineTest, WithoutRateOrUsersItIsAFullSpeedClosedLoop) {
   EXPECT_EQ(users.options.connections, 0);  // one per user
 }
 
+// One bad argument per statement, each with the message it gets.
 TEST(CommandLineTest, BadArgumentsSayWhatWasExpected) {
   const std::string url = "http://127.0.0.1:1/";
   EXPECT_EQ(UsageErrorOf({"run"}),

@@ -51,6 +51,7 @@ std::string Repeat(const std::string& text, int times) {
 // "0.000...0001s": 400 zeros, below a nanosecond.
 const std::string kTinyDuration = "0." + std::string(400, '0') + "1s";
 
+// A table, one row per malformed input: as long as the list of cases.
 std::vector<Row> MalformedRows() {
   using enum Parser;
   const std::string cut_in_half = Repeat("\xC3\xA9", 30);  // é: 2 bytes each

@@ -5,14 +5,21 @@
 //   class ChatLoad : public loadgate::PresetLoadTest {};
 //   TEST_P(ChatLoad, StaysFast) {
 //     const loadgate::Preset& preset = GetParam();
-//     RunReport report = RunLoad(ChatScenario(preset.host), preset.Open(),
-//                                {.duration = preset.duration});
-//     EXPECT_SLO(report, LatencyPercentile(95, Lt(3s)));
+//     loadgate::Scenario scenario;
+//     scenario.base_url = "http://127.0.0.1:8080";
+//     scenario.Add({.name = "GET /health", .url = "/health"});
+//     const loadgate::RunReport report = RunLoad(
+//         scenario, preset.Open(), {.duration = preset.duration});
+//     EXPECT_SLO(report, loadgate::LatencyPercentile(95, ::testing::Lt(3s)));
 //   }
 //   INSTANTIATE_TEST_SUITE_P(Presets, ChatLoad,
 //                            ::testing::ValuesIn(loadgate::StandardPresets()),
 //                            loadgate::PresetName());
 //   // -> Presets/ChatLoad.StaysFast/rps_10, .../rps_100, .../rps_1000
+//
+// With LOADGATE_DURATION set, RunLoad runs that long instead; the rps_10
+// case's JSON report is Presets_ChatLoad.StaysFast_rps_10.json in
+// $LOADGATE_REPORT_DIR (see LoadTest).
 #ifndef LOADGATE_TESTING_H_
 #define LOADGATE_TESTING_H_
 
@@ -49,7 +56,8 @@ struct Preset {
   ClosedModel Closed(ThinkTime think = ThinkTime::None()) const;
 };
 
-// "rps_100 (100 req/s, 100 users, 10000 ms)" instead of GoogleTest's bytes.
+// "rps_100 (100 req/s, 100 users at 50/s, 10000 ms)", followed by the host
+// when there is one, instead of GoogleTest's bytes.
 void PrintTo(const Preset& preset, std::ostream* os);
 
 // Names parameterised tests after their preset: the 4th argument of
@@ -101,9 +109,8 @@ class LoadTest : public ::testing::Test {
 
   // What RunLoad() does with a finished run (names it after `path` if it has
   // no name, writes the JSON report there and the CSV beside it, records the
-  // loadgate.*
-  // properties, prints the summary), for a run the test started with Run()
-  // itself, e.g. one of several or one beside a chaos action.
+  // loadgate.* properties, prints the summary), for a run the test started
+  // with Run() itself, e.g. one of several or one beside a chaos action.
   static void ReportRun(RunReport& report, const std::filesystem::path& path);
 };
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "mock_llm/server.h"
-#include "mock_llm_http_client.h"
+#include "support/mock_llm_http_client.h"
 
 namespace mock_llm {
 namespace {

@@ -1,7 +1,7 @@
 // A small blocking HTTP/1.1 client for the mock LLM's tests: one request per
 // connection, chunked and Content-Length bodies, a deadline on every read.
-#ifndef TESTS_UNIT_MOCK_LLM_HTTP_CLIENT_H_
-#define TESTS_UNIT_MOCK_LLM_HTTP_CLIENT_H_
+#ifndef LOADGATE_TESTS_SUPPORT_MOCK_LLM_HTTP_CLIENT_H_
+#define LOADGATE_TESTS_SUPPORT_MOCK_LLM_HTTP_CLIENT_H_
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -197,4 +197,4 @@ inline HttpResponse Fetch(
 
 }  // namespace mock_llm_test
 
-#endif  // TESTS_UNIT_MOCK_LLM_HTTP_CLIENT_H_
+#endif  // LOADGATE_TESTS_SUPPORT_MOCK_LLM_HTTP_CLIENT_H_

@@ -17,6 +17,7 @@
 
 #include "loadgate/engine.h"
 #include "support/report_checks.h"
+#include "support/short_run.h"
 #include "support/test_server.h"
 
 namespace loadgate {
@@ -29,20 +30,11 @@ using test_support::TestServer;
 constexpr int64_t kMs = 1'000'000;
 
 Scenario Get(const TestServer& server) {
-  Scenario scenario;
-  scenario.name = "coordinated_omission";
-  scenario.base_url = server.base_url();
-  scenario.Add(Request{.name = "get", .url = "/ok"});
-  return scenario;
+  return test_support::OneRequest(server.base_url(),
+                                  {.name = "get", .url = "/ok"});
 }
 
-RunOptions Options() {
-  RunOptions options;
-  options.duration = 4s;
-  options.threads = 1;
-  options.graceful_stop = 3s;
-  return options;
-}
+RunOptions Options() { return test_support::ShortRun(4s, 1, 3s); }
 
 TEST(CoordinatedOmissionTest, OpenModelChargesTheStallToLatency) {
   TestServer server;

@@ -11,6 +11,7 @@
 
 #include "loadgate/engine.h"
 #include "support/report_checks.h"
+#include "support/short_run.h"
 #include "support/test_server.h"
 
 namespace loadgate {
@@ -19,29 +20,19 @@ namespace {
 using namespace std::chrono_literals;
 using test_support::IsConsistent;
 using test_support::Respond;
+using test_support::ShortRun;
 using test_support::TestServer;
 
 Scenario OkScenario(const TestServer& server) {
-  Scenario scenario;
-  scenario.name = "smoke";
-  scenario.base_url = server.base_url();
-  scenario.Add(Request{.name = "ok", .url = "/ok"});
-  return scenario;
-}
-
-RunOptions ShortRun() {
-  RunOptions options;
-  options.duration = 1s;
-  options.threads = 2;
-  options.graceful_stop = 2s;
-  return options;
+  return test_support::OneRequest(server.base_url(),
+                                  {.name = "ok", .url = "/ok"});
 }
 
 TEST(EngineRunTest, OpenModelSendsTheScheduleOverKeepAlive) {
   TestServer server;
   server.Handle("/ok", Respond(200, "hello"));
-  const RunReport report =
-      loadgate::Run(OkScenario(server), OpenModel{.rate = 200}, ShortRun());
+  const RunReport report = loadgate::Run(
+      OkScenario(server), OpenModel{.rate = 200}, ShortRun(1s, 2));
   ASSERT_TRUE(IsConsistent(report));
   // 200/s for 1 s: arrivals at k / 200 for k = 0..199.
   EXPECT_EQ(report.requests(), 200u);
@@ -62,7 +53,7 @@ TEST(EngineRunTest, ClosedModelHonoursIterationsPerUser) {
   server.Handle("/ok", Respond(200, "hello"));
   const RunReport report = loadgate::Run(
       OkScenario(server), ClosedModel{.users = 3, .iterations_per_user = 5},
-      ShortRun());
+      ShortRun(1s, 2));
   ASSERT_TRUE(IsConsistent(report));
   EXPECT_EQ(report.requests(), 15u);
   EXPECT_EQ(report.info.users, 3);
@@ -73,7 +64,7 @@ TEST(EngineRunTest, ClosedModelHonoursIterationsPerUser) {
 TEST(EngineRunTest, MaxRequestsCapsTheRun) {
   TestServer server;
   server.Handle("/ok", Respond(200, "hello"));
-  RunOptions options = ShortRun();
+  RunOptions options = ShortRun(1s, 2);
   options.max_requests = 7;
   options.connections = 2;
   const RunReport report =
@@ -90,7 +81,7 @@ TEST(EngineRunTest, StatusErrorsAreClassified) {
   scenario.base_url = server.base_url();
   scenario.Add(Request{.url = "/missing"});
   scenario.Add(Request{.url = "/broken"});
-  RunOptions options = ShortRun();
+  RunOptions options = ShortRun(1s, 2);
   options.max_requests = 40;
   const RunReport report =
       loadgate::Run(scenario, ClosedModel{.users = 2}, options);
@@ -111,19 +102,19 @@ TEST(EngineRunTest, StatusErrorsAreClassified) {
 TEST(EngineRunTest, RejectsUnusableInputsNamingTheField) {
   TestServer server;
   try {
-    loadgate::Run(OkScenario(server), OpenModel{.rate = 0}, ShortRun());
+    loadgate::Run(OkScenario(server), OpenModel{.rate = 0}, ShortRun(1s, 2));
     FAIL() << "expected std::invalid_argument";
   } catch (const std::invalid_argument& error) {
     EXPECT_EQ(std::string(error.what()),
               "load.rate: expected a positive number");
   }
   Scenario empty;
-  EXPECT_THROW(loadgate::Run(empty, OpenModel{.rate = 1}, ShortRun()),
+  EXPECT_THROW(loadgate::Run(empty, OpenModel{.rate = 1}, ShortRun(1s, 2)),
                std::invalid_argument);
   Scenario unknown = OkScenario(server);
   unknown.flows[0].steps[0].request.url = "/items/{id}";
   try {
-    loadgate::Run(unknown, OpenModel{.rate = 1}, ShortRun());
+    loadgate::Run(unknown, OpenModel{.rate = 1}, ShortRun(1s, 2));
     FAIL() << "expected std::invalid_argument";
   } catch (const std::invalid_argument& error) {
     EXPECT_EQ(std::string(error.what()),
@@ -135,7 +126,7 @@ TEST(EngineRunTest, RejectsUnusableInputsNamingTheField) {
 TEST(EngineRunTest, ReportsProgressAboutOnceASecond) {
   TestServer server;
   server.Handle("/ok", Respond(200, "hello"));
-  RunOptions options = ShortRun();
+  RunOptions options = ShortRun(1s, 2);
   options.duration = 2500ms;
   std::vector<Progress> seen;
   options.on_progress = [&seen](const Progress& p) { seen.push_back(p); };
@@ -164,7 +155,7 @@ TEST(EngineRunTest, TlsVerifiesAgainstAnExtraTrustedCertificate) {
   server.Handle("/ok", Respond(200, "secure"));
   Scenario scenario = OkScenario(server);
   scenario.tls_ca_pem = server.certificate_pem();
-  RunOptions options = ShortRun();
+  RunOptions options = ShortRun(1s, 2);
   options.max_requests = 20;
   options.connections = 2;
   RunReport report = loadgate::Run(scenario, ClosedModel{}, options);
@@ -197,7 +188,7 @@ TEST(EngineRunTest, SpreadsReportedOutputTokensOverChunksByCharacters) {
                                          .output_tokens = 12}));
   server.Handle("/plain",
                 test_support::StreamLlm({.pieces = {"ab", "abcd", "abcdef"}}));
-  RunOptions options = ShortRun();
+  RunOptions options = ShortRun(1s, 2);
   options.max_requests = 4;
   options.connections = 2;
   Scenario scenario = OkScenario(server);
@@ -233,7 +224,7 @@ TEST(EngineRunTest, ReadsUsageFromWholeJsonResponses) {
   TestServer server;
   server.Handle("/json", Respond(200, answer, "application/json"));
   server.Handle("/text", Respond(200, answer, test_support::kText));
-  RunOptions options = ShortRun();
+  RunOptions options = ShortRun(1s, 2);
   options.max_requests = 4;
   options.connections = 2;
   Scenario scenario = OkScenario(server);
@@ -254,7 +245,7 @@ TEST(EngineRunTest, ReadsUsageFromWholeJsonResponses) {
 TEST(EngineRunTest, ThrowingProgressCallbackStopsTheWorkers) {
   TestServer server;
   server.Handle("/ok", Respond(200, "hello"));
-  RunOptions options = ShortRun();
+  RunOptions options = ShortRun(1s, 2);
   options.duration = 30s;
   options.on_progress = [](const Progress&) {
     throw std::runtime_error("callback failed");
