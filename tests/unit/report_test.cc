@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "metrics/figures.h"
 #include "metrics/json_document.h"
 #include "support/sample_report.h"
 

@@ -40,20 +40,6 @@ struct RunInfo {
 // RunInfo::stop_reason of a run stopped by RequestStop() (SIGINT/SIGTERM).
 inline constexpr std::string_view kStopReasonInterrupted = "interrupted";
 
-// The derived figures of one TagStats (the whole run or one tag) over the
-// run's actual duration; the one place they are computed.
-struct Figures {
-  uint64_t requests = 0;
-  uint64_t errors = 0;
-  double error_rate = 0;      // errors / requests, 0 when no requests
-  double achieved_rps = 0;    // requests / actual duration
-  double goodput_rps = 0;     // met-objective requests / actual duration
-  double slo_attainment = 0;  // met-objective share of requests
-  double output_tokens_per_s = 0;
-  double estimated_cost_usd = 0;
-};
-Figures ComputeFigures(const TagStats& stats, const RunInfo& info);
-
 // A service-level objective judged against a run, as reports keep it.
 struct SloVerdict {
   std::string objective;  // "p95 latency < 3000 ms"
@@ -72,7 +58,8 @@ struct RunReport {
   // were.
   std::vector<SloVerdict> slos;
 
-  // Derived figures (all from metrics.total unless a tag is named).
+  // The run's figures, from metrics.total over the actual duration (a
+  // tag's figures: ForTag in slo.h).
   uint64_t requests() const;
   uint64_t errors() const;
   double error_rate() const;      // errors / requests, 0 when no requests

@@ -16,6 +16,7 @@
 #include "gate/html_report_assets.h"
 #include "gate/markup.h"
 #include "loadgate/format.h"
+#include "metrics/figures.h"
 
 namespace loadgate {
 namespace {

@@ -6,6 +6,7 @@
 
 #include "loadgate/format.h"
 #include "loadgate/report.h"
+#include "metrics/figures.h"
 #include "metrics/report_units.h"
 
 namespace loadgate {

@@ -7,6 +7,7 @@
 
 #include "loadgate/format.h"
 #include "loadgate/report.h"
+#include "metrics/figures.h"
 #include "metrics/metric_catalogue.h"
 #include "metrics/report_units.h"
 

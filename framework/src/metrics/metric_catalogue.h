@@ -13,6 +13,7 @@
 
 #include "loadgate/metrics.h"
 #include "loadgate/report.h"
+#include "metrics/figures.h"
 
 namespace loadgate {
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "loadgate/format.h"
+#include "metrics/figures.h"
 #include "metrics/metric_catalogue.h"
 
 namespace loadgate {

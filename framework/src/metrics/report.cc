@@ -7,6 +7,7 @@
 
 #include <string_view>
 
+#include "metrics/figures.h"
 #include "metrics/report_units.h"
 
 namespace loadgate {

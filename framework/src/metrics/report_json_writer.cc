@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "loadgate/report.h"
+#include "metrics/figures.h"
 #include "metrics/metric_catalogue.h"
 #include "metrics/report_units.h"
 
