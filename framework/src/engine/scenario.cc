@@ -10,12 +10,12 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string_view>
+#include <variant>
 
 #include "engine/plan.h"
-#include "loadgate/duration.h"
 #include "loadgate/format.h"
 #include "loadgate/load_model.h"
-#include "loadgate/objective.h"
 
 namespace loadgate {
 namespace {
@@ -314,23 +314,26 @@ ThinkTime ThinkTime::Exponential(std::chrono::nanoseconds mean,
   return think;
 }
 
-std::string Describe(const LoadModel& model) {
-  if (const auto* open = std::get_if<OpenModel>(&model)) {
-    const std::string arrivals = open->arrivals == OpenModel::Arrivals::kPoisson
-                                     ? "poisson"
-                                     : "constant";
-    if (open->stages.empty()) {
-      return arrivals + " " + FormatNumber(open->rate) + " req/s";
-    }
-    std::string text = "ramping (" + arrivals + ") " + FormatNumber(open->rate);
-    for (const Stage& stage : open->stages) {
-      text += " -> " + FormatNumber(stage.target_rps) + " req/s over " +
-              FormatMilliseconds(stage.duration);
-      if (&stage != &open->stages.back()) text += ",";
-    }
-    return text;
+namespace {
+
+// An open model's description with its rate in `rate_unit`.
+std::string DescribeOpen(const OpenModel& open, std::string_view rate_unit) {
+  const std::string arrivals =
+      open.arrivals == OpenModel::Arrivals::kPoisson ? "poisson" : "constant";
+  std::string unit = " ";
+  unit += rate_unit;
+  if (open.stages.empty())
+    return arrivals + " " + FormatNumber(open.rate) + unit;
+  std::string text = "ramping (" + arrivals + ") " + FormatNumber(open.rate);
+  for (const Stage& stage : open.stages) {
+    text += " -> " + FormatNumber(stage.target_rps) + unit + " over " +
+            FormatMilliseconds(stage.duration);
+    if (&stage != &open.stages.back()) text += ",";
   }
-  const auto& closed = std::get<ClosedModel>(model);
+  return text;
+}
+
+std::string DescribeClosed(const ClosedModel& closed) {
   std::string text = "closed " + std::to_string(closed.users) +
                      (closed.users == 1 ? " user" : " users");
   if (closed.spawn_rate > 0) {
@@ -365,6 +368,31 @@ std::string Describe(const LoadModel& model) {
         ", " + std::to_string(closed.iterations_per_user) + " iterations/user";
   }
   return text;
+}
+
+std::string DescribeInRateUnit(const LoadModel& model,
+                               std::string_view rate_unit) {
+  if (const auto* open = std::get_if<OpenModel>(&model)) {
+    return DescribeOpen(*open, rate_unit);
+  }
+  return DescribeClosed(std::get<ClosedModel>(model));
+}
+
+}  // namespace
+
+bool engine::IterationsAreRequests(const Scenario& scenario) {
+  return std::all_of(scenario.flows.begin(), scenario.flows.end(),
+                     [](const Flow& flow) { return flow.steps.size() == 1; });
+}
+
+std::string Describe(const LoadModel& model) {
+  return DescribeInRateUnit(model, "req/s");
+}
+
+std::string Describe(const LoadModel& model, const Scenario& scenario) {
+  return DescribeInRateUnit(model, engine::IterationsAreRequests(scenario)
+                                       ? "req/s"
+                                       : "iterations/s");
 }
 
 }  // namespace loadgate
