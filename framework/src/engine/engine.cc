@@ -2,6 +2,16 @@
 // the run out over worker threads (worker.h), hands it to the supervisor
 // (supervisor.h) and assembles the report.
 //
+// The pieces of framework/src/engine/: run_validation (what Run() checks
+// first), plan (the scenario compiled: templates, checks, resolved origins),
+// schedule (arrival times and think times), supervisor (the calling
+// thread's part), worker (one event-loop thread; its inside in
+// worker_loop.h, worker.cc and worker_exchange.cc), connection_pool,
+// transport (TCP and TLS bytes), stream_meter (streams, chunks, tokens),
+// response_checks (checks and captures on a response), template,
+// timer_heap, random; scenario.cc holds the public value types of
+// scenario.h and load_model.h.
+//
 // Threading. A run has N worker threads (RunOptions::threads, default one
 // per core) and the calling thread as supervisor. Each worker owns an epoll
 // instance, a timerfd armed (absolute CLOCK_MONOTONIC, 1 us timer slack) for
