@@ -64,11 +64,18 @@ TEST(StreamFiguresTest, CountsFirstChunkFirstContentAndGaps) {
   EXPECT_EQ(figures.prompt_tokens(), 7);
 }
 
+// A response's figures once it reported `output_tokens` over `chars`
+// characters of content.
+StreamFigures Reported(int32_t output_tokens, int64_t chars) {
+  StreamFigures figures;
+  figures.reported_output = output_tokens;
+  figures.content_chars = chars;
+  return figures;
+}
+
 TEST(ChunkGapsTest, AtTheEndTheReportedTokensAreSpreadByCharacters) {
   Recorder recorder({"chat"}, {});
-  StreamFigures figures;
-  figures.reported_output = 12;
-  figures.content_chars = 12;
+  const StreamFigures figures = Reported(12, 12);
   ChunkGaps gaps;
   gaps.Add(/*gap_ns=*/1000, /*chars=*/3);  // 3 tokens
   gaps.Add(/*gap_ns=*/2000, /*chars=*/9);  // 9 tokens
@@ -83,9 +90,7 @@ TEST(ChunkGapsTest, AtTheEndTheReportedTokensAreSpreadByCharacters) {
 
 TEST(ChunkGapsTest, BeforeTheEndEachChunkIsOneToken) {
   Recorder recorder({"chat"}, {});
-  StreamFigures figures;
-  figures.reported_output = 100;
-  figures.content_chars = 10;
+  const StreamFigures figures = Reported(100, 10);
   ChunkGaps gaps;
   for (int i = 0; i < ChunkGaps::kCapacity; ++i) gaps.Add(1000, 5);
   EXPECT_TRUE(gaps.full());
