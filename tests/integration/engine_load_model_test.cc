@@ -1,6 +1,7 @@
 // Load models and the ways a run ends: the open model's achieved rate, the
 // closed model's iteration counts and think time, the request cap, safety
 // limits and an interruption from another thread.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -22,6 +23,7 @@ using test_support::IsConsistent;
 using test_support::ShortRun;
 using test_support::TestServer;
 using Clock = std::chrono::steady_clock;
+using ::testing::MatchesRegex;
 
 constexpr int64_t kSecond = 1'000'000'000;
 
@@ -138,7 +140,9 @@ TEST_F(EngineLoadModelTest, MaxErrorRateStopsTheRunEarly) {
   auto wall = Clock::now() - start;
 
   ASSERT_TRUE(IsConsistent(report));
-  EXPECT_NE(report.info.stop_reason, "");
+  EXPECT_THAT(
+      report.info.stop_reason,
+      MatchesRegex(R"(max error rate [0-9]+\.[0-9] % over 1 s > 50 %)"));
   EXPECT_GE(report.requests(), 20u);
   EXPECT_GT(report.error_rate(), 0.5);
   EXPECT_LT(report.info.actual_duration_ns, 5 * kSecond);
@@ -168,7 +172,7 @@ TEST_F(EngineLoadModelTest, MaxDurationIsAHardStop) {
   auto wall = Clock::now() - start;
 
   ASSERT_TRUE(IsConsistent(report));
-  EXPECT_NE(report.info.stop_reason, "");
+  EXPECT_EQ(report.info.stop_reason, "max duration 500 ms reached");
   EXPECT_GT(report.requests(), 0u);
   EXPECT_LT(wall, 4s);
 }

@@ -2,6 +2,7 @@
 // OpenAI and Gemini framings, and Gemini's streamed JSON array. The server
 // paces its events, so time to first token and the gaps between tokens have
 // a known lower bound (the server's sleeps) and a loose upper one.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -18,6 +19,7 @@ using namespace std::chrono_literals;
 using test_support::IsConsistent;
 using test_support::LlmStream;
 using test_support::TestServer;
+using ::testing::MatchesRegex;
 
 constexpr int64_t kMs = 1'000'000;
 // Slack for a loaded machine on top of the server's own pacing.
@@ -236,7 +238,9 @@ TEST(EngineStreamTest, CostLimitStopsTheRun) {
   auto wall = std::chrono::steady_clock::now() - start;
 
   ASSERT_TRUE(IsConsistent(report));
-  EXPECT_NE(report.info.stop_reason, "");
+  EXPECT_THAT(
+      report.info.stop_reason,
+      MatchesRegex(R"(max cost \$0\.0500 reached \(estimated \$[0-9.]+\))"));
   EXPECT_GE(report.requests(), 5u);
   EXPECT_NEAR(report.estimated_cost_usd(), 0.01 * report.requests(), 1e-9);
   EXPECT_GE(report.estimated_cost_usd(), 0.05 - 1e-9);

@@ -81,6 +81,22 @@ TEST(LoadModelTest, DescribeSaysWhatRuns) {
             "closed 2 users, think exponential mean 500 ms max 2000 ms");
 }
 
+TEST(LoadModelTest, DescribeCountsIterationsOfMultiStepFlows) {
+  Scenario one_step;
+  one_step.Add(Request{.url = "/health"});
+  Scenario two_steps = one_step;
+  two_steps.Add(TwoStepFlow(""));
+  EXPECT_EQ(Describe(OpenModel{.rate = 5}, one_step), "constant 5 req/s");
+  EXPECT_EQ(Describe(OpenModel{.rate = 5}, two_steps),
+            "constant 5 iterations/s");
+  EXPECT_EQ(Describe(OpenModel{.rate = 1, .stages = {{1s, 10}, {1s, 20}}},
+                     two_steps),
+            "ramping (constant) 1 -> 10 iterations/s over 1000 ms, -> 20 "
+            "iterations/s over 1000 ms");
+  EXPECT_EQ(Describe(ClosedModel{.users = 3}, two_steps),
+            "closed 3 users, no think time");
+}
+
 TEST(ThinkTimeFactoriesTest, FillTheirFields) {
   const ThinkTime gaussian = ThinkTime::Gaussian(1s, 200ms, 500ms, 2s);
   EXPECT_EQ(gaussian.kind, ThinkTime::Kind::kGaussian);

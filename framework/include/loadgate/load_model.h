@@ -74,7 +74,15 @@ struct ClosedModel {
 
 using LoadModel = std::variant<OpenModel, ClosedModel>;
 
-std::string Describe(const LoadModel& model);  // "constant 100 req/s", ...
+struct Scenario;
+
+// "constant 100 req/s", "closed 50 users, think 1000 ms", ...: the text
+// RunInfo::load_model holds. An open model's rate counts iterations; the
+// one-argument form calls them requests, the other says "iterations/s" when
+// some flow of `scenario` has several steps (so an iteration is several
+// requests).
+std::string Describe(const LoadModel& model);
+std::string Describe(const LoadModel& model, const Scenario& scenario);
 
 }  // namespace loadgate
 

@@ -164,7 +164,6 @@ class Recorder {
   void RecordCustom(uint16_t metric, int64_t value_ns, bool ok) noexcept;
 
   const Metrics& metrics() const { return metrics_; }
-  Metrics& mutable_metrics() { return metrics_; }
 
  private:
   TimeSlot& SlotFor(int64_t second);

@@ -173,19 +173,9 @@ int SlotOf(std::vector<std::string>& variables, const std::string& name) {
   return static_cast<int>(variables.size() - 1);
 }
 
-}  // namespace
-
-int Plan::ChooseFlow(double u) const {
-  const double point = u * cumulative_weights.back();
-  const auto it = std::upper_bound(cumulative_weights.begin(),
-                                   cumulative_weights.end(), point);
-  return static_cast<int>(std::min<ptrdiff_t>(
-      it - cumulative_weights.begin(),
-      static_cast<ptrdiff_t>(cumulative_weights.size()) - 1));
-}
-
-Plan CompilePlan(const Scenario& scenario) {
-  Plan plan;
+// Scenario-wide settings, and the tag and custom metric names in the order
+// the engine numbers them.
+void CompileSettings(const Scenario& scenario, Plan& plan) {
   plan.verify_tls = scenario.verify_tls;
   plan.tls_ca_pem = scenario.tls_ca_pem;
   plan.latency_objective_ns = scenario.request_latency_objective.count();
@@ -211,8 +201,10 @@ Plan CompilePlan(const Scenario& scenario) {
     Fail("scenario.flows", "more than 65535 distinct request names");
   }
   plan.metric_names = scenario.CustomMetricNames();
+}
 
-  // Variables: data set columns first, then captures.
+// Variable slots: data set columns first, then captures.
+void DeclareVariables(const Scenario& scenario, Plan& plan) {
   for (size_t d = 0; d < scenario.data.size(); ++d) {
     const DataSet& data = scenario.data[d];
     const std::string field = "scenario.data[" + std::to_string(d) + "]";
@@ -243,152 +235,195 @@ Plan CompilePlan(const Scenario& scenario) {
       }
     }
   }
+}
 
+// The index in plan.origins of `origin_text` ("scheme://authority"),
+// resolving (once) an origin not seen before.
+int OriginIndex(const std::string& origin_text, const std::string& field,
+                Plan& plan) {
+  http::Url url;
+  try {
+    url = http::ParseUrl(origin_text + "/");
+  } catch (const std::invalid_argument& error) {
+    Fail(field + ".url", error.what());
+  }
+  const auto found = std::find_if(
+      plan.origins.begin(), plan.origins.end(), [&](const Origin& o) {
+        return o.host == url.host && o.port == url.port && o.tls == url.tls();
+      });
+  if (found != plan.origins.end()) {
+    return static_cast<int>(found - plan.origins.begin());
+  }
+  Origin origin;
+  origin.host = url.host;
+  origin.port = url.port;
+  origin.tls = url.tls();
+  origin.host_header = url.HostHeader();
+  origin.addresses = Resolve(origin.host, origin.port, field + ".url");
+  plan.any_tls = plan.any_tls || origin.tls;
+  plan.origins.push_back(std::move(origin));
+  return static_cast<int>(plan.origins.size()) - 1;
+}
+
+// Scenario headers, then the request's own.
+void CompileHeaders(const Scenario& scenario, const Request& request,
+                    const std::string& field, Plan& plan,
+                    CompiledStep& compiled) {
+  auto add = [&](const Header& header, const std::string& header_field,
+                 const std::string& template_field) {
+    if (!IsToken(header.first)) {
+      Fail(header_field, "bad header name \"" + header.first + "\"");
+    }
+    compiled.headers.emplace_back(
+        header.first,
+        Template::Compile(header.second, plan.variables, template_field));
+  };
+  for (const Header& header : scenario.headers) {
+    add(header, "scenario.headers", "scenario.headers." + header.first);
+  }
+  for (const Header& header : request.headers) {
+    add(header, field + ".headers", field + ".headers." + header.first);
+  }
+  plan.max_headers = std::max(plan.max_headers, compiled.headers.size());
+}
+
+void CompileChecksAndCaptures(const Request& request, const std::string& field,
+                              Plan& plan, CompiledStep& compiled) {
+  for (size_t c = 0; c < request.checks.size(); ++c) {
+    compiled.checks.push_back(CompileCheck(
+        request.checks[c], field + ".checks[" + std::to_string(c) + "]"));
+    compiled.has_status_check = compiled.has_status_check ||
+                                request.checks[c].kind == Check::Kind::kStatus;
+  }
+  for (size_t c = 0; c < request.captures.size(); ++c) {
+    const Capture& capture = request.captures[c];
+    const std::string capture_field =
+        field + ".captures[" + std::to_string(c) + "]";
+    if (capture.variable.empty()) {
+      Fail(capture_field + ".variable", "expected a variable name");
+    }
+    compiled.captures.push_back(
+        {SlotOf(plan.variables, capture.variable),
+         ParsePointer(capture.pointer, capture_field + ".pointer")});
+  }
+}
+
+void CompilePoll(const Poll& poll, const std::string& poll_field,
+                 CompiledStep& compiled) {
+  compiled.poll = true;
+  if (poll.max_attempts < 1) {
+    Fail(poll_field + ".max_attempts", "expected a positive number");
+  }
+  if (poll.interval.count() < 0) {
+    Fail(poll_field + ".interval", "expected a duration >= 0");
+  }
+  compiled.max_attempts = poll.max_attempts;
+  compiled.interval_ns = poll.interval.count();
+  for (size_t c = 0; c < poll.until.size(); ++c) {
+    compiled.until.push_back(CompileCheck(
+        poll.until[c], poll_field + ".until[" + std::to_string(c) + "]"));
+  }
+}
+
+// Whether the step buffers its body (checks other than on the status,
+// captures and poll conditions read it) and parses it as JSON.
+void DecideBodyNeeds(CompiledStep& compiled) {
+  auto any_json = [](const std::vector<CompiledCheck>& checks) {
+    return std::any_of(checks.begin(), checks.end(),
+                       [](const CompiledCheck& c) { return c.needs_json(); });
+  };
+  auto any_body = [](const std::vector<CompiledCheck>& checks) {
+    return std::any_of(
+        checks.begin(), checks.end(),
+        [](const CompiledCheck& c) { return c.kind != Check::Kind::kStatus; });
+  };
+  compiled.needs_json = !compiled.captures.empty() ||
+                        any_json(compiled.checks) || any_json(compiled.until);
+  compiled.needs_body = compiled.needs_json || any_body(compiled.checks) ||
+                        any_body(compiled.until);
+}
+
+// `step_field` names the step: "scenario.flows[0].steps[1]".
+CompiledStep CompileStep(const Scenario& scenario, const Step& step,
+                         const std::string& step_field, Plan& plan) {
+  const Request& request = step.request;
+  const std::string field = step_field + ".request";
+  CompiledStep compiled;
+  compiled.tag = static_cast<uint16_t>(std::find(plan.tag_names.begin(),
+                                                 plan.tag_names.end(),
+                                                 TagNameOf(request)) -
+                                       plan.tag_names.begin());
+  if (!IsToken(request.method)) {
+    Fail(field + ".method",
+         "expected an HTTP method, got \"" + request.method + "\"");
+  }
+  compiled.method = request.method;
+  compiled.head = request.method == "HEAD";
+  const auto [origin_text, target_text] =
+      ResolveUrl(scenario, request.url, field + ".url");
+  compiled.origin = OriginIndex(origin_text, field, plan);
+  compiled.target =
+      Template::Compile(target_text, plan.variables, field + ".url");
+  CompileHeaders(scenario, request, field, plan, compiled);
+  compiled.body =
+      Template::Compile(request.body, plan.variables, field + ".body");
+  if (request.timeout.count() <= 0) {
+    Fail(field + ".timeout", "expected a positive duration");
+  }
+  compiled.timeout_ns = request.timeout.count();
+  compiled.stream = request.stream;
+  if (request.max_buffered_bytes == 0) {
+    Fail(field + ".max_buffered_bytes", "expected a positive size");
+  }
+  compiled.max_buffered_bytes = request.max_buffered_bytes;
+  CompileChecksAndCaptures(request, field, plan, compiled);
+  if (step.poll) CompilePoll(*step.poll, step_field + ".poll", compiled);
+  DecideBodyNeeds(compiled);
+  return compiled;
+}
+
+CompiledFlow CompileFlow(const Scenario& scenario, size_t f, Plan& plan) {
+  const Flow& flow = scenario.flows[f];
+  const std::string flow_field = "scenario.flows[" + std::to_string(f) + "]";
+  if (!(flow.weight >= 0) || std::isinf(flow.weight)) {
+    Fail(flow_field + ".weight", "expected a number >= 0");
+  }
+  if (flow.steps.empty()) Fail(flow_field + ".steps", "expected a step");
+  CompiledFlow compiled;
+  if (!flow.metric.empty()) {
+    compiled.metric =
+        static_cast<int>(std::find(plan.metric_names.begin(),
+                                   plan.metric_names.end(), flow.metric) -
+                         plan.metric_names.begin());
+  }
+  for (size_t s = 0; s < flow.steps.size(); ++s) {
+    compiled.steps.push_back(
+        CompileStep(scenario, flow.steps[s],
+                    flow_field + ".steps[" + std::to_string(s) + "]", plan));
+  }
+  return compiled;
+}
+
+}  // namespace
+
+int Plan::ChooseFlow(double u) const {
+  const double point = u * cumulative_weights.back();
+  const auto it = std::upper_bound(cumulative_weights.begin(),
+                                   cumulative_weights.end(), point);
+  return static_cast<int>(std::min<ptrdiff_t>(
+      it - cumulative_weights.begin(),
+      static_cast<ptrdiff_t>(cumulative_weights.size()) - 1));
+}
+
+Plan CompilePlan(const Scenario& scenario) {
+  Plan plan;
+  CompileSettings(scenario, plan);
+  DeclareVariables(scenario, plan);
   double total_weight = 0;
   for (size_t f = 0; f < scenario.flows.size(); ++f) {
-    const Flow& flow = scenario.flows[f];
-    const std::string flow_field = "scenario.flows[" + std::to_string(f) + "]";
-    if (!(flow.weight >= 0) || std::isinf(flow.weight)) {
-      Fail(flow_field + ".weight", "expected a number >= 0");
-    }
-    if (flow.steps.empty()) Fail(flow_field + ".steps", "expected a step");
-    CompiledFlow compiled_flow;
-    if (!flow.metric.empty()) {
-      compiled_flow.metric =
-          static_cast<int>(std::find(plan.metric_names.begin(),
-                                     plan.metric_names.end(), flow.metric) -
-                           plan.metric_names.begin());
-    }
-    for (size_t s = 0; s < flow.steps.size(); ++s) {
-      const Step& step = flow.steps[s];
-      const Request& request = step.request;
-      const std::string field =
-          flow_field + ".steps[" + std::to_string(s) + "].request";
-      CompiledStep compiled;
-      compiled.tag = static_cast<uint16_t>(std::find(plan.tag_names.begin(),
-                                                     plan.tag_names.end(),
-                                                     TagNameOf(request)) -
-                                           plan.tag_names.begin());
-      if (!IsToken(request.method)) {
-        Fail(field + ".method",
-             "expected an HTTP method, got \"" + request.method + "\"");
-      }
-      compiled.method = request.method;
-      compiled.head = request.method == "HEAD";
-      const auto [origin_text, target_text] =
-          ResolveUrl(scenario, request.url, field + ".url");
-      http::Url origin_url;
-      try {
-        origin_url = http::ParseUrl(origin_text + "/");
-      } catch (const std::invalid_argument& error) {
-        Fail(field + ".url", error.what());
-      }
-      auto origin_it = std::find_if(
-          plan.origins.begin(), plan.origins.end(), [&](const Origin& o) {
-            return o.host == origin_url.host && o.port == origin_url.port &&
-                   o.tls == origin_url.tls();
-          });
-      if (origin_it == plan.origins.end()) {
-        Origin origin;
-        origin.host = origin_url.host;
-        origin.port = origin_url.port;
-        origin.tls = origin_url.tls();
-        origin.host_header = origin_url.HostHeader();
-        origin.addresses = Resolve(origin.host, origin.port, field + ".url");
-        plan.any_tls = plan.any_tls || origin.tls;
-        plan.origins.push_back(std::move(origin));
-        origin_it = plan.origins.end() - 1;
-      }
-      compiled.origin = static_cast<int>(origin_it - plan.origins.begin());
-      compiled.target =
-          Template::Compile(target_text, plan.variables, field + ".url");
-      for (const Header& header : scenario.headers) {
-        if (!IsToken(header.first)) {
-          Fail("scenario.headers", "bad header name \"" + header.first + "\"");
-        }
-        compiled.headers.emplace_back(
-            header.first,
-            Template::Compile(header.second, plan.variables,
-                              "scenario.headers." + header.first));
-      }
-      for (const Header& header : request.headers) {
-        if (!IsToken(header.first)) {
-          Fail(field + ".headers", "bad header name \"" + header.first + "\"");
-        }
-        compiled.headers.emplace_back(
-            header.first,
-            Template::Compile(header.second, plan.variables,
-                              field + ".headers." + header.first));
-      }
-      plan.max_headers = std::max(plan.max_headers, compiled.headers.size());
-      compiled.body =
-          Template::Compile(request.body, plan.variables, field + ".body");
-      if (request.timeout.count() <= 0) {
-        Fail(field + ".timeout", "expected a positive duration");
-      }
-      compiled.timeout_ns = request.timeout.count();
-      compiled.stream = request.stream;
-      if (request.max_buffered_bytes == 0) {
-        Fail(field + ".max_buffered_bytes", "expected a positive size");
-      }
-      compiled.max_buffered_bytes = request.max_buffered_bytes;
-      for (size_t c = 0; c < request.checks.size(); ++c) {
-        compiled.checks.push_back(CompileCheck(
-            request.checks[c], field + ".checks[" + std::to_string(c) + "]"));
-        compiled.has_status_check =
-            compiled.has_status_check ||
-            request.checks[c].kind == Check::Kind::kStatus;
-      }
-      for (size_t c = 0; c < request.captures.size(); ++c) {
-        const Capture& capture = request.captures[c];
-        const std::string capture_field =
-            field + ".captures[" + std::to_string(c) + "]";
-        if (capture.variable.empty()) {
-          Fail(capture_field + ".variable", "expected a variable name");
-        }
-        compiled.captures.push_back(
-            {SlotOf(plan.variables, capture.variable),
-             ParsePointer(capture.pointer, capture_field + ".pointer")});
-      }
-      if (step.poll) {
-        const std::string poll_field =
-            flow_field + ".steps[" + std::to_string(s) + "].poll";
-        compiled.poll = true;
-        if (step.poll->max_attempts < 1) {
-          Fail(poll_field + ".max_attempts", "expected a positive number");
-        }
-        if (step.poll->interval.count() < 0) {
-          Fail(poll_field + ".interval", "expected a duration >= 0");
-        }
-        compiled.max_attempts = step.poll->max_attempts;
-        compiled.interval_ns = step.poll->interval.count();
-        for (size_t c = 0; c < step.poll->until.size(); ++c) {
-          compiled.until.push_back(
-              CompileCheck(step.poll->until[c],
-                           poll_field + ".until[" + std::to_string(c) + "]"));
-        }
-      }
-      auto any_json = [](const std::vector<CompiledCheck>& checks) {
-        return std::any_of(
-            checks.begin(), checks.end(),
-            [](const CompiledCheck& c) { return c.needs_json(); });
-      };
-      auto any_body = [](const std::vector<CompiledCheck>& checks) {
-        return std::any_of(checks.begin(), checks.end(),
-                           [](const CompiledCheck& c) {
-                             return c.kind != Check::Kind::kStatus;
-                           });
-      };
-      compiled.needs_json = !compiled.captures.empty() ||
-                            any_json(compiled.checks) ||
-                            any_json(compiled.until);
-      compiled.needs_body = compiled.needs_json || any_body(compiled.checks) ||
-                            any_body(compiled.until);
-      compiled_flow.steps.push_back(std::move(compiled));
-    }
-    total_weight += flow.weight;
+    plan.flows.push_back(CompileFlow(scenario, f, plan));
+    total_weight += scenario.flows[f].weight;
     plan.cumulative_weights.push_back(total_weight);
-    plan.flows.push_back(std::move(compiled_flow));
   }
   if (!(total_weight > 0)) {
     Fail("scenario.flows", "expected a flow with a positive weight");

@@ -20,6 +20,10 @@ namespace loadgate::engine {
 // The tag a request is reported under: its name, else "METHOD path".
 std::string TagNameOf(const Request& request);
 
+// Whether every iteration of `scenario` is one request (every flow has one
+// step), so that an open model's iterations/s are requests/s.
+bool IterationsAreRequests(const Scenario& scenario);
+
 // Where requests go: one per distinct scheme/host/port.
 struct Origin {
   std::string host;

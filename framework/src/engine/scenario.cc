@@ -10,12 +10,12 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string_view>
+#include <variant>
 
 #include "engine/plan.h"
-#include "loadgate/duration.h"
 #include "loadgate/format.h"
 #include "loadgate/load_model.h"
-#include "loadgate/objective.h"
 
 namespace loadgate {
 namespace {
@@ -35,6 +35,106 @@ std::string ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in),
                      std::istreambuf_iterator<char>());
 }
+
+// The records of a CSV file (RFC 4180): fields separated by commas,
+// optionally quoted; a quoted field may hold commas, line breaks and doubled
+// quotes. Lines end in LF or CRLF; blank lines are skipped. Errors throw
+// std::runtime_error naming the file and line.
+class CsvReader {
+ public:
+  struct Record {
+    std::vector<std::string> fields;
+    int line = 0;  // where it starts
+  };
+
+  CsvReader(std::string_view text, const std::string& path)
+      : text_(text), path_(path) {}
+
+  std::vector<Record> ReadAll() {
+    while (at_ < text_.size()) {
+      const char c = text_[at_];
+      if (!field_started_) record_.line = line_;
+      if (c == '"' && field_.empty()) {
+        ReadQuoted();
+      } else if (c == ',') {
+        field_started_ = true;
+        EndField();
+        ++at_;
+      } else if (c == '\r' || c == '\n') {
+        EndRecord();
+        if (c == '\r' && at_ + 1 < text_.size() && text_[at_ + 1] == '\n') {
+          ++at_;
+        }
+        ++at_;
+        ++line_;
+      } else {
+        field_started_ = true;
+        field_.push_back(c);
+        ++at_;
+      }
+    }
+    EndRecord();
+    return std::move(records_);
+  }
+
+ private:
+  // From the opening quote to just after the closing one, which must end
+  // the field.
+  void ReadQuoted() {
+    field_started_ = true;
+    const int quote_line = line_;
+    ++at_;
+    while (true) {
+      if (at_ >= text_.size()) {
+        Fail(quote_line, "unterminated quoted field");
+      }
+      if (text_[at_] == '"') {
+        if (at_ + 1 < text_.size() && text_[at_ + 1] == '"') {
+          field_.push_back('"');
+          at_ += 2;
+          continue;
+        }
+        ++at_;
+        break;
+      }
+      if (text_[at_] == '\n') ++line_;
+      field_.push_back(text_[at_++]);
+    }
+    if (at_ < text_.size() && text_[at_] != ',' && text_[at_] != '\n' &&
+        text_[at_] != '\r') {
+      Fail(line_,
+           "unexpected character after a quoted field (expected a comma or "
+           "a line end)");
+    }
+  }
+
+  void EndField() {
+    record_.fields.push_back(std::move(field_));
+    field_.clear();
+  }
+
+  void EndRecord() {
+    if (field_started_) {
+      EndField();
+      records_.push_back(std::move(record_));
+    }
+    record_ = Record{};
+    field_started_ = false;
+  }
+
+  [[noreturn]] void Fail(int line, const std::string& what) const {
+    throw std::runtime_error(path_ + ":" + std::to_string(line) + ": " + what);
+  }
+
+  std::string_view text_;
+  const std::string& path_;
+  size_t at_ = 0;
+  int line_ = 1;
+  bool field_started_ = false;  // the record has at least one field
+  std::string field_;
+  Record record_;
+  std::vector<Record> records_;
+};
 
 }  // namespace
 
@@ -133,95 +233,24 @@ DataSet DataSet::FromValues(std::string column,
   return data;
 }
 
-// RFC 4180: fields separated by commas, optionally quoted; a quoted field may
-// hold commas, line breaks and doubled quotes. Lines end in LF or CRLF; blank
-// lines are skipped.
 DataSet DataSet::FromCsvFile(const std::string& path) {
   const std::string text = ReadFile(path);
-  std::vector<std::vector<std::string>> records;
-  std::vector<int> record_lines;
-  std::vector<std::string> record;
-  std::string field;
-  int line = 1;
-  int record_line = 1;
-  bool field_started = false;  // the record has at least one field
-  size_t i = 0;
-  auto end_field = [&] {
-    record.push_back(std::move(field));
-    field.clear();
-  };
-  auto end_record = [&] {
-    if (field_started) {
-      end_field();
-      records.push_back(std::move(record));
-      record_lines.push_back(record_line);
-    }
-    record.clear();
-    field_started = false;
-  };
-  while (i < text.size()) {
-    const char c = text[i];
-    if (!field_started) record_line = line;
-    if (c == '"' && field.empty()) {
-      field_started = true;
-      const int quote_line = line;
-      ++i;
-      while (true) {
-        if (i >= text.size()) {
-          throw std::runtime_error(path + ":" + std::to_string(quote_line) +
-                                   ": unterminated quoted field");
-        }
-        if (text[i] == '"') {
-          if (i + 1 < text.size() && text[i + 1] == '"') {
-            field.push_back('"');
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        if (text[i] == '\n') ++line;
-        field.push_back(text[i++]);
-      }
-      if (i < text.size() && text[i] != ',' && text[i] != '\n' &&
-          text[i] != '\r') {
-        throw std::runtime_error(path + ":" + std::to_string(line) +
-                                 ": unexpected character after a quoted "
-                                 "field (expected a comma or a line end)");
-      }
-      continue;
-    }
-    if (c == ',') {
-      field_started = true;
-      end_field();
-      ++i;
-    } else if (c == '\r' || c == '\n') {
-      end_record();
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      ++i;
-      ++line;
-    } else {
-      field_started = true;
-      field.push_back(c);
-      ++i;
-    }
-  }
-  end_record();
+  std::vector<CsvReader::Record> records = CsvReader(text, path).ReadAll();
   if (records.empty()) {
     throw std::runtime_error(path +
                              ":1: expected a header row naming the "
                              "columns");
   }
   DataSet data;
-  data.columns = std::move(records.front());
+  data.columns = std::move(records.front().fields);
   for (size_t r = 1; r < records.size(); ++r) {
-    if (records[r].size() != data.columns.size()) {
+    if (records[r].fields.size() != data.columns.size()) {
       throw std::runtime_error(
-          path + ":" + std::to_string(record_lines[r]) + ": expected " +
+          path + ":" + std::to_string(records[r].line) + ": expected " +
           std::to_string(data.columns.size()) + " fields, found " +
-          std::to_string(records[r].size()));
+          std::to_string(records[r].fields.size()));
     }
-    data.rows.push_back(std::move(records[r]));
+    data.rows.push_back(std::move(records[r].fields));
   }
   return data;
 }
@@ -314,23 +343,26 @@ ThinkTime ThinkTime::Exponential(std::chrono::nanoseconds mean,
   return think;
 }
 
-std::string Describe(const LoadModel& model) {
-  if (const auto* open = std::get_if<OpenModel>(&model)) {
-    const std::string arrivals = open->arrivals == OpenModel::Arrivals::kPoisson
-                                     ? "poisson"
-                                     : "constant";
-    if (open->stages.empty()) {
-      return arrivals + " " + FormatNumber(open->rate) + " req/s";
-    }
-    std::string text = "ramping (" + arrivals + ") " + FormatNumber(open->rate);
-    for (const Stage& stage : open->stages) {
-      text += " -> " + FormatNumber(stage.target_rps) + " req/s over " +
-              FormatMilliseconds(stage.duration);
-      if (&stage != &open->stages.back()) text += ",";
-    }
-    return text;
+namespace {
+
+// An open model's description with its rate in `rate_unit`.
+std::string DescribeOpen(const OpenModel& open, std::string_view rate_unit) {
+  const std::string arrivals =
+      open.arrivals == OpenModel::Arrivals::kPoisson ? "poisson" : "constant";
+  std::string unit = " ";
+  unit += rate_unit;
+  if (open.stages.empty())
+    return arrivals + " " + FormatNumber(open.rate) + unit;
+  std::string text = "ramping (" + arrivals + ") " + FormatNumber(open.rate);
+  for (const Stage& stage : open.stages) {
+    text += " -> " + FormatNumber(stage.target_rps) + unit + " over " +
+            FormatMilliseconds(stage.duration);
+    if (&stage != &open.stages.back()) text += ",";
   }
-  const auto& closed = std::get<ClosedModel>(model);
+  return text;
+}
+
+std::string DescribeClosed(const ClosedModel& closed) {
   std::string text = "closed " + std::to_string(closed.users) +
                      (closed.users == 1 ? " user" : " users");
   if (closed.spawn_rate > 0) {
@@ -365,6 +397,31 @@ std::string Describe(const LoadModel& model) {
         ", " + std::to_string(closed.iterations_per_user) + " iterations/user";
   }
   return text;
+}
+
+std::string DescribeInRateUnit(const LoadModel& model,
+                               std::string_view rate_unit) {
+  if (const auto* open = std::get_if<OpenModel>(&model)) {
+    return DescribeOpen(*open, rate_unit);
+  }
+  return DescribeClosed(std::get<ClosedModel>(model));
+}
+
+}  // namespace
+
+bool engine::IterationsAreRequests(const Scenario& scenario) {
+  return std::all_of(scenario.flows.begin(), scenario.flows.end(),
+                     [](const Flow& flow) { return flow.steps.size() == 1; });
+}
+
+std::string Describe(const LoadModel& model) {
+  return DescribeInRateUnit(model, "req/s");
+}
+
+std::string Describe(const LoadModel& model, const Scenario& scenario) {
+  return DescribeInRateUnit(model, engine::IterationsAreRequests(scenario)
+                                       ? "req/s"
+                                       : "iterations/s");
 }
 
 }  // namespace loadgate

@@ -1,0 +1,26 @@
+// The checks Run() makes before it starts anything: the run options and the
+// load model, each failure a std::invalid_argument naming the field.
+#ifndef LOADGATE_ENGINE_RUN_VALIDATION_H_
+#define LOADGATE_ENGINE_RUN_VALIDATION_H_
+
+#include "loadgate/engine.h"
+#include "loadgate/load_model.h"
+
+namespace loadgate::engine {
+
+// Beyond what one process can send: a larger test is split over shards.
+// The bound also keeps a typo (1e300) from scheduling arrivals closer than a
+// nanosecond, which no loop could work through.
+inline constexpr double kMaxRate = 1e7;
+
+// Throws std::invalid_argument ("load.rate: expected a positive number")
+// for options or a model the engine cannot run.
+void ValidateRun(const LoadModel& model, const RunOptions& options);
+
+// Whether a closed model runs wrk-style: full speed over
+// RunOptions::connections keep-alive connections, one user each.
+bool FullSpeed(const ClosedModel& closed, const RunOptions& options);
+
+}  // namespace loadgate::engine
+
+#endif  // LOADGATE_ENGINE_RUN_VALIDATION_H_
