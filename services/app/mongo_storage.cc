@@ -9,7 +9,7 @@
 
 #include "app/dataset.h"
 
-namespace app {
+namespace loadgate::services::app {
 namespace {
 
 using nlohmann::json;
@@ -442,13 +442,13 @@ MongoStorage::MongoStorage(const std::string& uri_text, int pool_size) {
 
 MongoStorage::~MongoStorage() { mongoc_client_pool_destroy(pool_); }
 
-SeedReport MongoStorage::Prepare(const SeedOptions& options) {
+SeedReport MongoStorage::PrepareOrThrow(const SeedOptions& options) {
   MongoConnection connection(pool_, database_);
   return connection.Seed(options);
 }
 
-std::unique_ptr<StorageConnection> MongoStorage::Connect() {
+std::unique_ptr<StorageConnection> MongoStorage::ConnectOrThrow() {
   return std::make_unique<MongoConnection>(pool_, database_);
 }
 
-}  // namespace app
+}  // namespace loadgate::services::app

@@ -8,7 +8,7 @@
 
 #include "app/dataset.h"
 
-namespace app {
+namespace loadgate::services::app {
 namespace {
 
 using nlohmann::json;
@@ -467,14 +467,14 @@ SqliteStorage::SqliteStorage(std::string path,
                              std::chrono::milliseconds busy_timeout)
     : path_(std::move(path)), busy_timeout_(busy_timeout) {}
 
-SeedReport SqliteStorage::Prepare(const SeedOptions& options) {
+SeedReport SqliteStorage::PrepareOrThrow(const SeedOptions& options) {
   SqliteConnection connection(path_, busy_timeout_);
   connection.Execute(kSchema);
   return connection.Seed(options);
 }
 
-std::unique_ptr<StorageConnection> SqliteStorage::Connect() {
+std::unique_ptr<StorageConnection> SqliteStorage::ConnectOrThrow() {
   return std::make_unique<SqliteConnection>(path_, busy_timeout_);
 }
 
-}  // namespace app
+}  // namespace loadgate::services::app

@@ -7,14 +7,42 @@
 #include "app/mongo_storage.h"
 #include "app/sqlite_storage.h"
 
-namespace app {
+namespace loadgate::services::app {
 
-std::unique_ptr<Storage> OpenStorage(const std::string& spec, int pool_size) {
-  if (spec.starts_with("mongodb://") || spec.starts_with("mongodb+srv://"))
-    return std::make_unique<MongoStorage>(spec, pool_size);
+namespace {
+
+// Runs a backend call, turning the StorageError it may throw into a Status.
+template <typename Call>
+auto Guarded(Call call) -> Result<decltype(call())> {
+  try {
+    return call();
+  } catch (const StorageError& error) {
+    return error.busy() ? Status::Unavailable(error.what())
+                        : Status::Error(error.what());
+  }
+}
+
+}  // namespace
+
+Result<SeedReport> Storage::Prepare(const SeedOptions& options) {
+  return Guarded([&] { return PrepareOrThrow(options); });
+}
+
+Result<std::unique_ptr<StorageConnection>> Storage::Connect() {
+  return Guarded([&] { return ConnectOrThrow(); });
+}
+
+Result<std::unique_ptr<Storage>> OpenStorage(const std::string& spec,
+                                             int pool_size) {
+  if (spec.starts_with("mongodb://") || spec.starts_with("mongodb+srv://")) {
+    return Guarded([&]() -> std::unique_ptr<Storage> {
+      return std::make_unique<MongoStorage>(spec, pool_size);
+    });
+  }
   std::string path = spec.starts_with("sqlite:") ? spec.substr(7) : spec;
-  if (path.empty()) throw StorageError("--db sqlite: needs a file path");
-  return std::make_unique<SqliteStorage>(std::move(path));
+  if (path.empty()) return Status::Error("--db sqlite: needs a file path");
+  return std::unique_ptr<Storage>(
+      std::make_unique<SqliteStorage>(std::move(path)));
 }
 
 std::string UtcNow() {
@@ -33,4 +61,4 @@ std::string UtcNow() {
   return text;
 }
 
-}  // namespace app
+}  // namespace loadgate::services::app

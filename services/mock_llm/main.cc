@@ -2,6 +2,7 @@
 // server for load tests. See services/mock_llm/README.md.
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -10,6 +11,9 @@
 #include "mock_llm/config.h"
 #include "mock_llm/server.h"
 
+namespace mock_llm = loadgate::services::mock_llm;
+namespace services = loadgate::services;
+
 namespace {
 
 using mock_llm::Config;
@@ -17,14 +21,12 @@ using mock_llm::Distribution;
 
 // A constant delay or length flag.
 services::FlagParser::Setter ConstantSetter(Distribution* target) {
-  return [target](std::string_view value, std::string* error) {
-    double parsed = 0;
-    if (!services::ParseDouble(value, &parsed) || parsed < 0) {
-      *error = "must be a non-negative number";
-      return false;
-    }
-    *target = Distribution::Constant(parsed);
-    return true;
+  return [target](std::string_view value) {
+    const std::optional<double> parsed = services::ParseDouble(value);
+    if (!parsed || *parsed < 0)
+      return services::Status::Error("must be a non-negative number");
+    *target = Distribution::Constant(*parsed);
+    return services::Status::Ok();
   };
 }
 
@@ -48,9 +50,8 @@ int main(int argc, char** argv) {
                "event-loop threads (default: the number of cores)");
   flags.AddCustom(
       "config", "FILE",
-      [&](std::string_view value, std::string* error) {
-        return mock_llm::LoadConfigFile(std::string(value), &config, &listen,
-                                        error);
+      [&](std::string_view value) {
+        return mock_llm::LoadConfigFile(std::string(value), &config, &listen);
       },
       "JSON config file (see README)");
   flags.AddCustom("ttft-ms", "MS", ConstantSetter(&config.ttft_ms),
@@ -58,14 +59,13 @@ int main(int argc, char** argv) {
                   "mean 1000 sd 300 in [500, 2000])");
   flags.AddCustom(
       "itl-ms", "MS",
-      [&](std::string_view value, std::string* error) {
-        if (!services::ParseDouble(value, &config.itl_ms) ||
-            config.itl_ms < 0) {
-          *error = "must be a non-negative number";
-          return false;
-        }
+      [&](std::string_view value) {
+        const std::optional<double> itl_ms = services::ParseDouble(value);
+        if (!itl_ms || *itl_ms < 0)
+          return services::Status::Error("must be a non-negative number");
+        config.itl_ms = *itl_ms;
         config.tokens_per_second = 0;
-        return true;
+        return services::Status::Ok();
       },
       "constant delay between tokens (default 50)");
   flags.AddDouble("tokens-per-second", &config.tokens_per_second,
@@ -76,49 +76,50 @@ int main(int argc, char** argv) {
                "tokens per stream chunk (default 1)");
   flags.AddCustom(
       "seed", "N",
-      [&](std::string_view value, std::string* error) {
-        int64_t parsed = 0;
-        if (!services::ParseInt64(value, &parsed) || parsed < 0) {
-          *error = "must be a non-negative integer";
-          return false;
-        }
-        config.seed = static_cast<uint64_t>(parsed);
-        return true;
+      [&](std::string_view value) {
+        const std::optional<int64_t> seed = services::ParseInt64(value);
+        if (!seed || *seed < 0)
+          return services::Status::Error("must be a non-negative integer");
+        config.seed = static_cast<uint64_t>(*seed);
+        return services::Status::Ok();
       },
       "seed for content and delays (default 0)");
   flags.AddCustom(
       "content", "MODE",
-      [&](std::string_view value, std::string* error) {
+      [&](std::string_view value) {
         auto mode = mock_llm::ParseContentMode(value);
-        if (!mode) *error = "must be generate, echo or canned";
-        if (mode) config.content = *mode;
-        return mode.has_value();
+        if (!mode)
+          return services::Status::Error("must be generate, echo or canned");
+        config.content = *mode;
+        return services::Status::Ok();
       },
       "generate (default), echo or canned");
   flags.AddCustom(
       "canned-file", "FILE",
-      [&](std::string_view value, std::string* error) {
-        return mock_llm::LoadCannedFile(std::string(value), &config.canned,
-                                        error);
+      [&](std::string_view value) {
+        auto canned = mock_llm::LoadCannedFile(std::string(value));
+        if (!canned.ok()) return canned.status();
+        config.canned = std::move(*canned);
+        return services::Status::Ok();
       },
       "canned responses: a JSON array of strings or one per line");
   flags.AddCustom(
       "fault", "NAME=P",
-      [&](std::string_view value, std::string* error) {
+      [&](std::string_view value) {
         const size_t eq = value.find('=');
         auto fault = mock_llm::ParseFault(value.substr(0, eq));
-        double p = 0;
-        if (eq == std::string_view::npos || !fault ||
-            *fault == mock_llm::Fault::kNone ||
-            !services::ParseDouble(value.substr(eq + 1), &p) || p < 0 ||
-            p > 1) {
-          *error =
+        // -1 (refused below) when there is no number.
+        const double p =
+            eq == std::string_view::npos
+                ? -1
+                : services::ParseDouble(value.substr(eq + 1)).value_or(-1);
+        if (!fault || *fault == mock_llm::Fault::kNone || p < 0 || p > 1) {
+          return services::Status::Error(
               "expected NAME=P with NAME one of 429, 500, 503, hang, "
-              "disconnect, stream-error, slow-headers and P in [0, 1]";
-          return false;
+              "disconnect, stream-error, slow-headers and P in [0, 1]");
         }
         config.FaultProbability(*fault) = p;
-        return true;
+        return services::Status::Ok();
       },
       "probability of a fault per request (repeatable)");
   flags.AddDouble("slow-headers-ms", &config.slow_headers_ms,
@@ -136,13 +137,11 @@ int main(int argc, char** argv) {
   flags.AddBool("sse-crlf", &config.sse_crlf, "end SSE lines with CRLF");
   flags.AddCustom(
       "openai-role-content", "null|empty",
-      [&](std::string_view value, std::string* error) {
-        if (value != "null" && value != "empty") {
-          *error = "must be null or empty";
-          return false;
-        }
+      [&](std::string_view value) {
+        if (value != "null" && value != "empty")
+          return services::Status::Error("must be null or empty");
         config.openai_role_content_null = value == "null";
-        return true;
+        return services::Status::Ok();
       },
       "content of OpenAI's role-only first chunk (default empty)");
   flags.AddInt("max-body-bytes", &listen.max_body_bytes,
@@ -152,9 +151,8 @@ int main(int argc, char** argv) {
   services::ReadTimeouts read_timeouts;
   services::RegisterReadTimeoutFlags(&flags, &read_timeouts);
 
-  std::string error;
-  if (!flags.Parse(argc, argv, &error)) {
-    std::cerr << "mock-llm: " << error << "\n\n" << flags.Usage();
+  if (services::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
+    std::cerr << "mock-llm: " << parsed.message() << "\n\n" << flags.Usage();
     return 2;
   }
   if (flags.help_requested()) {
@@ -175,8 +173,8 @@ int main(int argc, char** argv) {
   options.drain_timeout = std::chrono::milliseconds(drain_ms);
   options.read_timeouts = read_timeouts;
   mock_llm::MockLlmServer server(std::move(config), options);
-  if (!server.Start(&error)) {
-    std::cerr << "mock-llm: " << error << "\n";
+  if (services::Status started = server.Start(); !started.ok()) {
+    std::cerr << "mock-llm: " << started.message() << "\n";
     return 1;
   }
   // The first line is the contract with launchers and tests (--port 0).

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 
 Metrics::Shard& Metrics::LocalShard() {
   // Threads are few and long-lived (one per event loop).
@@ -118,4 +118,4 @@ std::string Metrics::RenderPrometheus() const {
   return out;
 }
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 namespace {
 
 // Brings a bucket level up to date at `per_minute` refill.
@@ -97,4 +97,4 @@ void QuotaLimiter::Clear() {
   buckets_.clear();
 }
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm

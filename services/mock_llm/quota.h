@@ -8,7 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 
 // Requests-per-minute and tokens-per-minute quotas per (API key, model),
 // as token buckets that hold one minute's worth and refill continuously, so
@@ -50,6 +50,6 @@ class QuotaLimiter {
   std::unordered_map<std::string, Bucket> buckets_;
 };
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm
 
 #endif  // SERVICES_MOCK_LLM_QUOTA_H_

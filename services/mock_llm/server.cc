@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/http_util.h"
@@ -16,7 +18,7 @@
 #include "mock_llm/plan.h"
 #include "mock_llm/text.h"
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 namespace {
 
 int64_t MonotonicNs() {
@@ -56,21 +58,19 @@ std::string ResetDuration(double seconds) {
 
 void AddQuotaHeaders(evhttp_request* request,
                      const QuotaLimiter::Decision& decision) {
-  if (decision.limit_requests > 0) {
-    AddHeader(request, "x-ratelimit-limit-requests", decision.limit_requests);
-    AddHeader(request, "x-ratelimit-remaining-requests",
-              decision.remaining_requests);
-    services::AddResponseHeader(
-        request, "x-ratelimit-reset-requests",
-        ResetDuration(decision.reset_requests_seconds).c_str());
-  }
-  if (decision.limit_tokens > 0) {
-    AddHeader(request, "x-ratelimit-limit-tokens", decision.limit_tokens);
-    AddHeader(request, "x-ratelimit-remaining-tokens",
-              decision.remaining_tokens);
-    services::AddResponseHeader(
-        request, "x-ratelimit-reset-tokens",
-        ResetDuration(decision.reset_tokens_seconds).c_str());
+  for (const auto& [unit, limit, remaining, reset_seconds] :
+       {std::tuple{"requests", decision.limit_requests,
+                   decision.remaining_requests,
+                   decision.reset_requests_seconds},
+        std::tuple{"tokens", decision.limit_tokens, decision.remaining_tokens,
+                   decision.reset_tokens_seconds}}) {
+    if (limit <= 0) continue;
+    const std::string suffix = unit;
+    AddHeader(request, ("x-ratelimit-limit-" + suffix).c_str(), limit);
+    AddHeader(request, ("x-ratelimit-remaining-" + suffix).c_str(), remaining);
+    services::AddResponseHeader(request,
+                                ("x-ratelimit-reset-" + suffix).c_str(),
+                                ResetDuration(reset_seconds).c_str());
   }
   if (!decision.allowed) {
     const double retry = std::max(decision.retry_after_seconds, 0.001);
@@ -337,7 +337,7 @@ MockLlmServer::MockLlmServer(Config config,
 
 MockLlmServer::~MockLlmServer() = default;
 
-bool MockLlmServer::Start(std::string* error) { return http_.Start(error); }
+Status MockLlmServer::Start() { return http_.Start(); }
 
 void MockLlmServer::SetConfig(Config config) {
   config_.store(std::make_shared<const Config>(std::move(config)));
@@ -388,14 +388,13 @@ void MockLlmServer::HandleAdmin(evhttp_request* request) {
                            "{\"error\":\"use GET or POST\"}");
     return;
   }
-  nlohmann::json update;
   Config next = *config();
-  std::string error;
-  if (!services::ParseJsonBody(services::RequestBody(request), &update,
-                               &error) ||
-      !ApplyJson(update, &next, &error)) {
+  Result<nlohmann::json> update = ParseJsonBody(services::RequestBody(request));
+  const Status applied =
+      update.ok() ? ApplyJson(*update, &next) : update.status();
+  if (!applied.ok()) {
     services::SendResponse(request, 400, "application/json",
-                           services::DumpJson({{"error", error}}));
+                           services::DumpJson({{"error", applied.message()}}));
     return;
   }
   nlohmann::json body = ToJson(next);
@@ -421,15 +420,17 @@ void MockLlmServer::HandleProvider(evhttp_request* request) {
   }
 
   GenerationRequest parsed;
-  std::string error;
   RequestOverrides overrides;
-  if (!ParseRequest(&*route, services::RequestBody(request), &parsed, &error) ||
-      !ParseOverrides(
-          [request](const char* name) {
-            return services::RequestHeader(request, name);
-          },
-          &overrides, &error)) {
-    SendError(request, route->api, 400, error, route->model);
+  Status valid = ParseRequest(&*route, services::RequestBody(request), &parsed);
+  if (valid.ok()) {
+    valid = ParseOverrides(
+        [request](const char* name) {
+          return services::RequestHeader(request, name);
+        },
+        &overrides);
+  }
+  if (!valid.ok()) {
+    SendError(request, route->api, 400, valid.message(), route->model);
     return;
   }
   const int prompt_tokens = CountTokens(parsed.prompt);
@@ -439,60 +440,61 @@ void MockLlmServer::HandleProvider(evhttp_request* request) {
     metrics_.RequestDone(ApiName(route->api), route->model, 200);
     return;
   }
-
-  // The API key the quota is charged to.
-  std::string_view api_key;
-  for (const char* name : {"x-goog-api-key", "x-api-key", "authorization"}) {
-    if (const char* value = services::RequestHeader(request, name)) {
-      api_key = value;
-      break;
-    }
-  }
-  std::optional<std::string> query_key;
-  if (api_key.empty() && (query_key = services::QueryParam(request, "key")))
-    api_key = *query_key;
-
+  const Admission admission{*route,        parsed,          overrides,
+                            prompt_tokens, ApiKey(request), std::move(config)};
   if (route->action == Action::kEmbed) {
-    const QuotaLimiter::Decision decision = quotas_.Admit(
-        api_key, route->model, prompt_tokens, config->requests_per_minute,
-        config->tokens_per_minute, QuotaLimiter::Clock::now());
-    AddQuotaHeaders(request, decision);
-    if (!decision.allowed) {
-      SendError(request, route->api, 429, "mock-llm: quota exceeded",
-                route->model);
-      return;
-    }
-    const int dimensions = parsed.dimensions > 0 ? parsed.dimensions
-                                                 : config->embedding_dimensions;
-    if (parsed.inputs.size() * static_cast<size_t>(dimensions) >
-        kMaxEmbeddingValues) {
-      SendError(request, route->api, 400,
-                "mock-llm: inputs x dimensions must be at most " +
-                    std::to_string(kMaxEmbeddingValues),
-                route->model);
-      return;
-    }
-    services::SendResponse(
-        request, 200, "application/json",
-        EmbeddingsResponse(route->model, parsed, dimensions, config->seed));
-    metrics_.RequestDone(ApiName(route->api), route->model, 200);
+    HandleEmbeddings(request, admission);
+  } else {
+    StartGeneration(request, admission);
+  }
+}
+
+std::string MockLlmServer::ApiKey(evhttp_request* request) {
+  // The first of these headers that is present; when it is empty, the
+  // ?key= query parameter.
+  for (const char* name : {"x-goog-api-key", "x-api-key", "authorization"}) {
+    const char* value = services::RequestHeader(request, name);
+    if (value == nullptr) continue;
+    if (*value != '\0') return value;
+    break;
+  }
+  return services::QueryParam(request, "key").value_or("");
+}
+
+void MockLlmServer::HandleEmbeddings(evhttp_request* request,
+                                     const Admission& in) {
+  const Config& config = *in.config;
+  const QuotaLimiter::Decision decision = quotas_.Admit(
+      in.api_key, in.route.model, in.prompt_tokens, config.requests_per_minute,
+      config.tokens_per_minute, QuotaLimiter::Clock::now());
+  AddQuotaHeaders(request, decision);
+  if (!decision.allowed) {
+    SendError(request, in.route.api, 429, "mock-llm: quota exceeded",
+              in.route.model);
     return;
   }
+  const int dimensions = in.parsed.dimensions > 0 ? in.parsed.dimensions
+                                                  : config.embedding_dimensions;
+  if (in.parsed.inputs.size() * static_cast<size_t>(dimensions) >
+      kMaxEmbeddingValues) {
+    SendError(request, in.route.api, 400,
+              "mock-llm: inputs x dimensions must be at most " +
+                  std::to_string(kMaxEmbeddingValues),
+              in.route.model);
+    return;
+  }
+  services::SendResponse(
+      request, 200, "application/json",
+      EmbeddingsResponse(in.route.model, in.parsed, dimensions, config.seed));
+  metrics_.RequestDone(ApiName(in.route.api), in.route.model, 200);
+}
 
-  auto exchange = std::make_unique<Exchange>();
-  Exchange& x = *exchange;
-  x.start_ns = MonotonicNs();
-  x.server = this;
-  x.request = request;
-  x.config = config;
-  x.api = route->api;
-  x.stream = route->stream;
-  x.model = route->model;
+namespace {
 
-  const uint64_t seed = overrides.seed.value_or(config->seed);
-  const ContentMode content = overrides.content.value_or(config->content);
-  Rng content_rng(HashText(parsed.prompt, seed));
-  int natural_tokens = -1;
+// Where the response text comes from; returns its length in tokens, or -1
+// for generated text (whose length the plan draws).
+int ChooseContent(const GenerationRequest& parsed, const Config& config,
+                  ContentMode content, Rng& content_rng, Exchange& x) {
   if (content == ContentMode::kEcho) {
     // Echo repeats the last message (the user's turn), not the system text.
     std::string_view prompt = parsed.prompt;
@@ -501,88 +503,74 @@ void MockLlmServer::HandleProvider(evhttp_request* request) {
                                   ? prompt
                                   : prompt.substr(newline + 1));
     x.tokens = TokenSource::FromText(x.echo_text);
-    natural_tokens = x.tokens.remaining();
-  } else if (content == ContentMode::kCanned && !config->canned.empty()) {
-    x.tokens = TokenSource::FromText(
-        config->canned[content_rng.Next() % config->canned.size()]);
-    natural_tokens = x.tokens.remaining();
-  } else {
-    x.tokens = TokenSource::Generated(content_rng.Next());
+    return x.tokens.remaining();
   }
+  if (content == ContentMode::kCanned && !config.canned.empty()) {
+    x.tokens = TokenSource::FromText(
+        config.canned[content_rng.Next() % config.canned.size()]);
+    return x.tokens.remaining();
+  }
+  x.tokens = TokenSource::Generated(content_rng.Next());
+  return -1;
+}
 
+// "chatcmpl-mock1f", "msg_mock1f", ...: an id shaped like the provider's.
+std::string ResponseId(Api api, uint64_t id) {
+  char text[48];
+  std::snprintf(text, sizeof(text), "%s%llx",
+                api == Api::kAnthropic           ? "msg_mock"
+                : api == Api::kOpenAiChat        ? "chatcmpl-mock"
+                : api == Api::kOpenAiCompletions ? "cmpl-mock"
+                                                 : "mock-",
+                static_cast<unsigned long long>(id));
+  return text;
+}
+
+}  // namespace
+
+void MockLlmServer::StartGeneration(evhttp_request* request,
+                                    const Admission& in) {
+  const Config& config = *in.config;
+  auto exchange = std::make_unique<Exchange>();
+  Exchange& x = *exchange;
+  x.start_ns = MonotonicNs();
+  x.server = this;
+  x.request = request;
+  x.config = in.config;
+  x.api = in.route.api;
+  x.stream = in.route.stream;
+  x.model = in.route.model;
+
+  const uint64_t seed = in.overrides.seed.value_or(config.seed);
+  Rng content_rng(HashText(in.parsed.prompt, seed));
+  const int natural_tokens = ChooseContent(
+      in.parsed, config, in.overrides.content.value_or(config.content),
+      content_rng, x);
   const int64_t in_flight = metrics_.in_flight().fetch_add(1) + 1;
-  x.plan = MakePlan(*config, overrides, in_flight, natural_tokens,
-                    parsed.max_tokens, TimingRng(config->seed), content_rng);
+  x.plan = MakePlan(config, in.overrides, in_flight, natural_tokens,
+                    in.parsed.max_tokens, TimingRng(config.seed), content_rng);
 
-  const QuotaLimiter::Decision decision =
-      quotas_.Admit(api_key, route->model, prompt_tokens + x.plan.output_tokens,
-                    config->requests_per_minute, config->tokens_per_minute,
-                    QuotaLimiter::Clock::now());
+  const QuotaLimiter::Decision decision = quotas_.Admit(
+      in.api_key, in.route.model, in.prompt_tokens + x.plan.output_tokens,
+      config.requests_per_minute, config.tokens_per_minute,
+      QuotaLimiter::Clock::now());
   AddQuotaHeaders(request, decision);
 
-  const uint64_t id = next_id_.fetch_add(1);
-  char id_text[48];
-  std::snprintf(id_text, sizeof(id_text), "%s%llx",
-                route->api == Api::kAnthropic           ? "msg_mock"
-                : route->api == Api::kOpenAiChat        ? "chatcmpl-mock"
-                : route->api == Api::kOpenAiCompletions ? "cmpl-mock"
-                                                        : "mock-",
-                static_cast<unsigned long long>(id));
-  services::AddResponseHeader(request, "x-request-id", id_text);
-  services::AddResponseHeader(request, "request-id", id_text);
+  const std::string id = ResponseId(in.route.api, next_id_.fetch_add(1));
+  services::AddResponseHeader(request, "x-request-id", id.c_str());
+  services::AddResponseHeader(request, "request-id", id.c_str());
   services::AddResponseHeader(request, "x-mock-llm-plan",
                               x.plan.Describe().c_str());
+  if (RefuseBeforeStart(request, in.route, decision, x.plan.fault)) return;
 
-  auto refuse = [&](int status, std::string_view message) {
-    metrics_.in_flight().fetch_sub(1);
-    SendError(request, route->api, status, message, route->model);
-  };
-  if (!decision.allowed) {
-    refuse(429, "mock-llm: quota exceeded for this API key and model");
-    return;
-  }
-  switch (x.plan.fault) {
-    case Fault::kRateLimit: {
-      QuotaLimiter::Decision injected;
-      injected.allowed = false;
-      injected.retry_after_seconds = 1;
-      AddQuotaHeaders(request, injected);
-      refuse(429,
-             "mock-llm: injected rate limit (Resource has been exhausted)");
-      return;
-    }
-    case Fault::kServerError:
-      refuse(500, "mock-llm: injected internal error");
-      return;
-    case Fault::kUnavailable:
-      refuse(503, "mock-llm: injected overload (the model is overloaded)");
-      return;
-    default:
-      break;
-  }
-
-  x.context.api = route->api;
-  x.context.framing =
-      !route->stream ? Framing::kJson
-      : (route->api == Api::kGemini || route->api == Api::kVertex) &&
-              services::QueryParam(request, "alt") != "sse"
-          ? Framing::kJsonArray
-          : Framing::kSse;
-  x.context.crlf = overrides.sse_crlf.value_or(config->sse_crlf);
-  x.context.role_content_null = config->openai_role_content_null;
-  x.context.include_usage = parsed.include_usage;
-  x.context.model = route->model;
-  x.context.id = id_text;
-  x.context.created = static_cast<int64_t>(::time(nullptr));
-  x.context.prompt_tokens = prompt_tokens;
-
+  x.context = MakeResponseContext(request, in, id);
   event_assign(&x.timer, services::RequestBase(request), -1, 0,
                &Exchange::OnTimer, &x);
   x.watch = services::ClientWatch{request, &Exchange::OnClientGone, &x};
   services::WatchClient(&x.watch);
   x.Link();
   if (x.plan.fault == Fault::kHang) {
-    x.Arm(x.start_ns + static_cast<int64_t>(config->hang_ms * 1e6));
+    x.Arm(x.start_ns + static_cast<int64_t>(config.hang_ms * 1e6));
   } else if (!x.stream) {
     x.Arm(x.ChunkDeadline(x.plan.chunks - 1));
   } else if (x.plan.headers_ms > 0) {
@@ -593,4 +581,56 @@ void MockLlmServer::HandleProvider(evhttp_request* request) {
   exchange.release();  // owned by the event loop until Finish()
 }
 
-}  // namespace mock_llm
+bool MockLlmServer::RefuseBeforeStart(evhttp_request* request,
+                                      const Route& route,
+                                      const QuotaLimiter::Decision& decision,
+                                      Fault fault) {
+  auto refuse = [&](int status, std::string_view message) {
+    metrics_.in_flight().fetch_sub(1);
+    SendError(request, route.api, status, message, route.model);
+    return true;
+  };
+  if (!decision.allowed)
+    return refuse(429, "mock-llm: quota exceeded for this API key and model");
+  switch (fault) {
+    case Fault::kRateLimit: {
+      QuotaLimiter::Decision injected;
+      injected.allowed = false;
+      injected.retry_after_seconds = 1;
+      AddQuotaHeaders(request, injected);
+      return refuse(
+          429, "mock-llm: injected rate limit (Resource has been exhausted)");
+    }
+    case Fault::kServerError:
+      return refuse(500, "mock-llm: injected internal error");
+    case Fault::kUnavailable:
+      return refuse(503,
+                    "mock-llm: injected overload (the model is overloaded)");
+    default:
+      return false;
+  }
+}
+
+ResponseContext MockLlmServer::MakeResponseContext(evhttp_request* request,
+                                                   const Admission& in,
+                                                   const std::string& id) {
+  const Config& config = *in.config;
+  ResponseContext context;
+  context.api = in.route.api;
+  context.framing =
+      !in.route.stream ? Framing::kJson
+      : (in.route.api == Api::kGemini || in.route.api == Api::kVertex) &&
+              services::QueryParam(request, "alt") != "sse"
+          ? Framing::kJsonArray
+          : Framing::kSse;
+  context.crlf = in.overrides.sse_crlf.value_or(config.sse_crlf);
+  context.role_content_null = config.openai_role_content_null;
+  context.include_usage = in.parsed.include_usage;
+  context.model = in.route.model;
+  context.id = id;
+  context.created = static_cast<int64_t>(::time(nullptr));
+  context.prompt_tokens = in.prompt_tokens;
+  return context;
+}
+
+}  // namespace loadgate::services::mock_llm

@@ -21,6 +21,8 @@
 
 #include "common/flags.h"
 
+namespace services = loadgate::services;
+
 namespace {
 
 int64_t NowNs() {
@@ -58,9 +60,10 @@ int main(int argc, char** argv) {
   flags.AddInt("timeout-ms", &timeout_ms, "give up after this long");
   flags.AddInt("ramp-ms", &ramp_ms,
                "spread the stream starts evenly over this long");
-  std::string error;
-  if (!flags.Parse(argc, argv, &error) || flags.help_requested()) {
-    std::fprintf(stderr, "%s\n%s", error.c_str(), flags.Usage().c_str());
+  const services::Status parsed = flags.Parse(argc, argv);
+  if (!parsed.ok() || flags.help_requested()) {
+    std::fprintf(stderr, "%s\n%s", parsed.message().c_str(),
+                 flags.Usage().c_str());
     return 2;
   }
   const std::string body =
