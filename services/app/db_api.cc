@@ -14,10 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
-constexpr int kSummaryRecordsEach = 20;
-
 bool IsDate(std::string_view text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
   for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
@@ -25,6 +21,11 @@ bool IsDate(std::string_view text) {
   }
   return true;
 }
+
+// Page sizes of the lists, and the records of each kind a summary shows.
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+constexpr int kSummaryRecordsEach = 20;
 
 // Reads ?limit= (1..kMaxPageSize, kDefaultPageSize when absent); fails with
 // a 400 message.

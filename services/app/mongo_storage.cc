@@ -79,18 +79,6 @@ const OrderedJson& DurableWrite() {
   return kOptions;
 }
 
-const char* CollectionName(RecordKind kind) {
-  switch (kind) {
-    case RecordKind::kEncounters:
-      return "encounters";
-    case RecordKind::kClaims:
-      return "claims";
-    case RecordKind::kDocuments:
-      break;
-  }
-  return "documents";
-}
-
 OrderedJson ToJson(const PatientRecord& p) {
   return {{"_id", p.mrn},
           {"mrn", p.mrn},
@@ -215,36 +203,25 @@ class MongoConnection : public StorageConnection {
     return ToPage(std::move(found), limit, "mrn");
   }
 
-  std::optional<json> GetSummary(const std::string& mrn,
-                                 int max_each) override {
-    std::optional<json> patient = GetPatient(mrn);
-    if (!patient) return std::nullopt;
-    json summary = {{"patient", std::move(*patient)}};
-    json totals = json::object();
+  KindSummary SummarizeKind(RecordKind kind, const std::string& mrn,
+                            int max_each) override {
     // A patient has a handful of records: fetch them all, keep the most
     // recent and total the rest here rather than in an aggregation.
-    for (RecordKind kind : {RecordKind::kEncounters, RecordKind::kClaims,
-                            RecordKind::kDocuments}) {
-      const char* name = CollectionName(kind);
-      json all =
-          Find(name, {{"mrn", mrn}}, {{"sort", {{"date", -1}, {"_id", -1}}}});
-      totals[name] = all.size();
-      if (kind == RecordKind::kClaims) {
-        int64_t billed = 0, open = 0;
-        for (const json& claim : all) {
-          billed += claim.value("amount_cents", int64_t{0});
-          const std::string status = claim.value("status", "");
-          if (status == "submitted" || status == "pending") ++open;
-        }
-        totals["billed_cents"] = billed;
-        totals["open_claims"] = open;
+    json all = Find(RecordKindName(kind), {{"mrn", mrn}},
+                    {{"sort", {{"date", -1}, {"_id", -1}}}});
+    KindSummary part;
+    part.total = static_cast<int64_t>(all.size());
+    if (kind == RecordKind::kClaims) {
+      for (const json& claim : all) {
+        part.billed_cents += claim.value("amount_cents", int64_t{0});
+        const std::string status = claim.value("status", "");
+        if (status == "submitted" || status == "pending") ++part.open_claims;
       }
-      if (static_cast<int>(all.size()) > max_each)
-        all.erase(all.begin() + max_each, all.end());
-      summary[name] = std::move(all);
     }
-    summary["totals"] = std::move(totals);
-    return summary;
+    if (static_cast<int>(all.size()) > max_each)
+      all.erase(all.begin() + max_each, all.end());
+    part.recent = std::move(all);
+    return part;
   }
 
   Page ListRecords(RecordKind kind, const RecordFilter& filter) override {
@@ -258,7 +235,7 @@ class MongoConnection : public StorageConnection {
       query["kind"] = *filter.type;
     if (filter.from) query["date"]["$gte"] = *filter.from;
     if (filter.to) query["date"]["$lte"] = *filter.to;
-    json found = Find(CollectionName(kind), query,
+    json found = Find(RecordKindName(kind), query,
                       {{"sort", {{"_id", 1}}}, {"limit", filter.limit + 1}});
     return ToPage(std::move(found), filter.limit, "id");
   }

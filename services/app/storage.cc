@@ -24,6 +24,37 @@ auto Guarded(Call call) -> Result<decltype(call())> {
 
 }  // namespace
 
+const char* RecordKindName(RecordKind kind) {
+  switch (kind) {
+    case RecordKind::kEncounters:
+      return "encounters";
+    case RecordKind::kClaims:
+      return "claims";
+    case RecordKind::kDocuments:
+      break;
+  }
+  return "documents";
+}
+
+std::optional<nlohmann::json> StorageConnection::GetSummary(
+    const std::string& mrn, int max_each) {
+  std::optional<nlohmann::json> patient = GetPatient(mrn);
+  if (!patient) return std::nullopt;
+  nlohmann::json summary = {{"patient", std::move(*patient)}};
+  nlohmann::json totals = nlohmann::json::object();
+  for (RecordKind kind : kRecordKinds) {
+    KindSummary part = SummarizeKind(kind, mrn, max_each);
+    totals[RecordKindName(kind)] = part.total;
+    if (kind == RecordKind::kClaims) {
+      totals["billed_cents"] = part.billed_cents;
+      totals["open_claims"] = part.open_claims;
+    }
+    summary[RecordKindName(kind)] = std::move(part.recent);
+  }
+  summary["totals"] = std::move(totals);
+  return summary;
+}
+
 Result<SeedReport> Storage::Prepare(const SeedOptions& options) {
   return Guarded([&] { return PrepareOrThrow(options); });
 }

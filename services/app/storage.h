@@ -54,6 +54,11 @@ struct RecordFilter {
 };
 
 enum class RecordKind { kEncounters, kClaims, kDocuments };
+// Every kind, in the order a summary lists them.
+inline constexpr RecordKind kRecordKinds[] = {
+    RecordKind::kEncounters, RecordKind::kClaims, RecordKind::kDocuments};
+// "encounters", "claims", "documents": the table, collection and JSON key.
+const char* RecordKindName(RecordKind kind);
 
 struct SessionEvent {
   int64_t offset = 0;
@@ -85,9 +90,10 @@ class StorageConnection {
   virtual Page ListPatients(int limit,
                             const std::optional<std::string>& after_mrn) = 0;
   // The patient with their encounters, claims and documents (most recent
-  // first, at most `max_each` of each) and totals over all of them.
-  virtual std::optional<nlohmann::json> GetSummary(const std::string& mrn,
-                                                   int max_each) = 0;
+  // first, at most `max_each` of each) and totals over all of them. Built
+  // here from the backend's SummarizeKind().
+  std::optional<nlohmann::json> GetSummary(const std::string& mrn,
+                                           int max_each);
   virtual Page ListRecords(RecordKind kind, const RecordFilter& filter) = 0;
 
   // `mrn` is empty for a session not about a patient.
@@ -104,6 +110,19 @@ class StorageConnection {
   // nullopt when the session does not exist.
   virtual std::optional<std::vector<SessionEvent>> ListEvents(
       const std::string& session_id, int64_t min_offset, int limit) = 0;
+
+ protected:
+  // One kind of record of a patient, as GetSummary shows it.
+  struct KindSummary {
+    // The `max_each` most recent (by date, then id, descending).
+    nlohmann::json recent = nlohmann::json::array();
+    int64_t total = 0;  // records of this kind in all
+    // Claims only: cents billed, and claims still submitted or pending.
+    int64_t billed_cents = 0;
+    int64_t open_claims = 0;
+  };
+  virtual KindSummary SummarizeKind(RecordKind kind, const std::string& mrn,
+                                    int max_each) = 0;
 };
 
 class Storage {
