@@ -308,7 +308,8 @@ class MongoConnection : public StorageConnection {
     return events;
   }
 
-  SeedReport Seed(const SeedOptions& options) {
+  // The indexes the queries rely on (a no-op when they exist).
+  void CreateIndexes() {
     RunCommand({{"createIndexes", "events"},
                 {"indexes",
                  {{{"key", {{"session_id", 1}, {"offset", 1}}},
@@ -319,6 +320,10 @@ class MongoConnection : public StorageConnection {
                   {"indexes",
                    {{{"key", {{"mrn", 1}, {"_id", 1}}}, {"name", "mrn_id"}}}}});
     }
+  }
+
+  SeedReport Seed(const SeedOptions& options) {
+    CreateIndexes();
     SeedReport report;
     json dataset = Find("meta", {{"_id", "dataset"}}, {{"limit", 1}});
     if (!dataset.empty()) {

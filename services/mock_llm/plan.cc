@@ -28,6 +28,40 @@ std::string Plan::Describe() const {
   return text;
 }
 
+namespace {
+
+// The fault of a plan whose chunks are known, and where it strikes. Draws
+// from `timing` after the TTFT, so a seed gives the same plan as before.
+void ChooseFault(const Config& config, const RequestOverrides& overrides,
+                 Rng& timing, Plan* plan) {
+  if (overrides.fault) {
+    plan->fault = *overrides.fault;
+  } else {
+    // Independent draws in a fixed order; the first that fires wins.
+    for (int i = 1; i <= kFaultKinds; ++i) {
+      const double p = config.fault_probability[i - 1];
+      if (p > 0 && timing.Uniform() < p) {
+        plan->fault = static_cast<Fault>(i);
+        break;
+      }
+    }
+  }
+  if (plan->fault == Fault::kSlowHeaders) {
+    plan->headers_ms =
+        std::min(overrides.slow_headers_ms ? *overrides.slow_headers_ms
+                                           : config.slow_headers_ms,
+                 kMaxDelayMs);
+  }
+  if (plan->fault == Fault::kDisconnect || plan->fault == Fault::kStreamError) {
+    plan->fault_chunk =
+        overrides.fault_after_chunks
+            ? std::min(*overrides.fault_after_chunks, plan->chunks - 1)
+            : static_cast<int>(config.fault_at_fraction * (plan->chunks - 1));
+  }
+}
+
+}  // namespace
+
 Plan MakePlan(const Config& config, const RequestOverrides& overrides,
               int64_t in_flight, int natural_tokens, int max_tokens,
               Rng& timing, Rng& content) {
@@ -66,30 +100,7 @@ Plan MakePlan(const Config& config, const RequestOverrides& overrides,
   plan.chunks =
       std::max(1, (tokens + plan.tokens_per_chunk - 1) / plan.tokens_per_chunk);
 
-  if (overrides.fault) {
-    plan.fault = *overrides.fault;
-  } else {
-    // Independent draws in a fixed order; the first that fires wins.
-    for (int i = 1; i <= kFaultKinds; ++i) {
-      const double p = config.fault_probability[i - 1];
-      if (p > 0 && timing.Uniform() < p) {
-        plan.fault = static_cast<Fault>(i);
-        break;
-      }
-    }
-  }
-  if (plan.fault == Fault::kSlowHeaders) {
-    plan.headers_ms =
-        std::min(overrides.slow_headers_ms ? *overrides.slow_headers_ms
-                                           : config.slow_headers_ms,
-                 kMaxDelayMs);
-  }
-  if (plan.fault == Fault::kDisconnect || plan.fault == Fault::kStreamError) {
-    plan.fault_chunk =
-        overrides.fault_after_chunks
-            ? std::min(*overrides.fault_after_chunks, plan.chunks - 1)
-            : static_cast<int>(config.fault_at_fraction * (plan.chunks - 1));
-  }
+  ChooseFault(config, overrides, timing, &plan);
   return plan;
 }
 

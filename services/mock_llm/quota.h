@@ -46,6 +46,11 @@ class QuotaLimiter {
   // Client-chosen keys must not grow the table without bound.
   static constexpr size_t kMaxBuckets = 100000;
 
+  // The bucket of `key` (made full when new or when its quota changed),
+  // refilled up to `now`. Call with mutex_ held.
+  Bucket& RefilledBucket(std::string key, int64_t requests_per_minute,
+                         int64_t tokens_per_minute, Clock::time_point now);
+
   std::mutex mutex_;
   std::unordered_map<std::string, Bucket> buckets_;
 };
