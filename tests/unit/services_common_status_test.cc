@@ -1,12 +1,12 @@
 // Status and Result<T> (services/common/status.h): the services' one way of
 // returning an expected failure.
-#include "common/status.h"
-
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
 #include <utility>
+
+#include "common/status.h"
 
 namespace loadgate::services {
 namespace {
