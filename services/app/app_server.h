@@ -25,7 +25,9 @@ namespace loadgate::services::app {
 // The sample application: the DB API, the chat API (/triage) and agent
 // sessions over one Storage. HTTP runs on `threads` libevent loops; database
 // calls run on the DbExecutor's pool and outgoing LLM calls on the loops'
-// asynchronous HTTP clients, so no loop ever blocks.
+// asynchronous HTTP clients, so no loop ever blocks. Implemented in
+// app_server.cc (startup, routing, replies), db_api.cc, triage_api.cc and
+// session_api.cc (one route group each).
 class AppServer {
  public:
   AppServer(AppOptions options, std::unique_ptr<Storage> storage);
