@@ -24,6 +24,8 @@
 #include "fuzz_support.h"
 #include "http/response_parser.h"
 
+namespace app = loadgate::services::app;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -57,15 +59,18 @@ void StartApp() {
   options.seed.patients = 20;  // MRN00000001 .. MRN00000020
   options.db_pool = 2;
   options.handle_signals = false;
-  std::string error;
-  if (!app::FinishOptions(&options, &error)) {
-    std::fprintf(stderr, "app options: %s\n", error.c_str());
+  if (auto finished = app::FinishOptions(&options); !finished.ok()) {
+    std::fprintf(stderr, "app options: %s\n", finished.message().c_str());
     std::abort();
   }
   auto storage = app::OpenStorage(options.db, options.db_pool);
-  server = new app::AppServer(std::move(options), std::move(storage));
-  if (!server->Start(&error)) {
-    std::fprintf(stderr, "app start: %s\n", error.c_str());
+  if (!storage.ok()) {
+    std::fprintf(stderr, "app storage: %s\n", storage.error().c_str());
+    std::abort();
+  }
+  server = new app::AppServer(std::move(options), std::move(*storage));
+  if (auto started = server->Start(); !started.ok()) {
+    std::fprintf(stderr, "app start: %s\n", started.message().c_str());
     std::abort();
   }
 }

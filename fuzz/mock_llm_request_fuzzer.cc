@@ -17,7 +17,7 @@
 
 namespace {
 
-using namespace mock_llm;
+using namespace loadgate::services::mock_llm;
 
 // Streams an echo of `text` in every framing the API has, as the server's
 // echo content mode does.
@@ -81,9 +81,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   GenerationRequest request;
-  std::string error;
-  if (!ParseRequest(&*route, body.view(), &request, &error)) {
-    ErrorBody(route->api, 400, error);
+  if (const loadgate::services::Status parsed =
+          ParseRequest(&*route, body.view(), &request);
+      !parsed.ok()) {
+    ErrorBody(route->api, 400, parsed.message());
     metrics.RequestDone(ApiName(route->api), route->model, 400);
     metrics.RenderPrometheus();
     return 0;

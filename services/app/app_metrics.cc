@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace app {
+namespace loadgate::services::app {
 namespace {
 
 constexpr std::array<std::string_view, kRouteCount> kRouteNames = {
@@ -137,4 +137,4 @@ std::string AppMetrics::Render(const GaugeSnapshot& gauges) const {
   return out;
 }
 
-}  // namespace app
+}  // namespace loadgate::services::app

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace app {
+namespace loadgate::services::app {
 
 enum class Route {
   kHealth,
@@ -72,6 +72,6 @@ class AppMetrics {
   Histogram llm_latency_;
 };
 
-}  // namespace app
+}  // namespace loadgate::services::app
 
 #endif  // SERVICES_APP_APP_METRICS_H_

@@ -9,42 +9,25 @@
 #include <string>
 
 #include "app/app_metrics.h"
+#include "app/app_options.h"
 #include "app/db_executor.h"
 #include "app/llm_client.h"
 #include "app/session_waiters.h"
 #include "app/storage.h"
-#include "common/flags.h"
 #include "common/http_server.h"
+#include "common/status.h"
 
 struct evhttp_request;
 struct event_base;
 
-namespace app {
-
-struct AppOptions {
-  std::string host = "127.0.0.1";
-  int port = 8000;  // 0 picks a free port
-  int threads = 2;
-  std::string db = "sqlite:sample-app.db";
-  std::string llm_url = "http://127.0.0.1:8080";
-  LlmSettings llm;  // api, model, key, timeout; host/port from llm_url
-  SeedOptions seed;
-  int db_pool = 8;
-  std::chrono::milliseconds db_wait{1000};
-  services::ReadTimeouts read_timeouts;
-  bool handle_signals = true;  // false when embedded in a test
-};
-
-// Defaults from LLM_URL, LLM_API, LLM_MODEL and LLM_API_KEY, then the flags
-// (which win). FinishOptions validates and fills options->llm from llm_url.
-void ApplyEnvironment(AppOptions* options);
-void RegisterFlags(services::FlagParser* parser, AppOptions* options);
-bool FinishOptions(AppOptions* options, std::string* error);
+namespace loadgate::services::app {
 
 // The sample application: the DB API, the chat API (/triage) and agent
 // sessions over one Storage. HTTP runs on `threads` libevent loops; database
 // calls run on the DbExecutor's pool and outgoing LLM calls on the loops'
-// asynchronous HTTP clients, so no loop ever blocks.
+// asynchronous HTTP clients, so no loop ever blocks. Implemented in
+// app_server.cc (startup, routing, replies), db_api.cc, triage_api.cc and
+// session_api.cc (one route group each).
 class AppServer {
  public:
   AppServer(AppOptions options, std::unique_ptr<Storage> storage);
@@ -53,7 +36,7 @@ class AppServer {
   AppServer& operator=(const AppServer&) = delete;
 
   // Creates and seeds the data set when missing, opens the pool, binds.
-  bool Start(std::string* error);
+  Status Start();
   int port() const { return http_->port(); }
   void Wait() { http_->Wait(); }
   void Stop() { http_->Stop(); }
@@ -84,6 +67,8 @@ class AppServer {
                      bool summary);
   void HandleRecords(const ExchangePtr& exchange, RecordKind kind);
   void HandleTriage(const ExchangePtr& exchange);
+  // Answers a triage request with the LLM's result (200, 504 or 502).
+  void ReplyTriage(Exchange& exchange, const LlmResult& result);
   void HandleCreateSession(const ExchangePtr& exchange);
   void HandlePostEvent(const ExchangePtr& exchange, std::string session_id);
   void HandleListEvents(const ExchangePtr& exchange, std::string session_id);
@@ -113,6 +98,6 @@ class AppServer {
   std::atomic<int64_t> agent_turns_in_flight_{0};
 };
 
-}  // namespace app
+}  // namespace loadgate::services::app
 
 #endif  // SERVICES_APP_APP_SERVER_H_

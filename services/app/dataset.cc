@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string_view>
 
-namespace app {
+namespace loadgate::services::app {
 namespace {
 
 // SplitMix64: tiny, fast and good enough for synthetic records.
@@ -136,4 +136,4 @@ void GeneratePatient(uint64_t seed, int64_t index, PatientBundle* bundle) {
   }
 }
 
-}  // namespace app
+}  // namespace loadgate::services::app

@@ -8,7 +8,7 @@
 // The deterministic synthetic data set the sample application serves: each
 // patient's records depend only on (seed, patient index), so any subset can
 // be regenerated and checked, and every backend holds identical data.
-namespace app {
+namespace loadgate::services::app {
 
 struct PatientRecord {
   std::string mrn;
@@ -67,6 +67,6 @@ std::string MrnFor(int64_t index);
 // Fills `bundle` (reusing its storage) with patient `index` (0-based).
 void GeneratePatient(uint64_t seed, int64_t index, PatientBundle* bundle);
 
-}  // namespace app
+}  // namespace loadgate::services::app
 
 #endif  // SERVICES_APP_DATASET_H_

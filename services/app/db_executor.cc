@@ -4,7 +4,7 @@
 
 #include <utility>
 
-namespace app {
+namespace loadgate::services::app {
 
 struct DbExecutor::Job {
   enum class State { kQueued, kRunning, kExpired };
@@ -38,12 +38,16 @@ DbExecutor::~DbExecutor() {
   }
 }
 
-void DbExecutor::Start() {
-  for (int i = 0; i < pool_size_; ++i)
-    connections_.push_back(storage_.Connect());
+Status DbExecutor::Start() {
+  for (int i = 0; i < pool_size_; ++i) {
+    Result<std::unique_ptr<StorageConnection>> connection = storage_.Connect();
+    if (!connection.ok()) return connection.status();
+    connections_.push_back(std::move(*connection));
+  }
   for (auto& connection : connections_) {
     workers_.emplace_back(&DbExecutor::RunWorker, this, connection.get());
   }
+  return Status::Ok();
 }
 
 void DbExecutor::Detach() {
@@ -132,4 +136,4 @@ void DbExecutor::RunWorker(StorageConnection* connection) {
   }
 }
 
-}  // namespace app
+}  // namespace loadgate::services::app

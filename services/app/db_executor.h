@@ -17,7 +17,7 @@
 
 struct event_base;
 
-namespace app {
+namespace loadgate::services::app {
 
 // How a DB job ended, as seen by its completion callback.
 struct DbOutcome {
@@ -50,8 +50,8 @@ class DbExecutor {
   DbExecutor(const DbExecutor&) = delete;
   DbExecutor& operator=(const DbExecutor&) = delete;
 
-  // Opens the connections and starts the workers; throws StorageError.
-  void Start();
+  // Opens the connections and starts the workers.
+  Status Start();
 
   // Call on `base`'s thread. `work` runs on a worker; `done` runs on `base`
   // afterwards (captures of `work` stay alive until `done` has run).
@@ -96,6 +96,6 @@ class DbExecutor {
   std::atomic<uint64_t> pool_timeouts_{0};
 };
 
-}  // namespace app
+}  // namespace loadgate::services::app
 
 #endif  // SERVICES_APP_DB_EXECUTOR_H_

@@ -6,7 +6,7 @@
 #include "common/flags.h"
 #include "common/json_text.h"
 
-namespace app {
+namespace loadgate::services::app {
 namespace {
 
 using nlohmann::json;
@@ -47,13 +47,11 @@ std::optional<LlmApi> ParseLlmApi(std::string_view name) {
   return std::nullopt;
 }
 
-bool ParseLlmUrl(std::string_view url, LlmSettings* settings,
-                 std::string* error) {
+Status ParseLlmUrl(std::string_view url, LlmSettings* settings) {
   constexpr std::string_view kScheme = "http://";
   if (!url.starts_with(kScheme)) {
-    *error =
-        "the LLM URL must start with http:// (got '" + std::string(url) + "')";
-    return false;
+    return Status::Error("the LLM URL must start with http:// (got '" +
+                         std::string(url) + "')");
   }
   url.remove_prefix(kScheme.size());
   const size_t slash = url.find('/');
@@ -61,37 +59,27 @@ bool ParseLlmUrl(std::string_view url, LlmSettings* settings,
   std::string_view prefix =
       slash == std::string_view::npos ? std::string_view() : url.substr(slash);
   while (prefix.ends_with('/')) prefix.remove_suffix(1);
-  int64_t port = 80;
+  std::optional<int64_t> port = 80;
   std::string_view host = authority;
   if (!authority.empty() && authority.front() == '[') {  // [::1]:port
     const size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      *error = "bad IPv6 address in the LLM URL";
-      return false;
-    }
+    if (close == std::string_view::npos)
+      return Status::Error("bad IPv6 address in the LLM URL");
     host = authority.substr(1, close - 1);
     authority.remove_prefix(close + 1);
-    if (authority.starts_with(':') &&
-        !services::ParseInt64(authority.substr(1), &port)) {
-      *error = "bad port in the LLM URL";
-      return false;
-    }
+    if (authority.starts_with(':')) port = ParseInt64(authority.substr(1));
   } else if (const size_t colon = authority.rfind(':');
              colon != std::string_view::npos) {
     host = authority.substr(0, colon);
-    if (!services::ParseInt64(authority.substr(colon + 1), &port)) {
-      *error = "bad port in the LLM URL";
-      return false;
-    }
+    port = ParseInt64(authority.substr(colon + 1));
   }
-  if (host.empty() || port <= 0 || port > 65535) {
-    *error = "the LLM URL needs a host and a valid port";
-    return false;
-  }
+  if (!port) return Status::Error("bad port in the LLM URL");
+  if (host.empty() || *port <= 0 || *port > 65535)
+    return Status::Error("the LLM URL needs a host and a valid port");
   settings->host = host;
-  settings->port = static_cast<int>(port);
+  settings->port = static_cast<int>(*port);
   settings->path_prefix = prefix;
-  return true;
+  return Status::Ok();
 }
 
 std::string LlmRequestTarget(const LlmSettings& settings) {
@@ -128,8 +116,7 @@ std::string LlmRequestBody(LlmApi api, const std::string& model,
 
 namespace {
 
-bool ParseParsedResponse(LlmApi api, const json& parsed, LlmResult* result,
-                         std::string* error) {
+Status ParseParsedResponse(LlmApi api, const json& parsed, LlmResult* result) {
   if (api == LlmApi::kOpenAi) {
     const json choices = parsed.value("choices", json::array());
     const json message =
@@ -138,8 +125,7 @@ bool ParseParsedResponse(LlmApi api, const json& parsed, LlmResult* result,
             : json::object();
     if (!message.is_object() || !message.contains("content") ||
         !message["content"].is_string()) {
-      *error = "the LLM answer has no choices[0].message.content";
-      return false;
+      return Status::Error("the LLM answer has no choices[0].message.content");
     }
     result->text = message["content"].get<std::string>();
     result->model = StringOr(parsed, "model");
@@ -147,19 +133,17 @@ bool ParseParsedResponse(LlmApi api, const json& parsed, LlmResult* result,
     result->prompt_tokens = IntOr(usage, "prompt_tokens");
     result->completion_tokens = IntOr(usage, "completion_tokens");
     result->total_tokens = IntOr(usage, "total_tokens");
-    return true;
+    return Status::Ok();
   }
   auto candidates = parsed.find("candidates");
   if (candidates == parsed.end() || !candidates->is_array() ||
       candidates->empty()) {
-    *error = "the LLM answer has no candidates";
-    return false;
+    return Status::Error("the LLM answer has no candidates");
   }
   const json content = (*candidates)[0].value("content", json::object());
   const json parts = content.value("parts", json::array());
   if (!parts.is_array() || parts.empty()) {
-    *error = "the LLM answer has no candidates[0].content.parts";
-    return false;
+    return Status::Error("the LLM answer has no candidates[0].content.parts");
   }
   result->text.clear();
   for (const json& part : parts) {
@@ -171,29 +155,25 @@ bool ParseParsedResponse(LlmApi api, const json& parsed, LlmResult* result,
   result->prompt_tokens = IntOr(usage, "promptTokenCount");
   result->completion_tokens = IntOr(usage, "candidatesTokenCount");
   result->total_tokens = IntOr(usage, "totalTokenCount");
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace
 
-bool ParseLlmResponse(LlmApi api, std::string_view body, LlmResult* result,
-                      std::string* error) {
+Status ParseLlmResponse(LlmApi api, std::string_view body, LlmResult* result) {
   // Depth-limited: the fields are copied below, and a copy recurses once
   // per level of nesting.
-  json parsed;
-  std::string parse_error;
-  if (!services::ParseJsonBody(body, &parsed, &parse_error) ||
-      !parsed.is_object()) {
-    *error = "the LLM answered with a body that is not a JSON object";
-    return false;
+  Result<json> parsed = ParseJsonBody(body);
+  if (!parsed.ok() || !parsed->is_object()) {
+    return Status::Error(
+        "the LLM answered with a body that is not a JSON object");
   }
   // Fields of an unexpected type are the provider's fault: a 502, not a
-  // crash.
+  // crash. nlohmann::json reports them by throwing; they end here.
   try {
-    return ParseParsedResponse(api, parsed, result, error);
+    return ParseParsedResponse(api, *parsed, result);
   } catch (const json::exception& e) {
-    *error = std::string("unexpected LLM answer: ") + e.what();
-    return false;
+    return Status::Error(std::string("unexpected LLM answer: ") + e.what());
   }
 }
 
@@ -238,16 +218,16 @@ void CallLlm(services::HttpClient& http, const LlmSettings& settings,
                                ProviderMessage(response.body);
               } else {
                 result.upstream_status = 200;
-                std::string error;
-                if (ParseLlmResponse(api, response.body, &result, &error)) {
+                if (Status read = ParseLlmResponse(api, response.body, &result);
+                    read.ok()) {
                   result.outcome = LlmResult::Outcome::kOk;
                   if (result.model.empty()) result.model = model;
                 } else {
-                  result.error = error;
+                  result.error = read.message();
                 }
               }
               done(std::move(result));
             });
 }
 
-}  // namespace app
+}  // namespace loadgate::services::app

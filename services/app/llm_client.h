@@ -9,8 +9,9 @@
 #include <vector>
 
 #include "common/http_client.h"
+#include "common/status.h"
 
-namespace app {
+namespace loadgate::services::app {
 
 enum class LlmApi { kGemini, kOpenAi };
 std::optional<LlmApi> ParseLlmApi(std::string_view name);  // gemini, openai
@@ -26,8 +27,7 @@ struct LlmSettings {
 };
 
 // Fills host, port and path_prefix from "http://host[:port][/prefix]".
-bool ParseLlmUrl(std::string_view url, LlmSettings* settings,
-                 std::string* error);
+Status ParseLlmUrl(std::string_view url, LlmSettings* settings);
 
 struct LlmMessage {
   bool from_user = true;  // false: an earlier answer of the model
@@ -56,10 +56,9 @@ struct LlmResult {
 std::string LlmRequestTarget(const LlmSettings& settings);
 std::string LlmRequestBody(LlmApi api, const std::string& model,
                            const LlmPrompt& prompt);
-// Reads text, model and usage from a 200 response body; false with `error`
+// Reads text, model and usage from a 200 response body into `result`; fails
 // for a body that is not the provider's shape.
-bool ParseLlmResponse(LlmApi api, std::string_view body, LlmResult* result,
-                      std::string* error);
+Status ParseLlmResponse(LlmApi api, std::string_view body, LlmResult* result);
 
 // Asks the model; `done` runs later on the thread that owns `http`. The
 // call is bounded by settings.timeout and carries the trace id as a W3C
@@ -68,6 +67,6 @@ void CallLlm(services::HttpClient& http, const LlmSettings& settings,
              const LlmPrompt& prompt, const std::string& trace_id,
              std::function<void(LlmResult result)> done);
 
-}  // namespace app
+}  // namespace loadgate::services::app
 
 #endif  // SERVICES_APP_LLM_CLIENT_H_

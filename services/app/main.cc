@@ -1,10 +1,13 @@
 // sample-app: the system under test of the loadgate suites. See README.md.
 #include <cstdio>
-#include <exception>
+#include <memory>
 #include <string>
 
 #include "app/app_server.h"
 #include "common/flags.h"
+
+namespace app = loadgate::services::app;
+namespace services = loadgate::services;
 
 int main(int argc, char** argv) {
   app::AppOptions options;
@@ -12,30 +15,30 @@ int main(int argc, char** argv) {
   services::FlagParser parser(
       "sample-app: a patient-records DB API and an LLM-backed chat API");
   app::RegisterFlags(&parser, &options);
-  std::string error;
-  if (!parser.Parse(argc, argv, &error)) {
-    std::fprintf(stderr, "%s\n\n%s", error.c_str(), parser.Usage().c_str());
+  if (services::Status parsed = parser.Parse(argc, argv); !parsed.ok()) {
+    std::fprintf(stderr, "%s\n\n%s", parsed.message().c_str(),
+                 parser.Usage().c_str());
     return 2;
   }
   if (parser.help_requested()) {
     std::printf("%s", parser.Usage().c_str());
     return 0;
   }
-  if (!app::FinishOptions(&options, &error)) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+  if (services::Status finished = app::FinishOptions(&options);
+      !finished.ok()) {
+    std::fprintf(stderr, "%s\n", finished.message().c_str());
     return 2;
   }
-  std::unique_ptr<app::Storage> storage;
-  try {
-    storage = app::OpenStorage(options.db, options.db_pool);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\n", e.what());
+  services::Result<std::unique_ptr<app::Storage>> storage =
+      app::OpenStorage(options.db, options.db_pool);
+  if (!storage.ok()) {
+    std::fprintf(stderr, "%s\n", storage.error().c_str());
     return 2;
   }
   const std::string host = options.host;
-  app::AppServer server(std::move(options), std::move(storage));
-  if (!server.Start(&error)) {
-    std::fprintf(stderr, "cannot start: %s\n", error.c_str());
+  app::AppServer server(std::move(options), std::move(*storage));
+  if (services::Status started = server.Start(); !started.ok()) {
+    std::fprintf(stderr, "cannot start: %s\n", started.message().c_str());
     return 1;
   }
   // The first stdout line is the contract with launchers (--port 0).

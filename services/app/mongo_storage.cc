@@ -9,7 +9,7 @@
 
 #include "app/dataset.h"
 
-namespace app {
+namespace loadgate::services::app {
 namespace {
 
 using nlohmann::json;
@@ -77,18 +77,6 @@ const OrderedJson& DurableWrite() {
   static const OrderedJson kOptions = {
       {"writeConcern", {{"w", "majority"}, {"j", true}}}};
   return kOptions;
-}
-
-const char* CollectionName(RecordKind kind) {
-  switch (kind) {
-    case RecordKind::kEncounters:
-      return "encounters";
-    case RecordKind::kClaims:
-      return "claims";
-    case RecordKind::kDocuments:
-      break;
-  }
-  return "documents";
 }
 
 OrderedJson ToJson(const PatientRecord& p) {
@@ -215,36 +203,25 @@ class MongoConnection : public StorageConnection {
     return ToPage(std::move(found), limit, "mrn");
   }
 
-  std::optional<json> GetSummary(const std::string& mrn,
-                                 int max_each) override {
-    std::optional<json> patient = GetPatient(mrn);
-    if (!patient) return std::nullopt;
-    json summary = {{"patient", std::move(*patient)}};
-    json totals = json::object();
+  KindSummary SummarizeKind(RecordKind kind, const std::string& mrn,
+                            int max_each) override {
     // A patient has a handful of records: fetch them all, keep the most
     // recent and total the rest here rather than in an aggregation.
-    for (RecordKind kind : {RecordKind::kEncounters, RecordKind::kClaims,
-                            RecordKind::kDocuments}) {
-      const char* name = CollectionName(kind);
-      json all =
-          Find(name, {{"mrn", mrn}}, {{"sort", {{"date", -1}, {"_id", -1}}}});
-      totals[name] = all.size();
-      if (kind == RecordKind::kClaims) {
-        int64_t billed = 0, open = 0;
-        for (const json& claim : all) {
-          billed += claim.value("amount_cents", int64_t{0});
-          const std::string status = claim.value("status", "");
-          if (status == "submitted" || status == "pending") ++open;
-        }
-        totals["billed_cents"] = billed;
-        totals["open_claims"] = open;
+    json all = Find(RecordKindName(kind), {{"mrn", mrn}},
+                    {{"sort", {{"date", -1}, {"_id", -1}}}});
+    KindSummary part;
+    part.total = static_cast<int64_t>(all.size());
+    if (kind == RecordKind::kClaims) {
+      for (const json& claim : all) {
+        part.billed_cents += claim.value("amount_cents", int64_t{0});
+        const std::string status = claim.value("status", "");
+        if (status == "submitted" || status == "pending") ++part.open_claims;
       }
-      if (static_cast<int>(all.size()) > max_each)
-        all.erase(all.begin() + max_each, all.end());
-      summary[name] = std::move(all);
     }
-    summary["totals"] = std::move(totals);
-    return summary;
+    if (static_cast<int>(all.size()) > max_each)
+      all.erase(all.begin() + max_each, all.end());
+    part.recent = std::move(all);
+    return part;
   }
 
   Page ListRecords(RecordKind kind, const RecordFilter& filter) override {
@@ -258,7 +235,7 @@ class MongoConnection : public StorageConnection {
       query["kind"] = *filter.type;
     if (filter.from) query["date"]["$gte"] = *filter.from;
     if (filter.to) query["date"]["$lte"] = *filter.to;
-    json found = Find(CollectionName(kind), query,
+    json found = Find(RecordKindName(kind), query,
                       {{"sort", {{"_id", 1}}}, {"limit", filter.limit + 1}});
     return ToPage(std::move(found), filter.limit, "id");
   }
@@ -331,7 +308,8 @@ class MongoConnection : public StorageConnection {
     return events;
   }
 
-  SeedReport Seed(const SeedOptions& options) {
+  // The indexes the queries rely on (a no-op when they exist).
+  void CreateIndexes() {
     RunCommand({{"createIndexes", "events"},
                 {"indexes",
                  {{{"key", {{"session_id", 1}, {"offset", 1}}},
@@ -342,6 +320,10 @@ class MongoConnection : public StorageConnection {
                   {"indexes",
                    {{{"key", {{"mrn", 1}, {"_id", 1}}}, {"name", "mrn_id"}}}}});
     }
+  }
+
+  SeedReport Seed(const SeedOptions& options) {
+    CreateIndexes();
     SeedReport report;
     json dataset = Find("meta", {{"_id", "dataset"}}, {{"limit", 1}});
     if (!dataset.empty()) {
@@ -442,13 +424,13 @@ MongoStorage::MongoStorage(const std::string& uri_text, int pool_size) {
 
 MongoStorage::~MongoStorage() { mongoc_client_pool_destroy(pool_); }
 
-SeedReport MongoStorage::Prepare(const SeedOptions& options) {
+SeedReport MongoStorage::PrepareOrThrow(const SeedOptions& options) {
   MongoConnection connection(pool_, database_);
   return connection.Seed(options);
 }
 
-std::unique_ptr<StorageConnection> MongoStorage::Connect() {
+std::unique_ptr<StorageConnection> MongoStorage::ConnectOrThrow() {
   return std::make_unique<MongoConnection>(pool_, database_);
 }
 
-}  // namespace app
+}  // namespace loadgate::services::app

@@ -8,7 +8,7 @@
 
 typedef struct _mongoc_client_pool_t mongoc_client_pool_t;
 
-namespace app {
+namespace loadgate::services::app {
 
 // MongoDB through libmongoc. A client pool of `pool_size` clients backs the
 // connections (a mongoc_client_t serves one thread at a time). Session
@@ -20,14 +20,16 @@ class MongoStorage : public Storage {
   MongoStorage(const std::string& uri, int pool_size);
   ~MongoStorage() override;
   std::string backend() const override { return "mongodb"; }
-  SeedReport Prepare(const SeedOptions& options) override;
-  std::unique_ptr<StorageConnection> Connect() override;
+
+ protected:
+  SeedReport PrepareOrThrow(const SeedOptions& options) override;
+  std::unique_ptr<StorageConnection> ConnectOrThrow() override;
 
  private:
   mongoc_client_pool_t* pool_ = nullptr;
   std::string database_;
 };
 
-}  // namespace app
+}  // namespace loadgate::services::app
 
 #endif  // SERVICES_APP_MONGO_STORAGE_H_

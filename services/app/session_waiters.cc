@@ -2,7 +2,7 @@
 
 #include <event2/event.h>
 
-namespace app {
+namespace loadgate::services::app {
 
 void SessionWaiters::Add(Waiter* waiter) {
   std::lock_guard lock(mutex_);
@@ -40,4 +40,4 @@ int64_t SessionWaiters::size() const {
   return static_cast<int64_t>(waiters_.size());
 }
 
-}  // namespace app
+}  // namespace loadgate::services::app

@@ -9,7 +9,7 @@
 struct event;
 struct event_base;
 
-namespace app {
+namespace loadgate::services::app {
 
 // Long polls waiting for new events of a session, across all server
 // threads. A waiter owns an event on its own event base; Notify (from any
@@ -38,6 +38,6 @@ class SessionWaiters {
   std::unordered_multimap<std::string, Waiter*> waiters_;
 };
 
-}  // namespace app
+}  // namespace loadgate::services::app
 
 #endif  // SERVICES_APP_SESSION_WAITERS_H_

@@ -8,7 +8,7 @@
 
 #include "app/dataset.h"
 
-namespace app {
+namespace loadgate::services::app {
 namespace {
 
 using nlohmann::json;
@@ -111,6 +111,15 @@ class Statement {
   void Run() {
     while (Step()) {
     }
+  }
+  // Binds `values` to the parameters in order, runs the statement and
+  // resets it for the next row.
+  template <typename... Values>
+  void RunWith(const Values&... values) {
+    int index = 0;
+    (Bind(++index, values), ...);
+    Run();
+    Reset();
   }
   std::string Text(int column) const {
     const auto* text =
@@ -233,39 +242,32 @@ class SqliteConnection : public StorageConnection {
     return page;
   }
 
-  std::optional<json> GetSummary(const std::string& mrn,
-                                 int max_each) override {
-    std::optional<json> patient = GetPatient(mrn);
-    if (!patient) return std::nullopt;
-    json summary = {{"patient", std::move(*patient)}};
-    json totals = json::object();
-    for (RecordKind kind : {RecordKind::kEncounters, RecordKind::kClaims,
-                            RecordKind::kDocuments}) {
-      const Table& table = TableFor(kind);
-      Statement recent = Prepare(std::string("SELECT ") + table.columns +
-                                 " FROM " + table.name +
-                                 " WHERE mrn = ? ORDER BY date DESC, id DESC "
-                                 "LIMIT ?");
-      recent.Bind(1, mrn).Bind(2, int64_t{max_each});
-      json items = json::array();
-      while (recent.Step()) items.push_back(recent.Row());
-      summary[table.name] = std::move(items);
-      Statement count = Prepare(std::string("SELECT COUNT(*) FROM ") +
-                                table.name + " WHERE mrn = ?");
-      count.Bind(1, mrn);
-      count.Step();
-      totals[table.name] = count.Int(0);
+  KindSummary SummarizeKind(RecordKind kind, const std::string& mrn,
+                            int max_each) override {
+    const Table& table = TableFor(kind);
+    KindSummary part;
+    Statement recent =
+        Prepare(std::string("SELECT ") + table.columns + " FROM " + table.name +
+                " WHERE mrn = ? ORDER BY date DESC, id DESC "
+                "LIMIT ?");
+    recent.Bind(1, mrn).Bind(2, int64_t{max_each});
+    while (recent.Step()) part.recent.push_back(recent.Row());
+    Statement count = Prepare(std::string("SELECT COUNT(*) FROM ") +
+                              table.name + " WHERE mrn = ?");
+    count.Bind(1, mrn);
+    count.Step();
+    part.total = count.Int(0);
+    if (kind == RecordKind::kClaims) {
+      Statement billing = Prepare(
+          "SELECT COALESCE(SUM(amount_cents), 0), "
+          "COALESCE(SUM(status IN ('submitted', 'pending')), 0) "
+          "FROM claims WHERE mrn = ?");
+      billing.Bind(1, mrn);
+      billing.Step();
+      part.billed_cents = billing.Int(0);
+      part.open_claims = billing.Int(1);
     }
-    Statement billing = Prepare(
-        "SELECT COALESCE(SUM(amount_cents), 0), "
-        "COALESCE(SUM(status IN ('submitted', 'pending')), 0) "
-        "FROM claims WHERE mrn = ?");
-    billing.Bind(1, mrn);
-    billing.Step();
-    totals["billed_cents"] = billing.Int(0);
-    totals["open_claims"] = billing.Int(1);
-    summary["totals"] = std::move(totals);
-    return summary;
+    return part;
   }
 
   Page ListRecords(RecordKind kind, const RecordFilter& filter) override {
@@ -384,63 +386,11 @@ class SqliteConnection : public StorageConnection {
     report.seeded_now = true;
     report.patients = options.patients;
     report.rows = InTransaction([&] {
-      Statement patient =
-          Prepare("INSERT INTO patients VALUES(?, ?, ?, ?, ?, ?)");
-      Statement encounter =
-          Prepare("INSERT INTO encounters VALUES(?, ?, ?, ?, ?, ?, ?)");
-      Statement claim =
-          Prepare("INSERT INTO claims VALUES(?, ?, ?, ?, ?, ?, ?)");
-      Statement document =
-          Prepare("INSERT INTO documents VALUES(?, ?, ?, ?, ?, ?, ?)");
-      PatientBundle bundle;
       int64_t rows = 0;
+      PatientBundle bundle;
       for (int64_t i = 0; i < options.patients; ++i) {
         GeneratePatient(options.seed, i, &bundle);
-        const PatientRecord& p = bundle.patient;
-        patient.Bind(1, p.mrn)
-            .Bind(2, p.given_name)
-            .Bind(3, p.family_name)
-            .Bind(4, p.birth_date)
-            .Bind(5, p.sex)
-            .Bind(6, p.city);
-        patient.Run();
-        patient.Reset();
-        for (const EncounterRecord& e : bundle.encounters) {
-          encounter.Bind(1, e.id)
-              .Bind(2, e.mrn)
-              .Bind(3, e.date)
-              .Bind(4, e.type)
-              .Bind(5, e.status)
-              .Bind(6, e.department)
-              .Bind(7, e.provider);
-          encounter.Run();
-          encounter.Reset();
-        }
-        for (const ClaimRecord& c : bundle.claims) {
-          claim.Bind(1, c.id)
-              .Bind(2, c.mrn)
-              .Bind(3, c.encounter_id)
-              .Bind(4, c.date)
-              .Bind(5, c.status)
-              .Bind(6, c.payer)
-              .Bind(7, c.amount_cents);
-          claim.Run();
-          claim.Reset();
-        }
-        for (const DocumentRecord& d : bundle.documents) {
-          document.Bind(1, d.id)
-              .Bind(2, d.mrn)
-              .Bind(3, d.encounter_id)
-              .Bind(4, d.date)
-              .Bind(5, d.kind)
-              .Bind(6, d.title)
-              .Bind(7, d.body);
-          document.Run();
-          document.Reset();
-        }
-        rows += 1 + static_cast<int64_t>(bundle.encounters.size() +
-                                         bundle.claims.size() +
-                                         bundle.documents.size());
+        rows += InsertBundle(bundle);
       }
       Statement meta = Prepare("INSERT INTO meta VALUES('dataset', ?)");
       meta.Bind(1, json{{"patients", options.patients},
@@ -456,6 +406,32 @@ class SqliteConnection : public StorageConnection {
     return report;
   }
 
+  // Writes one patient and their records; returns the rows written.
+  int64_t InsertBundle(const PatientBundle& bundle) {
+    const PatientRecord& p = bundle.patient;
+    Prepare("INSERT INTO patients VALUES(?, ?, ?, ?, ?, ?)")
+        .RunWith(p.mrn, p.given_name, p.family_name, p.birth_date, p.sex,
+                 p.city);
+    for (const EncounterRecord& e : bundle.encounters) {
+      Prepare("INSERT INTO encounters VALUES(?, ?, ?, ?, ?, ?, ?)")
+          .RunWith(e.id, e.mrn, e.date, e.type, e.status, e.department,
+                   e.provider);
+    }
+    for (const ClaimRecord& c : bundle.claims) {
+      Prepare("INSERT INTO claims VALUES(?, ?, ?, ?, ?, ?, ?)")
+          .RunWith(c.id, c.mrn, c.encounter_id, c.date, c.status, c.payer,
+                   c.amount_cents);
+    }
+    for (const DocumentRecord& d : bundle.documents) {
+      Prepare("INSERT INTO documents VALUES(?, ?, ?, ?, ?, ?, ?)")
+          .RunWith(d.id, d.mrn, d.encounter_id, d.date, d.kind, d.title,
+                   d.body);
+    }
+    return 1 +
+           static_cast<int64_t>(bundle.encounters.size() +
+                                bundle.claims.size() + bundle.documents.size());
+  }
+
  private:
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
@@ -467,14 +443,14 @@ SqliteStorage::SqliteStorage(std::string path,
                              std::chrono::milliseconds busy_timeout)
     : path_(std::move(path)), busy_timeout_(busy_timeout) {}
 
-SeedReport SqliteStorage::Prepare(const SeedOptions& options) {
+SeedReport SqliteStorage::PrepareOrThrow(const SeedOptions& options) {
   SqliteConnection connection(path_, busy_timeout_);
   connection.Execute(kSchema);
   return connection.Seed(options);
 }
 
-std::unique_ptr<StorageConnection> SqliteStorage::Connect() {
+std::unique_ptr<StorageConnection> SqliteStorage::ConnectOrThrow() {
   return std::make_unique<SqliteConnection>(path_, busy_timeout_);
 }
 
-}  // namespace app
+}  // namespace loadgate::services::app

@@ -7,7 +7,7 @@
 
 #include "app/storage.h"
 
-namespace app {
+namespace loadgate::services::app {
 
 // SQLite in WAL mode with synchronous=FULL, so a committed (acknowledged)
 // event survives a crash of the process or of the machine. Each connection
@@ -20,14 +20,16 @@ class SqliteStorage : public Storage {
       std::string path,
       std::chrono::milliseconds busy_timeout = std::chrono::milliseconds(5000));
   std::string backend() const override { return "sqlite"; }
-  SeedReport Prepare(const SeedOptions& options) override;
-  std::unique_ptr<StorageConnection> Connect() override;
+
+ protected:
+  SeedReport PrepareOrThrow(const SeedOptions& options) override;
+  std::unique_ptr<StorageConnection> ConnectOrThrow() override;
 
  private:
   std::string path_;
   std::chrono::milliseconds busy_timeout_;
 };
 
-}  // namespace app
+}  // namespace loadgate::services::app
 
 #endif  // SERVICES_APP_SQLITE_STORAGE_H_

@@ -9,10 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 // One storage interface, two implementations (SQLite, MongoDB) with the same
 // observable behaviour. Every call blocks; the application runs them on its
 // DB worker pool, never on an HTTP event-loop thread.
-namespace app {
+//
+// Errors (see common/status.h): opening, preparing and connecting return a
+// Status. A query is a dozen database calls that can each fail, so inside a
+// backend a failure throws StorageError out of the StorageConnection call;
+// the DbExecutor's job boundary (db_executor.h) catches it and hands the
+// job's completion a DbOutcome. It never reaches an event loop.
+namespace loadgate::services::app {
 
 // A database failure. `busy` marks a transient condition (a lock held too
 // long, a server not reachable) that the API reports as 503 rather than 500.
@@ -46,6 +54,11 @@ struct RecordFilter {
 };
 
 enum class RecordKind { kEncounters, kClaims, kDocuments };
+// Every kind, in the order a summary lists them.
+inline constexpr RecordKind kRecordKinds[] = {
+    RecordKind::kEncounters, RecordKind::kClaims, RecordKind::kDocuments};
+// "encounters", "claims", "documents": the table, collection and JSON key.
+const char* RecordKindName(RecordKind kind);
 
 struct SessionEvent {
   int64_t offset = 0;
@@ -77,9 +90,10 @@ class StorageConnection {
   virtual Page ListPatients(int limit,
                             const std::optional<std::string>& after_mrn) = 0;
   // The patient with their encounters, claims and documents (most recent
-  // first, at most `max_each` of each) and totals over all of them.
-  virtual std::optional<nlohmann::json> GetSummary(const std::string& mrn,
-                                                   int max_each) = 0;
+  // first, at most `max_each` of each) and totals over all of them. Built
+  // here from the backend's SummarizeKind().
+  std::optional<nlohmann::json> GetSummary(const std::string& mrn,
+                                           int max_each);
   virtual Page ListRecords(RecordKind kind, const RecordFilter& filter) = 0;
 
   // `mrn` is empty for a session not about a patient.
@@ -96,6 +110,19 @@ class StorageConnection {
   // nullopt when the session does not exist.
   virtual std::optional<std::vector<SessionEvent>> ListEvents(
       const std::string& session_id, int64_t min_offset, int limit) = 0;
+
+ protected:
+  // One kind of record of a patient, as GetSummary shows it.
+  struct KindSummary {
+    // The `max_each` most recent (by date, then id, descending).
+    nlohmann::json recent = nlohmann::json::array();
+    int64_t total = 0;  // records of this kind in all
+    // Claims only: cents billed, and claims still submitted or pending.
+    int64_t billed_cents = 0;
+    int64_t open_claims = 0;
+  };
+  virtual KindSummary SummarizeKind(RecordKind kind, const std::string& mrn,
+                                    int max_each) = 0;
 };
 
 class Storage {
@@ -103,19 +130,24 @@ class Storage {
   virtual ~Storage() = default;
   virtual std::string backend() const = 0;  // "sqlite", "mongodb"
   // Creates the schema and, when the data set is missing, seeds it in one
-  // go. Throws StorageError.
-  virtual SeedReport Prepare(const SeedOptions& options) = 0;
-  // Throws StorageError.
-  virtual std::unique_ptr<StorageConnection> Connect() = 0;
+  // go. A busy or unreachable database fails as Status::Unavailable.
+  Result<SeedReport> Prepare(const SeedOptions& options);
+  Result<std::unique_ptr<StorageConnection>> Connect();
+
+ protected:
+  // The backend's side of Prepare() and Connect(); they throw StorageError.
+  virtual SeedReport PrepareOrThrow(const SeedOptions& options) = 0;
+  virtual std::unique_ptr<StorageConnection> ConnectOrThrow() = 0;
 };
 
 // "sqlite:PATH" (or a bare path) or "mongodb://...". `pool_size` bounds the
-// connections the backend opens. Throws StorageError on a bad spec.
-std::unique_ptr<Storage> OpenStorage(const std::string& spec, int pool_size);
+// connections the backend opens. Fails on a bad spec.
+Result<std::unique_ptr<Storage>> OpenStorage(const std::string& spec,
+                                             int pool_size);
 
 // The current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ".
 std::string UtcNow();
 
-}  // namespace app
+}  // namespace loadgate::services::app
 
 #endif  // SERVICES_APP_STORAGE_H_

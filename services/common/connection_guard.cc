@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -17,7 +18,7 @@
 #include "common/json_text.h"
 #include "common/request_framing.h"
 
-namespace services {
+namespace loadgate::services {
 namespace {
 
 // The guard of one connection, from its accept to its close.
@@ -231,16 +232,14 @@ void RegisterReadTimeoutFlags(FlagParser* parser, ReadTimeouts* timeouts) {
     std::chrono::milliseconds* target = std::get<1>(flag);
     parser->AddCustom(
         std::get<0>(flag), "SECONDS",
-        [target](std::string_view value, std::string* error) {
-          double seconds = 0;
-          if (!ParseDouble(value, &seconds) || !(seconds >= 0.001) ||
-              seconds > 86400) {
-            *error = "must be a number of seconds from 0.001 to 86400";
-            return false;
-          }
+        [target](std::string_view value) {
+          const std::optional<double> seconds = ParseDouble(value);
+          if (!seconds || !(*seconds >= 0.001) || *seconds > 86400)
+            return Status::Error(
+                "must be a number of seconds from 0.001 to 86400");
           *target = std::chrono::milliseconds(
-              static_cast<int64_t>(seconds * 1000 + 0.5));
-          return true;
+              static_cast<int64_t>(*seconds * 1000 + 0.5));
+          return Status::Ok();
         },
         std::get<2>(flag));
   }
@@ -270,4 +269,4 @@ void SetConnectionCloseCallback(evhttp_connection* connection,
   }
 }
 
-}  // namespace services
+}  // namespace loadgate::services

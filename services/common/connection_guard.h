@@ -18,7 +18,7 @@ struct evhttp;
 struct evhttp_connection;
 struct evhttp_request;
 
-namespace services {
+namespace loadgate::services {
 
 class FlagParser;
 
@@ -51,6 +51,6 @@ using ConnectionCloseCallback = void (*)(evhttp_connection* connection,
 void SetConnectionCloseCallback(evhttp_connection* connection,
                                 ConnectionCloseCallback callback, void* arg);
 
-}  // namespace services
+}  // namespace loadgate::services
 
 #endif  // SERVICES_COMMON_CONNECTION_GUARD_H_

@@ -5,23 +5,26 @@
 #include <cstdlib>
 #include <utility>
 
-namespace services {
+namespace loadgate::services {
 
-bool ParseInt64(std::string_view text, int64_t* value) {
-  if (text.empty()) return false;
+std::optional<int64_t> ParseInt64(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  int64_t value = 0;
   const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, *value);
-  return ec == std::errc() && ptr == end;
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end) return std::nullopt;
+  return value;
 }
 
-bool ParseDouble(std::string_view text, double* value) {
-  if (text.empty()) return false;
+std::optional<double> ParseDouble(std::string_view text) {
+  if (text.empty()) return std::nullopt;
   // strtod needs a terminated string; flags are short.
   std::string copy(text);
   char* end = nullptr;
   errno = 0;
-  *value = std::strtod(copy.c_str(), &end);
-  return errno == 0 && end == copy.c_str() + copy.size();
+  const double value = std::strtod(copy.c_str(), &end);
+  if (errno != 0 || end != copy.c_str() + copy.size()) return std::nullopt;
+  return value;
 }
 
 FlagParser::FlagParser(std::string summary) : summary_(std::move(summary)) {}
@@ -30,9 +33,9 @@ void FlagParser::AddString(std::string name, std::string* target,
                            std::string help) {
   AddCustom(
       std::move(name), "TEXT",
-      [target](std::string_view value, std::string*) {
+      [target](std::string_view value) {
         target->assign(value);
-        return true;
+        return Status::Ok();
       },
       std::move(help));
 }
@@ -40,10 +43,12 @@ void FlagParser::AddString(std::string name, std::string* target,
 void FlagParser::AddInt(std::string name, int64_t* target, std::string help) {
   AddCustom(
       std::move(name), "N",
-      [target](std::string_view value, std::string* error) {
-        if (ParseInt64(value, target)) return true;
-        *error = "not an integer: " + std::string(value);
-        return false;
+      [target](std::string_view value) {
+        const std::optional<int64_t> parsed = ParseInt64(value);
+        if (!parsed)
+          return Status::Error("not an integer: " + std::string(value));
+        *target = *parsed;
+        return Status::Ok();
       },
       std::move(help));
 }
@@ -51,15 +56,12 @@ void FlagParser::AddInt(std::string name, int64_t* target, std::string help) {
 void FlagParser::AddInt(std::string name, int* target, std::string help) {
   AddCustom(
       std::move(name), "N",
-      [target](std::string_view value, std::string* error) {
-        int64_t parsed = 0;
-        if (ParseInt64(value, &parsed) && parsed >= INT32_MIN &&
-            parsed <= INT32_MAX) {
-          *target = static_cast<int>(parsed);
-          return true;
-        }
-        *error = "not an integer: " + std::string(value);
-        return false;
+      [target](std::string_view value) {
+        const std::optional<int64_t> parsed = ParseInt64(value);
+        if (!parsed || *parsed < INT32_MIN || *parsed > INT32_MAX)
+          return Status::Error("not an integer: " + std::string(value));
+        *target = static_cast<int>(*parsed);
+        return Status::Ok();
       },
       std::move(help));
 }
@@ -67,29 +69,30 @@ void FlagParser::AddInt(std::string name, int* target, std::string help) {
 void FlagParser::AddDouble(std::string name, double* target, std::string help) {
   AddCustom(
       std::move(name), "X",
-      [target](std::string_view value, std::string* error) {
-        if (ParseDouble(value, target)) return true;
-        *error = "not a number: " + std::string(value);
-        return false;
+      [target](std::string_view value) {
+        const std::optional<double> parsed = ParseDouble(value);
+        if (!parsed)
+          return Status::Error("not a number: " + std::string(value));
+        *target = *parsed;
+        return Status::Ok();
       },
       std::move(help));
 }
 
 void FlagParser::AddBool(std::string name, bool* target, std::string help) {
-  flags_.push_back(Flag{std::move(name), "",
-                        [target](std::string_view value, std::string* error) {
-                          if (value.empty() || value == "true" ||
-                              value == "1") {
-                            *target = true;
-                          } else if (value == "false" || value == "0") {
-                            *target = false;
-                          } else {
-                            *error = "not a boolean: " + std::string(value);
-                            return false;
-                          }
-                          return true;
-                        },
-                        std::move(help)});
+  flags_.push_back(
+      Flag{std::move(name), "",
+           [target](std::string_view value) {
+             if (value.empty() || value == "true" || value == "1") {
+               *target = true;
+             } else if (value == "false" || value == "0") {
+               *target = false;
+             } else {
+               return Status::Error("not a boolean: " + std::string(value));
+             }
+             return Status::Ok();
+           },
+           std::move(help)});
 }
 
 void FlagParser::AddCustom(std::string name, std::string value_name,
@@ -105,17 +108,15 @@ const FlagParser::Flag* FlagParser::Find(std::string_view name) const {
   return nullptr;
 }
 
-bool FlagParser::Parse(int argc, const char* const* argv, std::string* error) {
+Status FlagParser::Parse(int argc, const char* const* argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       help_requested_ = true;
-      return true;
+      return Status::Ok();
     }
-    if (arg.substr(0, 2) != "--") {
-      *error = "unexpected argument: " + std::string(arg);
-      return false;
-    }
+    if (arg.substr(0, 2) != "--")
+      return Status::Error("unexpected argument: " + std::string(arg));
     arg.remove_prefix(2);
     std::string_view name = arg;
     std::string_view value;
@@ -126,24 +127,17 @@ bool FlagParser::Parse(int argc, const char* const* argv, std::string* error) {
       has_value = true;
     }
     const Flag* flag = Find(name);
-    if (flag == nullptr) {
-      *error = "unknown flag: --" + std::string(name);
-      return false;
-    }
+    if (flag == nullptr)
+      return Status::Error("unknown flag: --" + std::string(name));
     if (!has_value && !flag->value_name.empty()) {
-      if (i + 1 >= argc) {
-        *error = "flag --" + std::string(name) + " needs a value";
-        return false;
-      }
+      if (i + 1 >= argc)
+        return Status::Error("flag --" + std::string(name) + " needs a value");
       value = argv[++i];
     }
-    std::string why;
-    if (!flag->setter(value, &why)) {
-      *error = "--" + std::string(name) + ": " + why;
-      return false;
-    }
+    if (Status applied = flag->setter(value); !applied.ok())
+      return applied.Prefixed("--" + std::string(name) + ": ");
   }
-  return true;
+  return Status::Ok();
 }
 
 std::string FlagParser::Usage() const {
@@ -158,4 +152,4 @@ std::string FlagParser::Usage() const {
   return usage;
 }
 
-}  // namespace services
+}  // namespace loadgate::services

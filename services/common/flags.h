@@ -3,11 +3,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace services {
+#include "common/status.h"
+
+namespace loadgate::services {
 
 // Command-line flags of the form `--name=value` or `--name value`; a bool flag
 // also takes the bare `--name`. Flags apply in the order given, so a later
@@ -15,9 +18,8 @@ namespace services {
 // an earlier `--config`).
 class FlagParser {
  public:
-  // Applies a flag's value; returns false and sets `error` to reject it.
-  using Setter =
-      std::function<bool(std::string_view value, std::string* error)>;
+  // Applies a flag's value, or rejects it with a failed Status.
+  using Setter = std::function<Status(std::string_view value)>;
 
   explicit FlagParser(std::string summary);
 
@@ -29,9 +31,9 @@ class FlagParser {
   void AddCustom(std::string name, std::string value_name, Setter setter,
                  std::string help);
 
-  // Returns false with `error` set on an unknown flag or a bad value.
-  // `--help` sets help_requested() and stops parsing.
-  bool Parse(int argc, const char* const* argv, std::string* error);
+  // Fails on an unknown flag or a bad value. `--help` sets help_requested()
+  // and stops parsing.
+  Status Parse(int argc, const char* const* argv);
   bool help_requested() const { return help_requested_; }
   std::string Usage() const;
 
@@ -49,10 +51,10 @@ class FlagParser {
   bool help_requested_ = false;
 };
 
-// Strict number parsing (the whole text must be a number).
-bool ParseInt64(std::string_view text, int64_t* value);
-bool ParseDouble(std::string_view text, double* value);
+// Strict number parsing: nullopt unless the whole text is a number.
+std::optional<int64_t> ParseInt64(std::string_view text);
+std::optional<double> ParseDouble(std::string_view text);
 
-}  // namespace services
+}  // namespace loadgate::services
 
 #endif  // SERVICES_COMMON_FLAGS_H_

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <utility>
 
-namespace services {
+namespace loadgate::services {
 namespace {
 
 // Bodies larger than this from a peer are a fault of the peer.
@@ -187,4 +187,4 @@ void HttpClient::Finish(Call* call, HttpClientResponse response,
   callback(std::move(response));
 }
 
-}  // namespace services
+}  // namespace loadgate::services

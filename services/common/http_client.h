@@ -14,7 +14,7 @@ struct event_base;
 struct evhttp_connection;
 struct evhttp_request;
 
-namespace services {
+namespace loadgate::services {
 
 // One outgoing request. Plain http:// only: the services call peers on the
 // loopback interface.
@@ -73,6 +73,6 @@ class HttpClient {
   std::unordered_set<Call*> calls_;
 };
 
-}  // namespace services
+}  // namespace loadgate::services
 
 #endif  // SERVICES_COMMON_HTTP_CLIENT_H_

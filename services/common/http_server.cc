@@ -20,7 +20,7 @@
 #include "common/http_util.h"
 #include "common/json_text.h"
 
-namespace services {
+namespace loadgate::services {
 namespace {
 
 // Cross-thread wake-ups (Stop, drain) need libevent's locking; it must be
@@ -31,9 +31,8 @@ void EnableLibeventThreads() {
 }
 
 // Opens a non-blocking listening socket on host:port with SO_REUSEPORT so
-// that every worker can bind the same port. Returns -1 with `error` set.
-int OpenListener(const std::string& host, int port, int backlog,
-                 std::string* error) {
+// that every worker can bind the same port.
+Result<int> OpenListener(const std::string& host, int port, int backlog) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -42,10 +41,10 @@ int OpenListener(const std::string& host, int port, int backlog,
   const std::string service = std::to_string(port);
   if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &result);
       rc != 0) {
-    *error = "cannot resolve " + host + ": " + gai_strerror(rc);
-    return -1;
+    return Status::Error("cannot resolve " + host + ": " + gai_strerror(rc));
   }
   int fd = -1;
+  std::string error;
   for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
     fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
                 ai->ai_protocol);
@@ -55,12 +54,13 @@ int OpenListener(const std::string& host, int port, int backlog,
     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0)
       break;
-    *error = "cannot listen on " + host + ":" + service + ": " +
-             std::strerror(errno);
+    error = "cannot listen on " + host + ":" + service + ": " +
+            std::strerror(errno);
     close(fd);
     fd = -1;
   }
   freeaddrinfo(result);
+  if (fd < 0) return Status::Error(std::move(error));
   return fd;
 }
 
@@ -114,11 +114,11 @@ void HttpServer::SetWorkerStopHook(WorkerStopHook hook) {
 
 void HttpServer::OnRequest(evhttp_request* request, void* arg) {
   GuardRequestDispatched(request);
-  std::string error;
   const char* target = evhttp_request_get_uri(request);
-  if (!ValidateRequestTarget(target != nullptr ? target : "", &error)) {
+  if (Status valid = ValidateRequestTarget(target != nullptr ? target : "");
+      !valid.ok()) {
     SendResponse(request, 400, "application/json",
-                 DumpJson({{"error", error}}) + "\n");
+                 DumpJson({{"error", valid.message()}}) + "\n");
     return;
   }
   try {
@@ -143,12 +143,28 @@ void HttpServer::ReplyAfterHandlerFailure(evhttp_request* request,
                DumpJson({{"error", "internal error"}}) + "\n");
 }
 
-bool HttpServer::Start(std::string* error) {
-  control_base_ = event_base_new();
-  if (control_base_ == nullptr) {
-    *error = "cannot create the control event base";
-    return false;
+Status HttpServer::Start() {
+  if (Status control = StartControl(); !control.ok()) return control;
+  // libevent writes without MSG_NOSIGNAL: a client that goes away must not
+  // kill the process (embedded servers included) with SIGPIPE.
+  signal(SIGPIPE, SIG_IGN);
+
+  int port = options_.port;
+  for (int i = 0; i < options_.threads; ++i) {
+    Result<int> fd = OpenListener(options_.host, port, options_.backlog);
+    if (!fd.ok()) return fd.status();
+    if (i == 0) port = port_ = BoundPort(*fd);
+    if (Status added = AddWorker(*fd); !added.ok()) return added;
   }
+  RunWorkers();
+  started_ = true;
+  return Status::Ok();
+}
+
+Status HttpServer::StartControl() {
+  control_base_ = event_base_new();
+  if (control_base_ == nullptr)
+    return Status::Error("cannot create the control event base");
   stop_event_ =
       event_new(control_base_, -1, 0, &HttpServer::OnStopSignal, this);
   control_events_.push_back(stop_event_);
@@ -163,48 +179,44 @@ bool HttpServer::Start(std::string* error) {
       control_events_.push_back(ev);
     }
   }
-  // libevent writes without MSG_NOSIGNAL: a client that goes away must not
-  // kill the process (embedded servers included) with SIGPIPE.
-  signal(SIGPIPE, SIG_IGN);
+  return Status::Ok();
+}
 
-  int port = options_.port;
-  for (int i = 0; i < options_.threads; ++i) {
-    int fd = OpenListener(options_.host, port, options_.backlog, error);
-    if (fd < 0) return false;
-    if (i == 0) port = port_ = BoundPort(fd);
-    auto worker = std::make_unique<Worker>();
-    worker->server = this;
-    event_config* config = event_config_new();
-    // Streams are paced by timers; precise timers keep the pacing error
-    // well under a millisecond.
-    event_config_set_flag(config, EVENT_BASE_FLAG_PRECISE_TIMER);
-    worker->base = event_base_new_with_config(config);
-    event_config_free(config);
-    worker->http = evhttp_new(worker->base);
-    evhttp_set_max_body_size(worker->http, options_.max_body_bytes);
-    evhttp_set_max_headers_size(worker->http, options_.max_header_bytes);
-    evhttp_set_timeout(worker->http, options_.idle_timeout_seconds);
-    GuardConnections(worker->http, &options_.read_timeouts);
-    evhttp_set_allowed_methods(
-        worker->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                          EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    evhttp_set_gencb(worker->http, &HttpServer::OnRequest, worker.get());
-    worker->stop = event_new(
-        worker->base, -1, 0,
-        [](int, short, void* arg) {
-          event_base_loopbreak(static_cast<event_base*>(arg));
-        },
-        worker->base);
-    worker->listener = evhttp_accept_socket_with_handle(worker->http, fd);
-    if (worker->listener == nullptr) {
-      close(fd);
-      *error = "evhttp cannot accept on the listening socket";
-      return false;
-    }
-    workers_.push_back(std::move(worker));
+Status HttpServer::AddWorker(int listen_fd) {
+  auto worker = std::make_unique<Worker>();
+  worker->server = this;
+  event_config* config = event_config_new();
+  // Streams are paced by timers; precise timers keep the pacing error
+  // well under a millisecond.
+  event_config_set_flag(config, EVENT_BASE_FLAG_PRECISE_TIMER);
+  worker->base = event_base_new_with_config(config);
+  event_config_free(config);
+  worker->http = evhttp_new(worker->base);
+  evhttp_set_max_body_size(worker->http, options_.max_body_bytes);
+  evhttp_set_max_headers_size(worker->http, options_.max_header_bytes);
+  evhttp_set_timeout(worker->http, options_.idle_timeout_seconds);
+  GuardConnections(worker->http, &options_.read_timeouts);
+  evhttp_set_allowed_methods(
+      worker->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                        EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+  evhttp_set_gencb(worker->http, &HttpServer::OnRequest, worker.get());
+  worker->stop = event_new(
+      worker->base, -1, 0,
+      [](int, short, void* arg) {
+        event_base_loopbreak(static_cast<event_base*>(arg));
+      },
+      worker->base);
+  worker->listener = evhttp_accept_socket_with_handle(worker->http, listen_fd);
+  if (worker->listener == nullptr) {
+    close(listen_fd);
+    return Status::Error("evhttp cannot accept on the listening socket");
   }
+  workers_.push_back(std::move(worker));
+  return Status::Ok();
+}
 
+void HttpServer::RunWorkers() {
   // Workers leave signals to the control thread.
   sigset_t blocked, previous;
   sigemptyset(&blocked);
@@ -222,8 +234,6 @@ bool HttpServer::Start(std::string* error) {
     });
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  started_ = true;
-  return true;
 }
 
 void HttpServer::Stop() {
@@ -275,4 +285,4 @@ void HttpServer::Wait() {
   workers_.clear();
 }
 
-}  // namespace services
+}  // namespace loadgate::services

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/connection_guard.h"
+#include "common/status.h"
 
 struct event_base;
 struct event;
@@ -19,7 +20,7 @@ struct evhttp;
 struct evhttp_request;
 struct evhttp_bound_socket;
 
-namespace services {
+namespace loadgate::services {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -66,9 +67,9 @@ class HttpServer {
   void SetInFlightProbe(std::function<int64_t()> probe);
   void SetWorkerStopHook(WorkerStopHook hook);
 
-  // Binds and starts the workers. Returns false with `error` set. Sets
-  // SIGPIPE to be ignored for the whole process.
-  bool Start(std::string* error);
+  // Binds and starts the workers. Sets SIGPIPE to be ignored for the whole
+  // process.
+  Status Start();
   int port() const { return port_; }
   const std::string& host() const { return options_.host; }
 
@@ -84,6 +85,11 @@ class HttpServer {
   // Answers 500 for a request whose handler threw, unless it had replied.
   static void ReplyAfterHandlerFailure(evhttp_request* request,
                                        const char* what);
+  // The pieces of Start(): the control base (stop, drain, signals), one
+  // worker per listening socket, and the worker threads.
+  Status StartControl();
+  Status AddWorker(int listen_fd);
+  void RunWorkers();
   static void OnStopSignal(int fd, short what, void* arg);
   static void OnDrainTick(int fd, short what, void* arg);
   void BeginDrain();
@@ -103,6 +109,6 @@ class HttpServer {
   bool waited_ = false;
 };
 
-}  // namespace services
+}  // namespace loadgate::services
 
 #endif  // SERVICES_COMMON_HTTP_SERVER_H_

@@ -16,7 +16,7 @@
 
 #include "common/connection_guard.h"
 
-namespace services {
+namespace loadgate::services {
 namespace {
 
 // One scratch buffer per thread: replies copy into the connection's output
@@ -172,23 +172,20 @@ std::string_view RequestMethod(evhttp_request* request) {
   }
 }
 
-bool ValidateRequestTarget(std::string_view target, std::string* error) {
+Status ValidateRequestTarget(std::string_view target) {
   const size_t query_start = std::min(target.find('?'), target.size());
   std::string decoded;
   for (const auto& [part, name] :
        {std::pair{target.substr(0, query_start), "path"},
         std::pair{target.substr(query_start), "query string"}}) {
     if (!PercentDecode(part, &decoded)) {
-      *error = std::string("the ") + name +
-               " has a '%' not followed by two hex digits";
-      return false;
+      return Status::Error(std::string("the ") + name +
+                           " has a '%' not followed by two hex digits");
     }
-    if (!IsValidUtf8(decoded)) {
-      *error = std::string("the ") + name + " is not valid UTF-8";
-      return false;
-    }
+    if (!IsValidUtf8(decoded))
+      return Status::Error(std::string("the ") + name + " is not valid UTF-8");
   }
-  return true;
+  return Status::Ok();
 }
 
 std::string_view RequestPath(evhttp_request* request) {
@@ -320,4 +317,4 @@ void Disconnect(evhttp_request* request) {
   evhttp_connection_free(connection);  // frees the request with it
 }
 
-}  // namespace services
+}  // namespace loadgate::services

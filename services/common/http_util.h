@@ -8,16 +8,18 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 struct event_base;
 struct evhttp_request;
 struct evhttp_connection;
 
-namespace services {
+namespace loadgate::services {
 
 // Whether a request target (path and query, as sent) can be served: every
 // '%' starts a two-hex-digit escape and the percent-decoded path and query
-// are valid UTF-8. False with `error` set (a message for a 400) otherwise.
-bool ValidateRequestTarget(std::string_view target, std::string* error);
+// are valid UTF-8. Fails with a message for a 400 otherwise.
+Status ValidateRequestTarget(std::string_view target);
 
 // Views over an incoming request; valid until the request is replied to.
 std::string_view RequestMethod(evhttp_request* request);
@@ -72,6 +74,6 @@ void SendChunkThenDisconnect(evhttp_request* request,
 // Closes the connection at once without a response; frees the request.
 void Disconnect(evhttp_request* request);
 
-}  // namespace services
+}  // namespace loadgate::services
 
 #endif  // SERVICES_COMMON_HTTP_UTIL_H_

@@ -1,6 +1,6 @@
 #include "common/json_text.h"
 
-namespace services {
+namespace loadgate::services {
 namespace {
 
 // Whether the arrays and objects of `text` nest deeper than `limit`; brackets
@@ -36,19 +36,15 @@ std::string DumpJson(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-bool ParseJsonBody(std::string_view text, nlohmann::json* value,
-                   std::string* error) {
+Result<nlohmann::json> ParseJsonBody(std::string_view text) {
   if (NestsDeeperThan(text, kMaxJsonDepth)) {
-    *error = "the body nests arrays or objects deeper than " +
-             std::to_string(kMaxJsonDepth) + " levels";
-    return false;
+    return Status::Error("the body nests arrays or objects deeper than " +
+                         std::to_string(kMaxJsonDepth) + " levels");
   }
-  *value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value->is_discarded()) {
-    *error = "the body is not valid JSON";
-    return false;
-  }
-  return true;
+  nlohmann::json value =
+      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) return Status::Error("the body is not valid JSON");
+  return value;
 }
 
-}  // namespace services
+}  // namespace loadgate::services

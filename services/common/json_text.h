@@ -6,7 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace services {
+#include "common/status.h"
+
+namespace loadgate::services {
 
 // Deepest nesting of arrays and objects a request body may have. Parsing is
 // iterative, but copying and serialising a value recurse once per level, so
@@ -18,11 +20,10 @@ inline constexpr int kMaxJsonDepth = 64;
 // bad bytes replaced by U+FFFD instead of throwing.
 std::string DumpJson(const nlohmann::json& value);
 
-// Parses a request body. Returns false with `error` set (a message for the
-// client) when the text is not JSON or nests deeper than kMaxJsonDepth.
-bool ParseJsonBody(std::string_view text, nlohmann::json* value,
-                   std::string* error);
+// Parses a request body. Fails (with a message for the client) when the text
+// is not JSON or nests deeper than kMaxJsonDepth.
+Result<nlohmann::json> ParseJsonBody(std::string_view text);
 
-}  // namespace services
+}  // namespace loadgate::services
 
 #endif  // SERVICES_COMMON_JSON_TEXT_H_

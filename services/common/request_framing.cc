@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace services {
+namespace loadgate::services {
 namespace {
 
 // Header lines are kept up to this length: enough for the request line's
@@ -214,4 +214,4 @@ void RequestFraming::Fail(std::string why) {
   if (error_.empty()) error_ = std::move(why);
 }
 
-}  // namespace services
+}  // namespace loadgate::services

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-namespace services {
+namespace loadgate::services {
 
 class RequestFraming {
  public:
@@ -67,6 +67,6 @@ class RequestFraming {
   uint64_t body_left_ = 0;  // of a Content-Length body or of a chunk
 };
 
-}  // namespace services
+}  // namespace loadgate::services
 
 #endif  // SERVICES_COMMON_REQUEST_FRAMING_H_

@@ -4,8 +4,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <utility>
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 namespace {
 
 using nlohmann::json;
@@ -18,89 +19,84 @@ constexpr std::array<std::string_view, kFaultKinds + 1> kFaultNames = {
 // integer nanoseconds, which 1e9 ms still fits.
 constexpr double kMaxNumber = 1e9;
 
-bool ReadNumber(const json& value, std::string_view key, double min,
-                double* out, std::string* error) {
+Result<double> ReadNumber(const json& value, std::string_view key, double min) {
   if (!value.is_number() || value.get<double>() < min ||
       value.get<double>() > kMaxNumber) {
-    *error = std::string(key) + " must be a number from " +
-             std::to_string(min) + " to 1e9";
-    return false;
+    return Status::Error(std::string(key) + " must be a number from " +
+                         std::to_string(min) + " to 1e9");
   }
-  *out = value.get<double>();
-  return true;
+  return value.get<double>();
 }
 
-bool ReadInteger(const json& value, std::string_view key, int64_t min,
-                 int64_t* out, std::string* error) {
+Result<int64_t> ReadInteger(const json& value, std::string_view key,
+                            int64_t min) {
   if (!value.is_number_integer() || value.get<int64_t>() < min) {
-    *error = std::string(key) + " must be an integer >= " + std::to_string(min);
-    return false;
+    return Status::Error(std::string(key) +
+                         " must be an integer >= " + std::to_string(min));
   }
-  *out = value.get<int64_t>();
-  return true;
+  return value.get<int64_t>();
+}
+
+// Stores a read value in `out`, or passes the failure on.
+template <typename T, typename Target>
+Status Store(Result<T> read, Target* out) {
+  if (!read.ok()) return read.status();
+  *out = static_cast<Target>(*read);
+  return Status::Ok();
+}
+
+Result<Distribution::Kind> ReadDistributionKind(const json& value,
+                                                std::string_view key) {
+  auto named = value.find("distribution");
+  if (named != value.end() && !named->is_string())
+    return Status::Error(std::string(key) + ".distribution must be a string");
+  const std::string kind =
+      named == value.end() ? "constant" : named->get<std::string>();
+  if (kind == "constant") return Distribution::Kind::kConstant;
+  if (kind == "uniform") return Distribution::Kind::kUniform;
+  if (kind == "gaussian") return Distribution::Kind::kGaussian;
+  return Status::Error(std::string(key) + ": unknown distribution '" + kind +
+                       "' (constant, uniform, gaussian)");
 }
 
 // A number means a constant; an object names the distribution.
-bool ReadDistribution(const json& value, std::string_view key,
-                      Distribution* out, std::string* error) {
+Result<Distribution> ReadDistribution(const json& value, std::string_view key) {
   if (value.is_number()) {
-    double constant = 0;
-    if (!ReadNumber(value, key, 0, &constant, error)) return false;
-    *out = Distribution::Constant(constant);
-    return true;
+    Result<double> constant = ReadNumber(value, key, 0);
+    if (!constant.ok()) return constant.status();
+    return Distribution::Constant(*constant);
   }
   if (!value.is_object()) {
-    *error = std::string(key) + " must be a number or a distribution object";
-    return false;
+    return Status::Error(std::string(key) +
+                         " must be a number or a distribution object");
   }
+  Result<Distribution::Kind> kind = ReadDistributionKind(value, key);
+  if (!kind.ok()) return kind.status();
   Distribution d;
-  auto named = value.find("distribution");
-  if (named != value.end() && !named->is_string()) {
-    *error = std::string(key) + ".distribution must be a string";
-    return false;
-  }
-  const std::string kind =
-      named == value.end() ? "constant" : named->get<std::string>();
-  if (kind == "constant") {
-    d.kind = Distribution::Kind::kConstant;
-  } else if (kind == "uniform") {
-    d.kind = Distribution::Kind::kUniform;
-  } else if (kind == "gaussian") {
-    d.kind = Distribution::Kind::kGaussian;
-  } else {
-    *error = std::string(key) + ": unknown distribution '" + kind +
-             "' (constant, uniform, gaussian)";
-    return false;
-  }
+  d.kind = *kind;
   for (auto& [name, field] : {std::pair<const char*, double*>{"mean", &d.mean},
                               {"stddev", &d.stddev},
                               {"min", &d.min},
                               {"max", &d.max}}) {
-    if (value.contains(name) &&
-        !ReadNumber(value[name], std::string(key) + "." + name, 0, field,
-                    error)) {
-      return false;
-    }
+    if (!value.contains(name)) continue;
+    Status read =
+        Store(ReadNumber(value[name], std::string(key) + "." + name, 0), field);
+    if (!read.ok()) return read;
   }
   if (d.kind == Distribution::Kind::kConstant && !value.contains("mean") &&
       value.contains("value")) {
-    if (!ReadNumber(value["value"], std::string(key) + ".value", 0, &d.mean,
-                    error)) {
-      return false;
-    }
+    Status read = Store(
+        ReadNumber(value["value"], std::string(key) + ".value", 0), &d.mean);
+    if (!read.ok()) return read;
   }
   if (d.kind != Distribution::Kind::kConstant) {
     if (!value.contains("max")) d.max = std::max(d.min, d.mean * 2);
-    if (d.max < d.min) {
-      *error = std::string(key) + ": max < min";
-      return false;
-    }
+    if (d.max < d.min) return Status::Error(std::string(key) + ": max < min");
     if (d.kind == Distribution::Kind::kGaussian && !value.contains("mean")) {
       d.mean = (d.min + d.max) / 2;
     }
   }
-  *out = d;
-  return true;
+  return d;
 }
 
 json DistributionJson(const Distribution& d) {
@@ -119,45 +115,132 @@ json DistributionJson(const Distribution& d) {
   return {};
 }
 
-bool ReadStringList(const json& value, std::string_view key,
-                    std::vector<std::string>* out, std::string* error) {
-  if (!value.is_array()) {
-    *error = std::string(key) + " must be an array of strings";
-    return false;
-  }
+Result<std::vector<std::string>> ReadStringList(const json& value,
+                                                std::string_view key) {
+  const Status not_strings =
+      Status::Error(std::string(key) + " must be an array of strings");
+  if (!value.is_array()) return not_strings;
   std::vector<std::string> list;
   for (const json& item : value) {
-    if (!item.is_string()) {
-      *error = std::string(key) + " must be an array of strings";
-      return false;
-    }
+    if (!item.is_string()) return not_strings;
     list.push_back(item.get<std::string>());
   }
-  *out = std::move(list);
-  return true;
+  return list;
 }
 
-bool ReadFaults(const json& value, Config* config, std::string* error) {
-  if (!value.is_object()) {
-    *error = "faults must map a fault name to a probability";
-    return false;
-  }
+Status ReadFaults(const json& value, Config* config) {
+  if (!value.is_object())
+    return Status::Error("faults must map a fault name to a probability");
   for (const auto& [name, probability] : value.items()) {
     auto fault = ParseFault(name);
     if (!fault || *fault == Fault::kNone) {
-      *error = "unknown fault '" + name +
-               "' (429, 500, 503, hang, disconnect, stream-error, "
-               "slow-headers)";
-      return false;
+      return Status::Error("unknown fault '" + name +
+                           "' (429, 500, 503, hang, disconnect, stream-error, "
+                           "slow-headers)");
     }
-    double p = 0;
-    if (!ReadNumber(probability, "faults." + name, 0, &p, error) || p > 1) {
-      *error = "faults." + name + " must be a probability in [0, 1]";
-      return false;
+    Result<double> p = ReadNumber(probability, "faults." + name, 0);
+    if (!p.ok() || *p > 1) {
+      return Status::Error("faults." + name +
+                           " must be a probability in [0, 1]");
     }
-    config->FaultProbability(*fault) = p;
+    config->FaultProbability(*fault) = *p;
   }
-  return true;
+  return Status::Ok();
+}
+
+// Keys that hold a plain number (>= 0) or integer (>= 0) of the config.
+struct NumberKey {
+  std::string_view key;
+  double Config::*field;
+};
+constexpr NumberKey kNumberKeys[] = {
+    {"tokens_per_second", &Config::tokens_per_second},
+    {"capacity_exponent", &Config::capacity_exponent},
+    {"slow_headers_ms", &Config::slow_headers_ms},
+    {"hang_ms", &Config::hang_ms}};
+struct IntegerKey {
+  std::string_view key;
+  int64_t Config::*field;
+};
+constexpr IntegerKey kIntegerKeys[] = {
+    {"capacity", &Config::capacity},
+    {"requests_per_minute", &Config::requests_per_minute},
+    {"tokens_per_minute", &Config::tokens_per_minute}};
+
+// The keys whose value needs more than a bound check.
+Status ApplyShapedKey(const std::string& key, const json& value, Config* c) {
+  if (key == "ttft_ms") return Store(ReadDistribution(value, key), &c->ttft_ms);
+  if (key == "output_tokens")
+    return Store(ReadDistribution(value, key), &c->output_tokens);
+  if (key == "itl_ms") {
+    c->tokens_per_second = 0;
+    return Store(ReadNumber(value, key, 0), &c->itl_ms);
+  }
+  if (key == "tokens_per_chunk") {
+    Result<int64_t> chunk = ReadInteger(value, key, 1);
+    if (!chunk.ok()) return chunk.status();
+    c->tokens_per_chunk = static_cast<int>(std::min<int64_t>(*chunk, 1000));
+    return Status::Ok();
+  }
+  if (key == "seed") return Store(ReadInteger(value, key, 0), &c->seed);
+  if (key == "fault_at_fraction") {
+    Result<double> fraction = ReadNumber(value, key, 0);
+    if (!fraction.ok() || *fraction > 1)
+      return Status::Error("fault_at_fraction must be in [0, 1]");
+    c->fault_at_fraction = *fraction;
+    return Status::Ok();
+  }
+  if (key == "embedding_dimensions") {
+    Result<int64_t> dimensions = ReadInteger(value, key, 1);
+    if (!dimensions.ok() || *dimensions > 8192)
+      return Status::Error("embedding_dimensions must be in [1, 8192]");
+    c->embedding_dimensions = static_cast<int>(*dimensions);
+    return Status::Ok();
+  }
+  return Status::Error("unknown config key '" + key + "'");
+}
+
+// The keys that hold a name, a flag or a list.
+Status ApplyTextKey(const std::string& key, const json& value, Config* c) {
+  if (key == "content") {
+    auto mode = value.is_string() ? ParseContentMode(value.get<std::string>())
+                                  : std::nullopt;
+    if (!mode) return Status::Error("content must be generate, echo or canned");
+    c->content = *mode;
+    return Status::Ok();
+  }
+  if (key == "canned") return Store(ReadStringList(value, key), &c->canned);
+  if (key == "models") return Store(ReadStringList(value, key), &c->models);
+  if (key == "canned_file") {
+    if (!value.is_string()) return Status::Error("canned_file must be a path");
+    return Store(LoadCannedFile(value.get<std::string>()), &c->canned);
+  }
+  if (key == "faults") return ReadFaults(value, c);
+  if (key == "sse_crlf") {
+    if (!value.is_boolean()) return Status::Error("sse_crlf must be a boolean");
+    c->sse_crlf = value.get<bool>();
+    return Status::Ok();
+  }
+  if (key == "openai_role_content") {
+    if (value != "null" && value != "empty") {
+      return Status::Error("openai_role_content must be \"null\" or \"empty\"");
+    }
+    c->openai_role_content_null = value == "null";
+    return Status::Ok();
+  }
+  return ApplyShapedKey(key, value, c);
+}
+
+Status ApplyKey(const std::string& key, const json& value, Config* c) {
+  for (const NumberKey& number : kNumberKeys) {
+    if (key == number.key)
+      return Store(ReadNumber(value, key, 0), &(c->*number.field));
+  }
+  for (const IntegerKey& integer : kIntegerKeys) {
+    if (key == integer.key)
+      return Store(ReadInteger(value, key, 0), &(c->*integer.field));
+  }
+  return ApplyTextKey(key, value, c);
 }
 
 bool IsListenKey(const std::string& key) {
@@ -220,131 +303,70 @@ std::string_view ContentModeName(ContentMode mode) {
   return "generate";
 }
 
-bool LoadCannedFile(const std::string& path, std::vector<std::string>* canned,
-                    std::string* error) {
+Result<std::vector<std::string>> LoadCannedFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) {
-    *error = "cannot read canned responses file " + path;
-    return false;
-  }
+  if (!in) return Status::Error("cannot read canned responses file " + path);
   std::stringstream content;
   content << in.rdbuf();
   const std::string text = content.str();
   json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_array()) return ReadStringList(parsed, path, canned, error);
+  if (parsed.is_array()) return ReadStringList(parsed, path);
   std::vector<std::string> lines;
   std::istringstream stream(text);
   for (std::string line; std::getline(stream, line);) {
     if (!line.empty()) lines.push_back(line);
   }
-  *canned = std::move(lines);
-  return true;
+  return lines;
 }
 
-bool ApplyJson(const json& json_config, Config* config, std::string* error) {
-  if (!json_config.is_object()) {
-    *error = "config must be a JSON object";
-    return false;
-  }
+Status ApplyJson(const json& json_config, Config* config) {
+  if (!json_config.is_object())
+    return Status::Error("config must be a JSON object");
   Config c = *config;
   for (const auto& [key, value] : json_config.items()) {
-    bool ok = true;
-    int64_t integer = 0;
-    if (key == "ttft_ms") {
-      ok = ReadDistribution(value, key, &c.ttft_ms, error);
-    } else if (key == "itl_ms") {
-      ok = ReadNumber(value, key, 0, &c.itl_ms, error);
-      c.tokens_per_second = 0;
-    } else if (key == "tokens_per_second") {
-      ok = ReadNumber(value, key, 0, &c.tokens_per_second, error);
-    } else if (key == "output_tokens") {
-      ok = ReadDistribution(value, key, &c.output_tokens, error);
-    } else if (key == "tokens_per_chunk") {
-      ok = ReadInteger(value, key, 1, &integer, error);
-      c.tokens_per_chunk = static_cast<int>(std::min<int64_t>(integer, 1000));
-    } else if (key == "capacity") {
-      ok = ReadInteger(value, key, 0, &c.capacity, error);
-    } else if (key == "capacity_exponent") {
-      ok = ReadNumber(value, key, 0, &c.capacity_exponent, error);
-    } else if (key == "seed") {
-      ok = ReadInteger(value, key, 0, &integer, error);
-      c.seed = static_cast<uint64_t>(integer);
-    } else if (key == "content") {
-      auto mode = value.is_string() ? ParseContentMode(value.get<std::string>())
-                                    : std::nullopt;
-      if (!mode) {
-        *error = "content must be generate, echo or canned";
-        ok = false;
-      } else {
-        c.content = *mode;
-      }
-    } else if (key == "canned") {
-      ok = ReadStringList(value, key, &c.canned, error);
-    } else if (key == "canned_file") {
-      ok = value.is_string() &&
-           LoadCannedFile(value.get<std::string>(), &c.canned, error);
-      if (!value.is_string()) *error = "canned_file must be a path";
-    } else if (key == "faults") {
-      ok = ReadFaults(value, &c, error);
-    } else if (key == "slow_headers_ms") {
-      ok = ReadNumber(value, key, 0, &c.slow_headers_ms, error);
-    } else if (key == "hang_ms") {
-      ok = ReadNumber(value, key, 0, &c.hang_ms, error);
-    } else if (key == "fault_at_fraction") {
-      ok = ReadNumber(value, key, 0, &c.fault_at_fraction, error) &&
-           c.fault_at_fraction <= 1;
-      if (!ok) *error = "fault_at_fraction must be in [0, 1]";
-    } else if (key == "requests_per_minute") {
-      ok = ReadInteger(value, key, 0, &c.requests_per_minute, error);
-    } else if (key == "tokens_per_minute") {
-      ok = ReadInteger(value, key, 0, &c.tokens_per_minute, error);
-    } else if (key == "sse_crlf") {
-      ok = value.is_boolean();
-      if (ok)
-        c.sse_crlf = value.get<bool>();
-      else
-        *error = "sse_crlf must be a boolean";
-    } else if (key == "openai_role_content") {
-      ok = value == "null" || value == "empty";
-      if (ok)
-        c.openai_role_content_null = value == "null";
-      else
-        *error = "openai_role_content must be \"null\" or \"empty\"";
-    } else if (key == "embedding_dimensions") {
-      ok = ReadInteger(value, key, 1, &integer, error) && integer <= 8192;
-      if (ok)
-        c.embedding_dimensions = static_cast<int>(integer);
-      else
-        *error = "embedding_dimensions must be in [1, 8192]";
-    } else if (key == "models") {
-      ok = ReadStringList(value, key, &c.models, error);
-    } else {
-      *error = "unknown config key '" + key + "'";
-      ok = false;
-    }
-    if (!ok) return false;
+    if (Status applied = ApplyKey(key, value, &c); !applied.ok())
+      return applied;
   }
-  if (c.content == ContentMode::kCanned && c.canned.empty()) {
-    *error = "content 'canned' needs canned or canned_file";
-    return false;
-  }
+  if (c.content == ContentMode::kCanned && c.canned.empty())
+    return Status::Error("content 'canned' needs canned or canned_file");
   *config = std::move(c);
-  return true;
+  return Status::Ok();
 }
 
-bool LoadConfigFile(const std::string& path, Config* config,
-                    ListenSettings* listen, std::string* error) {
-  std::ifstream in(path);
-  if (!in) {
-    *error = "cannot read config file " + path;
-    return false;
+namespace {
+
+Status ApplyListenKey(const std::string& key, const json& value,
+                      ListenSettings* listen) {
+  if (key == "host") {
+    if (!value.is_string()) return Status::Error("host must be a string");
+    listen->host = value.get<std::string>();
+    return Status::Ok();
   }
+  if (key == "port") {
+    Result<int64_t> port = ReadInteger(value, key, 0);
+    if (!port.ok() || *port >= 65536)
+      return Status::Error("port must be in [0, 65535]");
+    listen->port = static_cast<int>(*port);
+    return Status::Ok();
+  }
+  if (key == "threads") {
+    Result<int64_t> threads = ReadInteger(value, key, 1);
+    if (!threads.ok()) return threads.status();
+    listen->threads = static_cast<int>(std::min<int64_t>(*threads, 256));
+    return Status::Ok();
+  }
+  return Store(ReadInteger(value, key, 1), &listen->max_body_bytes);
+}
+
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, Config* config,
+                      ListenSettings* listen) {
+  std::ifstream in(path);
+  if (!in) return Status::Error("cannot read config file " + path);
   json parsed = json::parse(in, nullptr, /*allow_exceptions=*/false,
                             /*ignore_comments=*/true);
-  if (!parsed.is_object()) {
-    *error = path + ": not a JSON object";
-    return false;
-  }
+  if (!parsed.is_object()) return Status::Error(path + ": not a JSON object");
   json runtime = json::object();
   ListenSettings l = *listen;
   for (const auto& [key, value] : parsed.items()) {
@@ -352,35 +374,13 @@ bool LoadConfigFile(const std::string& path, Config* config,
       runtime[key] = value;
       continue;
     }
-    int64_t integer = 0;
-    bool ok = true;
-    if (key == "host") {
-      ok = value.is_string();
-      if (ok)
-        l.host = value.get<std::string>();
-      else
-        *error = "host must be a string";
-    } else if (key == "port") {
-      ok = ReadInteger(value, key, 0, &integer, error) && integer < 65536;
-      l.port = static_cast<int>(integer);
-      if (!ok) *error = "port must be in [0, 65535]";
-    } else if (key == "threads") {
-      ok = ReadInteger(value, key, 1, &integer, error);
-      l.threads = static_cast<int>(std::min<int64_t>(integer, 256));
-    } else {
-      ok = ReadInteger(value, key, 1, &l.max_body_bytes, error);
-    }
-    if (!ok) {
-      *error = path + ": " + *error;
-      return false;
-    }
+    if (Status applied = ApplyListenKey(key, value, &l); !applied.ok())
+      return applied.Prefixed(path + ": ");
   }
-  if (!ApplyJson(runtime, config, error)) {
-    *error = path + ": " + *error;
-    return false;
-  }
+  if (Status applied = ApplyJson(runtime, config); !applied.ok())
+    return applied.Prefixed(path + ": ");
   *listen = l;
-  return true;
+  return Status::Ok();
 }
 
 json ToJson(const Config& c) {
@@ -412,4 +412,4 @@ json ToJson(const Config& c) {
       {"models", c.models}};
 }
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm

@@ -10,9 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "mock_llm/random.h"
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 
 // A one-dimensional distribution of a delay (ms) or a length (tokens).
 struct Distribution {
@@ -101,7 +102,7 @@ struct Config {
 // Applies the keys present in `json` on top of `config` (a partial update, as
 // in a config file or POST /admin/config). Unknown keys and bad values are
 // errors and leave `config` unchanged.
-bool ApplyJson(const nlohmann::json& json, Config* config, std::string* error);
+Status ApplyJson(const nlohmann::json& json, Config* config);
 // Where and how the server listens; read from a config file at start only.
 struct ListenSettings {
   std::string host = "127.0.0.1";
@@ -111,11 +112,10 @@ struct ListenSettings {
 };
 // A config file is Config's JSON plus the ListenSettings keys (host, port,
 // threads, max_body_bytes).
-bool LoadConfigFile(const std::string& path, Config* config,
-                    ListenSettings* listen, std::string* error);
+Status LoadConfigFile(const std::string& path, Config* config,
+                      ListenSettings* listen);
 // Canned responses: a JSON array of strings, or else one response per line.
-bool LoadCannedFile(const std::string& path, std::vector<std::string>* canned,
-                    std::string* error);
+Result<std::vector<std::string>> LoadCannedFile(const std::string& path);
 nlohmann::json ToJson(const Config& config);
 
 // Per-request overrides from x-mock-llm-* headers.
@@ -131,6 +131,6 @@ struct RequestOverrides {
   std::optional<double> slow_headers_ms;
 };
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm
 
 #endif  // SERVICES_MOCK_LLM_CONFIG_H_

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 
 Metrics::Shard& Metrics::LocalShard() {
   // Threads are few and long-lived (one per event loop).
@@ -47,21 +47,15 @@ void Metrics::FirstToken(double seconds) {
   shard.ttft_sum += seconds;
 }
 
-std::string Metrics::RenderPrometheus() const {
-  std::map<SeriesKey, int64_t> requests;
-  std::array<int64_t, kTtftBuckets.size() + 1> ttft{};
-  double ttft_sum = 0;
-  int64_t tokens = 0;
-  for (const Shard& shard : shards_) {
-    std::lock_guard<std::mutex> lock(shard.mutex);
-    for (const auto& [key, count] : shard.requests) requests[key] += count;
-    for (size_t i = 0; i < ttft.size(); ++i) ttft[i] += shard.ttft_counts[i];
-    ttft_sum += shard.ttft_sum;
-    tokens += shard.tokens;
-  }
-  std::string out;
+namespace {
+
+// The requests_total series, one line per (API, model, status).
+void AppendRequestSeries(
+    const std::map<std::tuple<std::string, std::string, int>, int64_t>&
+        requests,
+    std::string* out) {
   char line[512];
-  out +=
+  *out +=
       "# HELP mock_llm_requests_total Requests answered, by API, model and "
       "status.\n# TYPE mock_llm_requests_total counter\n";
   for (const auto& [key, count] : requests) {
@@ -78,8 +72,57 @@ std::string Metrics::RenderPrometheus() const {
         "mock_llm_requests_total{api=\"%s\",model=\"%s\",status=\"%d\"}"
         " %lld\n",
         api.c_str(), safe_model.c_str(), status, static_cast<long long>(count));
-    out += line;
+    *out += line;
   }
+}
+
+// The time-to-first-token histogram: `counts` per bucket of `bounds`, then
+// the overflow bucket.
+template <size_t kBuckets>
+void AppendTtftHistogram(const std::array<double, kBuckets>& bounds,
+                         const std::array<int64_t, kBuckets + 1>& counts,
+                         double sum, std::string* out) {
+  char line[512];
+  *out +=
+      "# HELP mock_llm_time_to_first_token_seconds Actual time from request "
+      "to first token.\n# TYPE mock_llm_time_to_first_token_seconds "
+      "histogram\n";
+  int64_t cumulative = 0;
+  for (size_t i = 0; i < kBuckets; ++i) {
+    cumulative += counts[i];
+    std::snprintf(line, sizeof(line),
+                  "mock_llm_time_to_first_token_seconds_bucket{le=\"%g\"} "
+                  "%lld\n",
+                  bounds[i], static_cast<long long>(cumulative));
+    *out += line;
+  }
+  cumulative += counts.back();
+  std::snprintf(line, sizeof(line),
+                "mock_llm_time_to_first_token_seconds_bucket{le=\"+Inf\"} "
+                "%lld\nmock_llm_time_to_first_token_seconds_sum %.6f\n"
+                "mock_llm_time_to_first_token_seconds_count %lld\n",
+                static_cast<long long>(cumulative), sum,
+                static_cast<long long>(cumulative));
+  *out += line;
+}
+
+}  // namespace
+
+std::string Metrics::RenderPrometheus() const {
+  std::map<SeriesKey, int64_t> requests;
+  std::array<int64_t, kTtftBuckets.size() + 1> ttft{};
+  double ttft_sum = 0;
+  int64_t tokens = 0;
+  for (const Shard& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    for (const auto& [key, count] : shard.requests) requests[key] += count;
+    for (size_t i = 0; i < ttft.size(); ++i) ttft[i] += shard.ttft_counts[i];
+    ttft_sum += shard.ttft_sum;
+    tokens += shard.tokens;
+  }
+  std::string out;
+  AppendRequestSeries(requests, &out);
+  char line[512];
   std::snprintf(line, sizeof(line),
                 "# HELP mock_llm_in_flight_requests Requests being served.\n"
                 "# TYPE mock_llm_in_flight_requests gauge\n"
@@ -94,28 +137,8 @@ std::string Metrics::RenderPrometheus() const {
                 static_cast<long long>(in_flight_streams_.load()),
                 static_cast<long long>(tokens));
   out += line;
-  out +=
-      "# HELP mock_llm_time_to_first_token_seconds Actual time from request "
-      "to first token.\n# TYPE mock_llm_time_to_first_token_seconds "
-      "histogram\n";
-  int64_t cumulative = 0;
-  for (size_t i = 0; i < kTtftBuckets.size(); ++i) {
-    cumulative += ttft[i];
-    std::snprintf(line, sizeof(line),
-                  "mock_llm_time_to_first_token_seconds_bucket{le=\"%g\"} "
-                  "%lld\n",
-                  kTtftBuckets[i], static_cast<long long>(cumulative));
-    out += line;
-  }
-  cumulative += ttft.back();
-  std::snprintf(line, sizeof(line),
-                "mock_llm_time_to_first_token_seconds_bucket{le=\"+Inf\"} "
-                "%lld\nmock_llm_time_to_first_token_seconds_sum %.6f\n"
-                "mock_llm_time_to_first_token_seconds_count %lld\n",
-                static_cast<long long>(cumulative), ttft_sum,
-                static_cast<long long>(cumulative));
-  out += line;
+  AppendTtftHistogram(kTtftBuckets, ttft, ttft_sum, &out);
   return out;
 }
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm

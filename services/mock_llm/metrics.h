@@ -10,7 +10,7 @@
 #include <string_view>
 #include <tuple>
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 
 // The mock's own Prometheus metrics. Recording goes to one of a few shards
 // picked per thread, so worker threads never contend; a scrape merges them.
@@ -50,6 +50,6 @@ class Metrics {
   std::atomic<int64_t> in_flight_streams_{0};
 };
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm
 
 #endif  // SERVICES_MOCK_LLM_METRICS_H_

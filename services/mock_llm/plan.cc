@@ -6,7 +6,7 @@
 
 #include "common/flags.h"
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 namespace {
 
 constexpr double kMaxTokens = 1 << 20;
@@ -27,6 +27,40 @@ std::string Plan::Describe() const {
                 FaultName(fault).data());
   return text;
 }
+
+namespace {
+
+// The fault of a plan whose chunks are known, and where it strikes. Draws
+// from `timing` after the TTFT, so a seed gives the same plan as before.
+void ChooseFault(const Config& config, const RequestOverrides& overrides,
+                 Rng& timing, Plan* plan) {
+  if (overrides.fault) {
+    plan->fault = *overrides.fault;
+  } else {
+    // Independent draws in a fixed order; the first that fires wins.
+    for (int i = 1; i <= kFaultKinds; ++i) {
+      const double p = config.fault_probability[i - 1];
+      if (p > 0 && timing.Uniform() < p) {
+        plan->fault = static_cast<Fault>(i);
+        break;
+      }
+    }
+  }
+  if (plan->fault == Fault::kSlowHeaders) {
+    plan->headers_ms =
+        std::min(overrides.slow_headers_ms ? *overrides.slow_headers_ms
+                                           : config.slow_headers_ms,
+                 kMaxDelayMs);
+  }
+  if (plan->fault == Fault::kDisconnect || plan->fault == Fault::kStreamError) {
+    plan->fault_chunk =
+        overrides.fault_after_chunks
+            ? std::min(*overrides.fault_after_chunks, plan->chunks - 1)
+            : static_cast<int>(config.fault_at_fraction * (plan->chunks - 1));
+  }
+}
+
+}  // namespace
 
 Plan MakePlan(const Config& config, const RequestOverrides& overrides,
               int64_t in_flight, int natural_tokens, int max_tokens,
@@ -66,116 +100,88 @@ Plan MakePlan(const Config& config, const RequestOverrides& overrides,
   plan.chunks =
       std::max(1, (tokens + plan.tokens_per_chunk - 1) / plan.tokens_per_chunk);
 
-  if (overrides.fault) {
-    plan.fault = *overrides.fault;
-  } else {
-    // Independent draws in a fixed order; the first that fires wins.
-    for (int i = 1; i <= kFaultKinds; ++i) {
-      const double p = config.fault_probability[i - 1];
-      if (p > 0 && timing.Uniform() < p) {
-        plan.fault = static_cast<Fault>(i);
-        break;
-      }
-    }
-  }
-  if (plan.fault == Fault::kSlowHeaders) {
-    plan.headers_ms =
-        std::min(overrides.slow_headers_ms ? *overrides.slow_headers_ms
-                                           : config.slow_headers_ms,
-                 kMaxDelayMs);
-  }
-  if (plan.fault == Fault::kDisconnect || plan.fault == Fault::kStreamError) {
-    plan.fault_chunk =
-        overrides.fault_after_chunks
-            ? std::min(*overrides.fault_after_chunks, plan.chunks - 1)
-            : static_cast<int>(config.fault_at_fraction * (plan.chunks - 1));
-  }
+  ChooseFault(config, overrides, timing, &plan);
   return plan;
 }
 
 namespace {
 
-bool ReadMs(const char* value, const char* name, std::optional<double>* out,
-            std::string* error) {
-  double parsed = 0;
+Result<double> ReadMs(const char* value, const char* name) {
+  const std::optional<double> parsed = ParseDouble(value);
   // Written so that NaN fails too (strtod accepts "nan").
-  if (!services::ParseDouble(value, &parsed) ||
-      !(parsed >= 0 && parsed <= 3.6e6)) {
-    *error = std::string(name) + " must be a number of milliseconds";
-    return false;
-  }
-  *out = parsed;
-  return true;
+  if (!parsed || !(*parsed >= 0 && *parsed <= 3.6e6))
+    return Status::Error(std::string(name) +
+                         " must be a number of milliseconds");
+  return *parsed;
 }
 
-bool ReadCount(const char* value, const char* name, int64_t max, int64_t* out,
-               std::string* error) {
-  if (!services::ParseInt64(value, out) || *out < 0 || *out > max) {
-    *error = std::string(name) + " must be an integer in [0, " +
-             std::to_string(max) + "]";
-    return false;
+Result<int64_t> ReadCount(const char* value, const char* name, int64_t max) {
+  const std::optional<int64_t> parsed = ParseInt64(value);
+  if (!parsed || *parsed < 0 || *parsed > max) {
+    return Status::Error(std::string(name) + " must be an integer in [0, " +
+                         std::to_string(max) + "]");
   }
-  return true;
+  return *parsed;
+}
+
+// The numeric headers, in the order they are checked.
+Status ParseNumericOverrides(
+    const std::function<const char*(const char*)>& header,
+    RequestOverrides* overrides) {
+  for (const auto& [name, target] :
+       {std::pair{"x-mock-llm-ttft-ms", &overrides->ttft_ms},
+        std::pair{"x-mock-llm-itl-ms", &overrides->itl_ms},
+        std::pair{"x-mock-llm-slow-headers-ms", &overrides->slow_headers_ms}}) {
+    const char* v = header(name);
+    if (v == nullptr) continue;
+    Result<double> ms = ReadMs(v, name);
+    if (!ms.ok()) return ms.status();
+    *target = *ms;
+  }
+  for (const auto& [name, target] :
+       {std::pair{"x-mock-llm-tokens", &overrides->output_tokens},
+        std::pair{"x-mock-llm-fault-after", &overrides->fault_after_chunks}}) {
+    const char* v = header(name);
+    if (v == nullptr) continue;
+    Result<int64_t> count = ReadCount(v, name, 1 << 20);
+    if (!count.ok()) return count.status();
+    *target = static_cast<int>(*count);
+  }
+  if (const char* v = header("x-mock-llm-seed")) {
+    Result<int64_t> seed = ReadCount(v, "x-mock-llm-seed", INT64_MAX);
+    if (!seed.ok()) return seed.status();
+    overrides->seed = static_cast<uint64_t>(*seed);
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
-bool ParseOverrides(const std::function<const char*(const char*)>& header,
-                    RequestOverrides* overrides, std::string* error) {
-  int64_t count = 0;
-  if (const char* v = header("x-mock-llm-ttft-ms");
-      v && !ReadMs(v, "x-mock-llm-ttft-ms", &overrides->ttft_ms, error)) {
-    return false;
-  }
-  if (const char* v = header("x-mock-llm-itl-ms");
-      v && !ReadMs(v, "x-mock-llm-itl-ms", &overrides->itl_ms, error)) {
-    return false;
-  }
-  if (const char* v = header("x-mock-llm-slow-headers-ms");
-      v && !ReadMs(v, "x-mock-llm-slow-headers-ms", &overrides->slow_headers_ms,
-                   error)) {
-    return false;
-  }
-  if (const char* v = header("x-mock-llm-tokens")) {
-    if (!ReadCount(v, "x-mock-llm-tokens", 1 << 20, &count, error))
-      return false;
-    overrides->output_tokens = static_cast<int>(count);
-  }
-  if (const char* v = header("x-mock-llm-fault-after")) {
-    if (!ReadCount(v, "x-mock-llm-fault-after", 1 << 20, &count, error))
-      return false;
-    overrides->fault_after_chunks = static_cast<int>(count);
-  }
-  if (const char* v = header("x-mock-llm-seed")) {
-    if (!ReadCount(v, "x-mock-llm-seed", INT64_MAX, &count, error))
-      return false;
-    overrides->seed = static_cast<uint64_t>(count);
-  }
+Status ParseOverrides(const std::function<const char*(const char*)>& header,
+                      RequestOverrides* overrides) {
+  if (Status numeric = ParseNumericOverrides(header, overrides); !numeric.ok())
+    return numeric;
   if (const char* v = header("x-mock-llm-fault")) {
     overrides->fault = ParseFault(v);
     if (!overrides->fault) {
-      *error =
+      return Status::Error(
           "x-mock-llm-fault must be one of none, 429, 500, 503, hang, "
-          "disconnect, stream-error, slow-headers";
-      return false;
+          "disconnect, stream-error, slow-headers");
     }
   }
   if (const char* v = header("x-mock-llm-content")) {
     overrides->content = ParseContentMode(v);
-    if (!overrides->content) {
-      *error = "x-mock-llm-content must be generate, echo or canned";
-      return false;
-    }
+    if (!overrides->content)
+      return Status::Error(
+          "x-mock-llm-content must be generate, echo or canned");
   }
   if (const char* v = header("x-mock-llm-sse-crlf")) {
     const std::string_view value(v);
-    if (value != "0" && value != "1" && value != "true" && value != "false") {
-      *error = "x-mock-llm-sse-crlf must be 0, 1, true or false";
-      return false;
-    }
+    if (value != "0" && value != "1" && value != "true" && value != "false")
+      return Status::Error("x-mock-llm-sse-crlf must be 0, 1, true or false");
     overrides->sse_crlf = value == "1" || value == "true";
   }
-  return true;
+  return Status::Ok();
 }
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm

@@ -7,7 +7,7 @@
 #include "mock_llm/config.h"
 #include "mock_llm/random.h"
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 
 // What the server intends to do with one generation request, decided up
 // front so that it can be announced (x-mock-llm-plan) and checked against
@@ -44,11 +44,11 @@ Plan MakePlan(const Config& config, const RequestOverrides& overrides,
               int64_t in_flight, int natural_tokens, int max_tokens,
               Rng& timing, Rng& content);
 
-// Reads x-mock-llm-* headers through `header` (nullptr when absent).
-// Returns false with a message for a 400 on a bad value.
-bool ParseOverrides(const std::function<const char*(const char*)>& header,
-                    RequestOverrides* overrides, std::string* error);
+// Reads x-mock-llm-* headers through `header` (nullptr when absent). Fails
+// with a message for a 400 on a bad value.
+Status ParseOverrides(const std::function<const char*(const char*)>& header,
+                      RequestOverrides* overrides);
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm
 
 #endif  // SERVICES_MOCK_LLM_PLAN_H_

@@ -8,9 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
+
 // Request parsing and response formatting for each provider's wire format,
-// as the official SDKs send and parse them. No I/O here.
-namespace mock_llm {
+// as the official SDKs send and parse them. No I/O here. Implemented in
+// protocol.cc (routes), protocol_request.cc, protocol_stream.cc and
+// protocol_response.cc.
+namespace loadgate::services::mock_llm {
 
 enum class Api {
   kGemini,             // generativelanguage: /v1beta/models/...
@@ -45,9 +49,9 @@ struct GenerationRequest {
 };
 
 // Parses a request body for `route` (filling route->model and route->stream
-// where the body carries them). Returns false with a message for a 400.
-bool ParseRequest(Route* route, std::string_view body,
-                  GenerationRequest* request, std::string* error);
+// where the body carries them). Fails with a message for a 400.
+Status ParseRequest(Route* route, std::string_view body,
+                    GenerationRequest* request);
 
 enum class Framing { kJson, kSse, kJsonArray };
 
@@ -105,6 +109,6 @@ std::string ModelsResponse(Api api, const std::vector<std::string>& models);
 // JSON string literal (with quotes) appended to `out`.
 void AppendJsonString(std::string_view text, std::string* out);
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm
 
 #endif  // SERVICES_MOCK_LLM_PROTOCOL_H_

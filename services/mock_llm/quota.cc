@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 namespace {
 
 // Brings a bucket level up to date at `per_minute` refill.
@@ -34,31 +34,8 @@ QuotaLimiter::Decision QuotaLimiter::Admit(std::string_view api_key,
   key.append(model);
 
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = buckets_.find(key);
-  if (it == buckets_.end()) {
-    if (buckets_.size() >= kMaxBuckets) buckets_.clear();
-    it = buckets_.emplace(std::move(key), Bucket{}).first;
-    it->second.updated = now;
-    it->second.requests = static_cast<double>(requests_per_minute);
-    it->second.tokens = static_cast<double>(tokens_per_minute);
-  }
-  Bucket& bucket = it->second;
-  // A changed quota (admin API) starts from a full bucket of the new size.
-  if (bucket.requests_limit != requests_per_minute ||
-      bucket.tokens_limit != tokens_per_minute) {
-    bucket.requests = static_cast<double>(requests_per_minute);
-    bucket.tokens = static_cast<double>(tokens_per_minute);
-    bucket.requests_limit = requests_per_minute;
-    bucket.tokens_limit = tokens_per_minute;
-    bucket.updated = now;
-  }
-  const double elapsed =
-      std::chrono::duration<double>(now - bucket.updated).count();
-  bucket.updated = now;
-  if (requests_per_minute > 0)
-    bucket.requests = Refill(bucket.requests, requests_per_minute, elapsed);
-  if (tokens_per_minute > 0)
-    bucket.tokens = Refill(bucket.tokens, tokens_per_minute, elapsed);
+  Bucket& bucket = RefilledBucket(std::move(key), requests_per_minute,
+                                  tokens_per_minute, now);
 
   // A request larger than the whole minute's budget could never pass;
   // it is charged the full budget instead.
@@ -92,9 +69,41 @@ QuotaLimiter::Decision QuotaLimiter::Admit(std::string_view api_key,
   return decision;
 }
 
+QuotaLimiter::Bucket& QuotaLimiter::RefilledBucket(std::string key,
+                                                   int64_t requests_per_minute,
+                                                   int64_t tokens_per_minute,
+                                                   Clock::time_point now) {
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) {
+    if (buckets_.size() >= kMaxBuckets) buckets_.clear();
+    it = buckets_.emplace(std::move(key), Bucket{}).first;
+    it->second.updated = now;
+    it->second.requests = static_cast<double>(requests_per_minute);
+    it->second.tokens = static_cast<double>(tokens_per_minute);
+  }
+  Bucket& bucket = it->second;
+  // A changed quota (admin API) starts from a full bucket of the new size.
+  if (bucket.requests_limit != requests_per_minute ||
+      bucket.tokens_limit != tokens_per_minute) {
+    bucket.requests = static_cast<double>(requests_per_minute);
+    bucket.tokens = static_cast<double>(tokens_per_minute);
+    bucket.requests_limit = requests_per_minute;
+    bucket.tokens_limit = tokens_per_minute;
+    bucket.updated = now;
+  }
+  const double elapsed =
+      std::chrono::duration<double>(now - bucket.updated).count();
+  bucket.updated = now;
+  if (requests_per_minute > 0)
+    bucket.requests = Refill(bucket.requests, requests_per_minute, elapsed);
+  if (tokens_per_minute > 0)
+    bucket.tokens = Refill(bucket.tokens, tokens_per_minute, elapsed);
+  return bucket;
+}
+
 void QuotaLimiter::Clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   buckets_.clear();
 }
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 
 // Requests-per-minute and tokens-per-minute quotas per (API key, model),
 // as token buckets that hold one minute's worth and refill continuously, so
@@ -46,10 +46,15 @@ class QuotaLimiter {
   // Client-chosen keys must not grow the table without bound.
   static constexpr size_t kMaxBuckets = 100000;
 
+  // The bucket of `key` (made full when new or when its quota changed),
+  // refilled up to `now`. Call with mutex_ held.
+  Bucket& RefilledBucket(std::string key, int64_t requests_per_minute,
+                         int64_t tokens_per_minute, Clock::time_point now);
+
   std::mutex mutex_;
   std::unordered_map<std::string, Bucket> buckets_;
 };
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm
 
 #endif  // SERVICES_MOCK_LLM_QUOTA_H_

@@ -6,7 +6,7 @@
 #include <numbers>
 #include <string_view>
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 
 // SplitMix64: tiny state (8 bytes per stream), fast, and good enough for
 // choosing words and delays. Deterministic for a given seed.
@@ -45,6 +45,6 @@ inline uint64_t HashText(std::string_view text, uint64_t seed = 0) {
   return hash;
 }
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm
 
 #endif  // SERVICES_MOCK_LLM_RANDOM_H_

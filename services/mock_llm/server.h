@@ -13,7 +13,7 @@
 
 struct evhttp_request;
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 
 struct Exchange;
 
@@ -26,7 +26,7 @@ class MockLlmServer {
   MockLlmServer(const MockLlmServer&) = delete;
   MockLlmServer& operator=(const MockLlmServer&) = delete;
 
-  bool Start(std::string* error);
+  Status Start();
   int port() const { return http_.port(); }
   void Wait() { http_.Wait(); }
   void Stop() { http_.Stop(); }
@@ -40,6 +40,28 @@ class MockLlmServer {
   void Handle(evhttp_request* request);
   void HandleAdmin(evhttp_request* request);
   void HandleProvider(evhttp_request* request);
+
+  // A generation or embeddings request that parsed, on its way in.
+  struct Admission {
+    const Route& route;
+    const GenerationRequest& parsed;
+    const RequestOverrides& overrides;
+    int prompt_tokens;
+    std::string api_key;  // the key its quota is charged to
+    std::shared_ptr<const Config> config;
+  };
+  static std::string ApiKey(evhttp_request* request);
+  void HandleEmbeddings(evhttp_request* request, const Admission& in);
+  // Plans a generation, then refuses it (quota, injected error) or hands it
+  // to an Exchange on the event loop.
+  void StartGeneration(evhttp_request* request, const Admission& in);
+  // Answers a request refused by its quota or by an injected error before
+  // any response text; false when it may go on.
+  bool RefuseBeforeStart(evhttp_request* request, const Route& route,
+                         const QuotaLimiter::Decision& decision, Fault fault);
+  static ResponseContext MakeResponseContext(evhttp_request* request,
+                                             const Admission& in,
+                                             const std::string& id);
   void SendError(evhttp_request* request, Api api, int status,
                  std::string_view message, std::string_view model);
 
@@ -50,6 +72,6 @@ class MockLlmServer {
   services::HttpServer http_;
 };
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm
 
 #endif  // SERVICES_MOCK_LLM_SERVER_H_

@@ -3,7 +3,7 @@
 #include <array>
 #include <cctype>
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 namespace {
 
 constexpr std::array<std::string_view, 64> kWords = {
@@ -71,4 +71,4 @@ bool TokenSource::Next(std::string* out) {
   return true;
 }
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm

@@ -7,7 +7,7 @@
 
 #include "mock_llm/random.h"
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 
 // The mock's tokenizer: a token is a run of non-whitespace characters
 // together with the whitespace before it. Prompt counts, countTokens and the
@@ -38,6 +38,6 @@ class TokenSource {
   int sentence_left_ = 0;
 };
 
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm
 
 #endif  // SERVICES_MOCK_LLM_TEXT_H_

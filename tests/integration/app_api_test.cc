@@ -24,6 +24,8 @@
 #include "support/temp_dir.h"
 #include "support/test_server.h"
 
+namespace app = loadgate::services::app;
+
 namespace {
 
 using loadgate::test_support::ServiceProcess;

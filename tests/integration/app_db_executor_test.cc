@@ -14,6 +14,8 @@
 #include "gtest/gtest.h"
 #include "support/temp_dir.h"
 
+namespace app = loadgate::services::app;
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -24,9 +26,11 @@ class DbExecutorTest : public ::testing::Test {
   void SetUp() override {
     evthread_use_pthreads();
     base_ = event_base_new();
-    storage_ =
+    auto storage =
         app::OpenStorage("sqlite:" + (dir_.path() / "executor.db").string(), 1);
-    storage_->Prepare({10, 1});
+    ASSERT_TRUE(storage.ok()) << storage.error();
+    storage_ = std::move(*storage);
+    ASSERT_TRUE(storage_->Prepare({10, 1}).ok());
   }
   void TearDown() override { event_base_free(base_); }
 
@@ -46,7 +50,7 @@ class DbExecutorTest : public ::testing::Test {
 
 TEST_F(DbExecutorTest, CompletesOnTheSubmittingLoopThread) {
   app::DbExecutor executor(*storage_, 2, 1000ms);
-  executor.Start();
+  ASSERT_TRUE(executor.Start().ok());
   std::thread::id worker, completion;
   std::optional<nlohmann::json> patient;
   bool done = false;
@@ -71,7 +75,7 @@ TEST_F(DbExecutorTest, CompletesOnTheSubmittingLoopThread) {
 
 TEST_F(DbExecutorTest, ClassifiesFailures) {
   app::DbExecutor executor(*storage_, 1, 1000ms);
-  executor.Start();
+  ASSERT_TRUE(executor.Start().ok());
   std::vector<app::DbOutcome::Status> statuses;
   for (bool busy : {true, false}) {
     executor.Submit(
@@ -99,7 +103,7 @@ TEST_F(DbExecutorTest, ClassifiesFailures) {
 
 TEST_F(DbExecutorTest, FullPoolTimesOutWithinTheBoundAndSkipsTheJob) {
   app::DbExecutor executor(*storage_, 1, 200ms);
-  executor.Start();
+  ASSERT_TRUE(executor.Start().ok());
   // Hold the only connection until the test releases it.
   std::mutex mutex;
   std::condition_variable released;

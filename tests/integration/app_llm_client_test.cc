@@ -13,6 +13,9 @@
 #include "gtest/gtest.h"
 #include "support/test_server.h"
 
+namespace app = loadgate::services::app;
+namespace services = loadgate::services;
+
 namespace {
 
 using nlohmann::json;
@@ -22,19 +25,17 @@ using loadgate::test_support::TestServer;
 
 TEST(LlmUrlTest, ParsesHostPortAndPrefix) {
   app::LlmSettings settings;
-  std::string error;
-  ASSERT_TRUE(
-      app::ParseLlmUrl("http://127.0.0.1:9000/proxy/", &settings, &error));
+  ASSERT_TRUE(app::ParseLlmUrl("http://127.0.0.1:9000/proxy/", &settings).ok());
   EXPECT_EQ(settings.host, "127.0.0.1");
   EXPECT_EQ(settings.port, 9000);
   EXPECT_EQ(settings.path_prefix, "/proxy");
-  ASSERT_TRUE(app::ParseLlmUrl("http://[::1]:81", &settings, &error));
+  ASSERT_TRUE(app::ParseLlmUrl("http://[::1]:81", &settings).ok());
   EXPECT_EQ(settings.host, "::1");
   EXPECT_EQ(settings.port, 81);
   EXPECT_EQ(settings.path_prefix, "");
-  EXPECT_FALSE(app::ParseLlmUrl("https://example.com", &settings, &error));
-  EXPECT_FALSE(app::ParseLlmUrl("http://host:99999", &settings, &error));
-  EXPECT_FALSE(app::ParseLlmUrl("http://:80", &settings, &error));
+  EXPECT_FALSE(app::ParseLlmUrl("https://example.com", &settings).ok());
+  EXPECT_FALSE(app::ParseLlmUrl("http://host:99999", &settings).ok());
+  EXPECT_FALSE(app::ParseLlmUrl("http://:80", &settings).ok());
 }
 
 TEST(LlmWireTest, BuildsGeminiAndOpenAiRequests) {
@@ -62,41 +63,39 @@ TEST(LlmWireTest, BuildsGeminiAndOpenAiRequests) {
 
 TEST(LlmWireTest, ParsesAnswersAndRejectsOtherShapes) {
   app::LlmResult result;
-  std::string error;
-  ASSERT_TRUE(app::ParseLlmResponse(
+  services::Status read = app::ParseLlmResponse(
       app::LlmApi::kGemini,
       R"({"candidates":[{"content":{"parts":[{"text":"a"},{"text":"b"}]}}],
           "usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2,
           "totalTokenCount":5},"modelVersion":"gemini-x"})",
-      &result, &error))
-      << error;
+      &result);
+  ASSERT_TRUE(read.ok()) << read.message();
   EXPECT_EQ(result.text, "ab");
   EXPECT_EQ(result.model, "gemini-x");
   EXPECT_EQ(result.total_tokens, 5);
-  ASSERT_TRUE(app::ParseLlmResponse(
+  read = app::ParseLlmResponse(
       app::LlmApi::kOpenAi,
       R"({"model":null,"choices":[{"message":{"content":"ok","refusal":null}}],
           "usage":{"prompt_tokens":4,"completion_tokens":1,"total_tokens":5}})",
-      &result, &error))
-      << error;
+      &result);
+  ASSERT_TRUE(read.ok()) << read.message();
   EXPECT_EQ(result.text, "ok");
   EXPECT_EQ(result.completion_tokens, 1);
   for (const char* bad : {"", "[]", R"({"candidates":[]})",
                           R"({"candidates":[{"content":{"parts":"x"}}]})"}) {
-    EXPECT_FALSE(
-        app::ParseLlmResponse(app::LlmApi::kGemini, bad, &result, &error))
+    EXPECT_FALSE(app::ParseLlmResponse(app::LlmApi::kGemini, bad, &result).ok())
         << bad;
   }
   EXPECT_FALSE(app::ParseLlmResponse(app::LlmApi::kOpenAi,
-                                     R"({"choices":[{"message":{}}]})", &result,
-                                     &error));
+                                     R"({"choices":[{"message":{}}]})", &result)
+                   .ok());
   EXPECT_FALSE(app::ParseLlmResponse(app::LlmApi::kOpenAi,
-                                     R"({"choices":["x"]})", &result, &error));
+                                     R"({"choices":["x"]})", &result)
+                   .ok());
   // An answer nested 100k deep is refused, not copied level by level.
   const std::string deep = "{\"choices\":" + std::string(100000, '[') +
                            std::string(100000, ']') + "}";
-  EXPECT_FALSE(
-      app::ParseLlmResponse(app::LlmApi::kOpenAi, deep, &result, &error));
+  EXPECT_FALSE(app::ParseLlmResponse(app::LlmApi::kOpenAi, deep, &result).ok());
 }
 
 class LlmCallTest : public ::testing::Test {
@@ -114,8 +113,8 @@ class LlmCallTest : public ::testing::Test {
   app::LlmResult Call(const std::string& url,
                       std::chrono::milliseconds timeout = 5000ms) {
     app::LlmSettings settings;
-    std::string error;
-    EXPECT_TRUE(app::ParseLlmUrl(url, &settings, &error)) << error;
+    const services::Status parsed = app::ParseLlmUrl(url, &settings);
+    EXPECT_TRUE(parsed.ok()) << parsed.message();
     settings.timeout = timeout;
     settings.api_key = "k";
     std::optional<app::LlmResult> result;

@@ -11,6 +11,8 @@
 #include "support/temp_dir.h"
 #include "support/test_server.h"
 
+namespace app = loadgate::services::app;
+
 namespace {
 
 constexpr uint64_t kSeed = 11;
@@ -27,9 +29,15 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
     } else {
       spec_ = "sqlite:" + (dir_.path() / "storage.db").string();
     }
-    storage_ = app::OpenStorage(spec_, 2);
-    report_ = storage_->Prepare({kPatients, kSeed});
-    connection_ = storage_->Connect();
+    auto storage = app::OpenStorage(spec_, 2);
+    ASSERT_TRUE(storage.ok()) << storage.error();
+    storage_ = std::move(*storage);
+    auto report = storage_->Prepare({kPatients, kSeed});
+    ASSERT_TRUE(report.ok()) << report.error();
+    report_ = *report;
+    auto connection = storage_->Connect();
+    ASSERT_TRUE(connection.ok()) << connection.error();
+    connection_ = std::move(*connection);
   }
 
   loadgate::test_support::TempDir dir_;
@@ -43,9 +51,10 @@ TEST_P(StorageTest, SeedsOnceAndMatchesTheGenerator) {
   EXPECT_EQ(report_.patients, kPatients);
   EXPECT_GT(report_.rows, kPatients);
   // A second Prepare finds the data set and leaves it alone.
-  const app::SeedReport again = storage_->Prepare({kPatients, kSeed});
-  EXPECT_FALSE(again.seeded_now);
-  EXPECT_EQ(again.rows, report_.rows);
+  const auto again = storage_->Prepare({kPatients, kSeed});
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_FALSE(again->seeded_now);
+  EXPECT_EQ(again->rows, report_.rows);
 
   app::PatientBundle bundle;
   app::GeneratePatient(kSeed, 17, &bundle);
@@ -119,7 +128,11 @@ TEST_P(StorageTest, EventsGetConsecutiveOffsetsAndPersist) {
 
   // A fresh connection (a restarted process) sees the same events.
   connection_.reset();
-  auto reopened = app::OpenStorage(spec_, 1)->Connect();
+  auto reopened_storage = app::OpenStorage(spec_, 1);
+  ASSERT_TRUE(reopened_storage.ok()) << reopened_storage.error();
+  auto reopened_connection = (*reopened_storage)->Connect();
+  ASSERT_TRUE(reopened_connection.ok()) << reopened_connection.error();
+  auto& reopened = *reopened_connection;
   auto events = reopened->ListEvents("s1", 1, 10);
   ASSERT_TRUE(events);
   ASSERT_EQ(events->size(), 2u);
@@ -156,8 +169,8 @@ TEST(DatasetTest, IsDeterministicPerSeedAndIndex) {
 }
 
 TEST(OpenStorageTest, RejectsAnEmptySqlitePathAndABadMongoUri) {
-  EXPECT_THROW(app::OpenStorage("sqlite:", 1), app::StorageError);
-  EXPECT_THROW(app::OpenStorage("mongodb://", 1), app::StorageError);
+  EXPECT_FALSE(app::OpenStorage("sqlite:", 1).ok());
+  EXPECT_FALSE(app::OpenStorage("mongodb://", 1).ok());
 }
 
 // Without a server, the MongoDB backend still has to fail fast and as a
@@ -168,14 +181,12 @@ TEST(OpenStorageTest, UnreachableMongoFailsAsBusyWithinTheSelectionTimeout) {
       "mongodb://127.0.0.1:" + std::to_string(refusing.port()) +
           "/loadgate_test?serverSelectionTimeoutMS=300",
       1);
-  EXPECT_EQ(storage->backend(), "mongodb");
+  ASSERT_TRUE(storage.ok()) << storage.error();
+  EXPECT_EQ((*storage)->backend(), "mongodb");
   const auto start = std::chrono::steady_clock::now();
-  try {
-    storage->Prepare({10, 1});
-    ADD_FAILURE() << "Prepare succeeded without a server";
-  } catch (const app::StorageError& error) {
-    EXPECT_TRUE(error.busy()) << error.what();
-  }
+  const auto prepared = (*storage)->Prepare({10, 1});
+  ASSERT_FALSE(prepared.ok()) << "Prepare succeeded without a server";
+  EXPECT_TRUE(prepared.status().unavailable()) << prepared.error();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 

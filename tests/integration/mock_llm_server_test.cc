@@ -17,7 +17,7 @@
 #include "mock_llm/server.h"
 #include "support/mock_llm_http_client.h"
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 namespace {
 
 using mock_llm_test::Fetch;
@@ -87,8 +87,8 @@ class MockLlmServerTest : public testing::Test {
     options.max_body_bytes = 64 * 1024;
     options.drain_timeout = milliseconds(3000);
     server_ = std::make_unique<MockLlmServer>(std::move(config), options);
-    std::string error;
-    ASSERT_TRUE(server_->Start(&error)) << error;
+    const Status started = server_->Start();
+    ASSERT_TRUE(started.ok()) << started.message();
     waiter_ = std::thread([this] { server_->Wait(); });
     port_ = server_->port();
   }
@@ -391,4 +391,4 @@ TEST_F(MockLlmServerTest, SeveralThreadsShareOnePort) {
 }
 
 }  // namespace
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm

@@ -10,7 +10,7 @@
 #include "common/http_util.h"
 #include "support/mock_llm_http_client.h"
 
-namespace services {
+namespace loadgate::services {
 namespace {
 
 TEST(HttpServerTest, AHandlerThatThrowsCostsOnlyItsOwnRequest) {
@@ -22,8 +22,8 @@ TEST(HttpServerTest, AHandlerThatThrowsCostsOnlyItsOwnRequest) {
     }
     SendResponse(request, 200, "text/plain", "fine");
   });
-  std::string error;
-  ASSERT_TRUE(server.Start(&error)) << error;
+  const Status started = server.Start();
+  ASSERT_TRUE(started.ok()) << started.message();
 
   const mock_llm_test::HttpResponse failed =
       mock_llm_test::Fetch(server.port(), "GET", "/throw");
@@ -38,4 +38,4 @@ TEST(HttpServerTest, AHandlerThatThrowsCostsOnlyItsOwnRequest) {
 }
 
 }  // namespace
-}  // namespace services
+}  // namespace loadgate::services

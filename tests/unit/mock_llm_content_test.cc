@@ -13,7 +13,7 @@
 #include "mock_llm/quota.h"
 #include "mock_llm/text.h"
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 namespace {
 
 using nlohmann::json;
@@ -110,10 +110,9 @@ std::string ParseError(const char* method, const char* path,
   auto route = MatchRoute(method, path);
   EXPECT_TRUE(route) << path;
   GenerationRequest request;
-  std::string error;
-  EXPECT_FALSE(ParseRequest(&*route, body, &request, &error))
-      << path << " " << body;
-  return error;
+  const Status parsed = ParseRequest(&*route, body, &request);
+  EXPECT_FALSE(parsed.ok()) << path << " " << body;
+  return parsed.message();
 }
 
 TEST(MockLlmContentTest, RejectsMalformedAndIncompleteRequests) {
@@ -153,13 +152,12 @@ TEST(MockLlmContentTest, RejectsMalformedAndIncompleteRequests) {
 TEST(MockLlmContentTest, ParsesPromptsAndLimits) {
   auto route = MatchRoute("POST", "/v1/messages");
   GenerationRequest request;
-  std::string error;
-  ASSERT_TRUE(ParseRequest(
+  const Status parsed = ParseRequest(
       &*route,
       R"({"model":"claude","max_tokens":9,"system":"Be brief.","stream":true,
           "messages":[{"role":"user","content":[{"type":"text","text":"Hi there"}]}]})",
-      &request, &error))
-      << error;
+      &request);
+  ASSERT_TRUE(parsed.ok()) << parsed.message();
   EXPECT_EQ(route->model, "claude");
   EXPECT_TRUE(route->stream);
   EXPECT_EQ(request.max_tokens, 9);
@@ -277,15 +275,14 @@ TEST(MockLlmContentTest, ErrorsHaveEachProviderShape) {
 
 TEST(MockLlmContentTest, ConfigJsonRoundTripsAndRejectsMistakes) {
   Config config;
-  std::string error;
-  ASSERT_TRUE(ApplyJson(json::parse(R"({
+  const Status applied = ApplyJson(json::parse(R"({
       "ttft_ms": {"distribution": "uniform", "min": 10, "max": 20},
       "itl_ms": 5, "output_tokens": 30, "seed": 9, "content": "echo",
       "faults": {"429": 0.25, "stream-error": 0.5},
       "requests_per_minute": 60, "sse_crlf": true,
       "openai_role_content": "null"})"),
-                        &config, &error))
-      << error;
+                                   &config);
+  ASSERT_TRUE(applied.ok()) << applied.message();
   EXPECT_EQ(config.ttft_ms.kind, Distribution::Kind::kUniform);
   EXPECT_EQ(config.ttft_ms.max, 20);
   EXPECT_EQ(config.output_tokens.mean, 30);
@@ -294,7 +291,8 @@ TEST(MockLlmContentTest, ConfigJsonRoundTripsAndRejectsMistakes) {
   EXPECT_TRUE(config.openai_role_content_null);
 
   Config round_trip;
-  ASSERT_TRUE(ApplyJson(ToJson(config), &round_trip, &error)) << error;
+  const Status round_tripped = ApplyJson(ToJson(config), &round_trip);
+  ASSERT_TRUE(round_tripped.ok()) << round_tripped.message();
   EXPECT_EQ(ToJson(round_trip), ToJson(config));
 
   for (const char* bad :
@@ -304,7 +302,7 @@ TEST(MockLlmContentTest, ConfigJsonRoundTripsAndRejectsMistakes) {
         R"({"content": "canned", "canned": []})",
         R"({"tokens_per_chunk": 0})"}) {
     Config unchanged = config;
-    EXPECT_FALSE(ApplyJson(json::parse(bad), &unchanged, &error)) << bad;
+    EXPECT_FALSE(ApplyJson(json::parse(bad), &unchanged).ok()) << bad;
     EXPECT_EQ(ToJson(unchanged), ToJson(config)) << bad;
   }
 }
@@ -319,13 +317,13 @@ TEST(MockLlmContentTest, LoadsConfigAndCannedFiles) {
                       << canned << R"("})";
   Config config;
   ListenSettings listen;
-  std::string error;
-  ASSERT_TRUE(LoadConfigFile(file, &config, &listen, &error)) << error;
+  const Status loaded = LoadConfigFile(file, &config, &listen);
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   EXPECT_EQ(listen.port, 0);
   EXPECT_EQ(listen.threads, 3);
   EXPECT_THAT(config.canned,
               testing::ElementsAre("first answer", "second answer here"));
-  EXPECT_FALSE(LoadConfigFile(dir + "/missing.json", &config, &listen, &error));
+  EXPECT_FALSE(LoadConfigFile(dir + "/missing.json", &config, &listen).ok());
   std::remove(canned.c_str());
   std::remove(file.c_str());
 }
@@ -369,4 +367,4 @@ TEST(MockLlmContentTest, QuotasDepleteAndRefill) {
 }
 
 }  // namespace
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm

@@ -18,6 +18,9 @@
 #include "mock_llm/protocol.h"
 #include "mock_llm/random.h"
 
+namespace mock_llm = loadgate::services::mock_llm;
+namespace services = loadgate::services;
+
 namespace {
 
 using services::RequestFraming;
@@ -112,12 +115,11 @@ TEST(RequestFramingTest, StopsAtTheFirstError) {
 }
 
 TEST(RequestTargetTest, AcceptsPercentEncodedUtf8) {
-  std::string error;
   for (std::string_view target :
        {"/", "/patients/MRN-1?limit=5&cursor=", "/a%20b?q=caf%C3%A9+x",
         "/caf\xc3\xa9", "/?emoji=%F0%9F%98%80", "/%E2%82%AC"}) {
-    EXPECT_TRUE(services::ValidateRequestTarget(target, &error))
-        << target << ": " << error;
+    const services::Status valid = services::ValidateRequestTarget(target);
+    EXPECT_TRUE(valid.ok()) << target << ": " << valid.message();
   }
 }
 
@@ -134,9 +136,9 @@ TEST(RequestTargetTest, RefusesBadEscapesAndBadUtf8) {
            "/?a=%zz",
            "/%C3%28",
        }) {
-    std::string error;
-    EXPECT_FALSE(services::ValidateRequestTarget(target, &error)) << target;
-    EXPECT_FALSE(error.empty());
+    const services::Status valid = services::ValidateRequestTarget(target);
+    EXPECT_FALSE(valid.ok()) << target;
+    EXPECT_FALSE(valid.message().empty());
   }
 }
 
@@ -148,24 +150,21 @@ TEST(JsonTextTest, DumpReplacesInvalidUtf8) {
 }
 
 TEST(JsonTextTest, ParseRefusesDeepNestingAndBadText) {
-  nlohmann::json value;
-  std::string error;
   const int limit = services::kMaxJsonDepth;
-  EXPECT_TRUE(services::ParseJsonBody(
-      std::string(limit, '[') + std::string(limit, ']'), &value, &error))
-      << error;
-  EXPECT_FALSE(services::ParseJsonBody(
-      std::string(limit + 1, '[') + std::string(limit + 1, ']'), &value,
-      &error));
-  EXPECT_THAT(error, HasSubstr("deeper than"));
-  EXPECT_FALSE(
-      services::ParseJsonBody(std::string(100000, '['), &value, &error));
+  auto deepest = services::ParseJsonBody(std::string(limit, '[') +
+                                         std::string(limit, ']'));
+  EXPECT_TRUE(deepest.ok()) << deepest.error();
+  EXPECT_THAT(services::ParseJsonBody(std::string(limit + 1, '[') +
+                                      std::string(limit + 1, ']'))
+                  .error(),
+              HasSubstr("deeper than"));
+  EXPECT_FALSE(services::ParseJsonBody(std::string(100000, '[')).ok());
   // Brackets inside strings do not nest.
-  EXPECT_TRUE(services::ParseJsonBody(
-      "{\"a\":\"" + std::string(1000, '[') + "\\\"\"}", &value, &error))
-      << error;
-  EXPECT_FALSE(services::ParseJsonBody("{\"a\":\"\xff\"}", &value, &error));
-  EXPECT_THAT(error, HasSubstr("not valid JSON"));
+  auto quoted =
+      services::ParseJsonBody("{\"a\":\"" + std::string(1000, '[') + "\\\"\"}");
+  EXPECT_TRUE(quoted.ok()) << quoted.error();
+  EXPECT_THAT(services::ParseJsonBody("{\"a\":\"\xff\"}").error(),
+              HasSubstr("not valid JSON"));
 }
 
 TEST(MockLlmRequestTest, FieldsOfTheWrongTypeAreRefused) {
@@ -184,10 +183,10 @@ TEST(MockLlmRequestTest, FieldsOfTheWrongTypeAreRefused) {
     if (api == mock_llm::Api::kOpenAiEmbeddings)
       route.action = mock_llm::Action::kEmbed;
     mock_llm::GenerationRequest request;
-    std::string error;
-    EXPECT_FALSE(mock_llm::ParseRequest(&route, body, &request, &error))
-        << body;
-    EXPECT_FALSE(error.empty());
+    const services::Status parsed =
+        mock_llm::ParseRequest(&route, body, &request);
+    EXPECT_FALSE(parsed.ok()) << body;
+    EXPECT_FALSE(parsed.message().empty());
   }
 }
 
@@ -200,25 +199,27 @@ TEST(MockLlmRequestTest, EmbeddingInputsAreBounded) {
   mock_llm::Route route{mock_llm::Api::kOpenAiEmbeddings,
                         mock_llm::Action::kEmbed};
   mock_llm::GenerationRequest request;
-  std::string error;
-  EXPECT_TRUE(mock_llm::ParseRequest(
-      &route, body_with(mock_llm::kMaxEmbeddingInputs), &request, &error))
-      << error;
-  EXPECT_FALSE(mock_llm::ParseRequest(
-      &route, body_with(mock_llm::kMaxEmbeddingInputs + 1), &request, &error));
-  EXPECT_THAT(error, HasSubstr("at most"));
+  const services::Status largest = mock_llm::ParseRequest(
+      &route, body_with(mock_llm::kMaxEmbeddingInputs), &request);
+  EXPECT_TRUE(largest.ok()) << largest.message();
+  EXPECT_THAT(
+      mock_llm::ParseRequest(
+          &route, body_with(mock_llm::kMaxEmbeddingInputs + 1), &request)
+          .message(),
+      HasSubstr("at most"));
 }
 
 TEST(MockLlmRequestTest, NonFiniteDelayHeadersAreRefused) {
   for (const char* value : {"nan", "NaN", "inf", "-0.5", "1e400"}) {
     mock_llm::RequestOverrides overrides;
-    std::string error;
     EXPECT_FALSE(mock_llm::ParseOverrides(
-        [value](const char* name) {
-          return std::string_view(name) == "x-mock-llm-ttft-ms" ? value
-                                                                : nullptr;
-        },
-        &overrides, &error))
+                     [value](const char* name) {
+                       return std::string_view(name) == "x-mock-llm-ttft-ms"
+                                  ? value
+                                  : nullptr;
+                     },
+                     &overrides)
+                     .ok())
         << value;
   }
 }
@@ -229,11 +230,10 @@ TEST(MockLlmConfigTest, NumbersTooLargeForTheTimersAreRefused) {
         "{\"ttft_ms\":{\"distribution\":\"uniform\",\"max\":1e300}}",
         "{\"ttft_ms\":{\"distribution\":7}}"}) {
     mock_llm::Config config;
-    std::string error;
-    EXPECT_FALSE(
-        mock_llm::ApplyJson(nlohmann::json::parse(update), &config, &error))
-        << update;
-    EXPECT_FALSE(error.empty());
+    const services::Status applied =
+        mock_llm::ApplyJson(nlohmann::json::parse(update), &config);
+    EXPECT_FALSE(applied.ok()) << update;
+    EXPECT_FALSE(applied.message().empty());
   }
 }
 

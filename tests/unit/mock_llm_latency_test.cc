@@ -14,7 +14,7 @@
 #include "mock_llm/plan.h"
 #include "mock_llm/random.h"
 
-namespace mock_llm {
+namespace loadgate::services::mock_llm {
 namespace {
 
 struct Moments {
@@ -203,13 +203,13 @@ TEST(MockLlmLatencyTest, ParsesOverrideHeaders) {
     };
   };
   RequestOverrides overrides;
-  std::string error;
-  ASSERT_TRUE(ParseOverrides(headers({{"x-mock-llm-ttft-ms", "12.5"},
-                                      {"x-mock-llm-fault", "hang"},
-                                      {"x-mock-llm-tokens", "3"},
-                                      {"x-mock-llm-content", "echo"}}),
-                             &overrides, &error))
-      << error;
+  const Status parsed =
+      ParseOverrides(headers({{"x-mock-llm-ttft-ms", "12.5"},
+                              {"x-mock-llm-fault", "hang"},
+                              {"x-mock-llm-tokens", "3"},
+                              {"x-mock-llm-content", "echo"}}),
+                     &overrides);
+  ASSERT_TRUE(parsed.ok()) << parsed.message();
   EXPECT_EQ(overrides.ttft_ms, 12.5);
   EXPECT_EQ(overrides.fault, Fault::kHang);
   EXPECT_EQ(overrides.output_tokens, 3);
@@ -222,12 +222,11 @@ TEST(MockLlmLatencyTest, ParsesOverrideHeaders) {
            {"x-mock-llm-tokens", "1.5"},
            {"x-mock-llm-sse-crlf", "maybe"}}) {
     RequestOverrides bad;
-    error.clear();
-    EXPECT_FALSE(ParseOverrides(headers({{name, value}}), &bad, &error))
-        << name << ": " << value;
-    EXPECT_THAT(error, testing::HasSubstr(name));
+    const Status refused = ParseOverrides(headers({{name, value}}), &bad);
+    EXPECT_FALSE(refused.ok()) << name << ": " << value;
+    EXPECT_THAT(refused.message(), testing::HasSubstr(name));
   }
 }
 
 }  // namespace
-}  // namespace mock_llm
+}  // namespace loadgate::services::mock_llm

@@ -21,6 +21,8 @@
 
 #include "common/flags.h"
 
+namespace services = loadgate::services;
+
 namespace {
 
 int64_t NowNs() {
@@ -45,46 +47,29 @@ double Percentile(std::vector<double> values, double p) {
                          static_cast<size_t>(p * values.size()))];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct ProbeOptions {
   int port = 8080;
   int streams = 1000;
   int64_t timeout_ms = 60000;
   int64_t ramp_ms = 0;
-  services::FlagParser flags("mock-llm-probe: concurrent streams vs plan");
-  flags.AddInt("port", &port, "mock-llm port on 127.0.0.1");
-  flags.AddInt("streams", &streams, "concurrent streams");
-  flags.AddInt("timeout-ms", &timeout_ms, "give up after this long");
-  flags.AddInt("ramp-ms", &ramp_ms,
-               "spread the stream starts evenly over this long");
-  std::string error;
-  if (!flags.Parse(argc, argv, &error) || flags.help_requested()) {
-    std::fprintf(stderr, "%s\n%s", error.c_str(), flags.Usage().c_str());
-    return 2;
-  }
-  const std::string body =
-      R"({"contents":[{"role":"user","parts":[{"text":"probe"}]}]})";
-  const std::string request =
-      "POST /v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse "
-      "HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-      "Content-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
+};
 
-  const int epoll = epoll_create1(0);
-  std::vector<Stream> all(streams);
+// Connects every stream and sends its request, the starts spread evenly
+// over ramp_ms; returns how many failed. Blocking connects and sends:
+// loopback, so each takes microseconds and the send time is exact.
+int OpenStreams(const ProbeOptions& options, int epoll,
+                const std::string& request, std::vector<Stream>* all) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_port = htons(static_cast<uint16_t>(options.port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   int failed = 0;
   const int64_t first_send_ns = NowNs();
-  // Blocking connects and sends: loopback, so each takes microseconds and
-  // the send time is exact.
-  for (int i = 0; i < streams; ++i) {
-    Stream& s = all[i];
-    if (ramp_ms > 0) {
-      const int64_t start = first_send_ns + ramp_ms * 1000000 * i / streams;
+  for (int i = 0; i < options.streams; ++i) {
+    Stream& s = (*all)[i];
+    if (options.ramp_ms > 0) {
+      const int64_t start =
+          first_send_ns + options.ramp_ms * 1000000 * i / options.streams;
       while (NowNs() < start) {
         const int64_t left_us = (start - NowNs()) / 1000;
         if (left_us > 50) usleep(static_cast<useconds_t>(left_us - 50));
@@ -109,44 +94,43 @@ int main(int argc, char** argv) {
     ev.data.u32 = static_cast<uint32_t>(i);
     epoll_ctl(epoll, EPOLL_CTL_ADD, s.fd, &ev);
   }
-  const int64_t all_sent_ns = NowNs();
-  int open = streams - failed;
-  const int64_t deadline = NowNs() + timeout_ms * 1000000;
-  std::vector<epoll_event> events(1024);
+  return failed;
+}
+
+// Reads what arrived on `s` at `now`; true when the stream has ended (a
+// stream that ends before its first token counts as failed).
+bool ReadStream(Stream& s, int64_t now, int* failed) {
   char buffer[16384];
-  while (open > 0 && NowNs() < deadline) {
-    const int n = epoll_wait(epoll, events.data(), events.size(), 100);
-    const int64_t now = NowNs();
-    for (int k = 0; k < n; ++k) {
-      Stream& s = all[events[k].data.u32];
-      const ssize_t got = recv(s.fd, buffer, sizeof(buffer), 0);
-      if (got <= 0) {
-        if (s.first_token_ns == 0) ++failed;
-        close(s.fd);
-        s.done = true;
-        --open;
-        continue;
-      }
-      if (s.first_token_ns == 0) {
-        s.head.append(buffer, got);
-        if (s.head.find("\ndata: ") != std::string::npos) {
-          s.first_token_ns = now;
-          const size_t at = s.head.find("ttft_ms=");
-          if (at != std::string::npos)
-            s.planned_ttft_ms = std::atof(s.head.c_str() + at + 8);
-          s.head.clear();
-          s.head.shrink_to_fit();
-        }
-      }
-      // The terminating chunk ends a stream (the server keeps the
-      // connection alive).
-      if (got >= 5 && std::string(buffer + got - 5, 5) == "0\r\n\r\n") {
-        close(s.fd);
-        s.done = true;
-        --open;
-      }
+  const ssize_t got = recv(s.fd, buffer, sizeof(buffer), 0);
+  if (got <= 0) {
+    if (s.first_token_ns == 0) ++*failed;
+    close(s.fd);
+    s.done = true;
+    return true;
+  }
+  if (s.first_token_ns == 0) {
+    s.head.append(buffer, got);
+    if (s.head.find("\ndata: ") != std::string::npos) {
+      s.first_token_ns = now;
+      const size_t at = s.head.find("ttft_ms=");
+      if (at != std::string::npos)
+        s.planned_ttft_ms = std::atof(s.head.c_str() + at + 8);
+      s.head.clear();
+      s.head.shrink_to_fit();
     }
   }
+  // The terminating chunk ends a stream (the server keeps the connection
+  // alive).
+  if (got >= 5 && std::string(buffer + got - 5, 5) == "0\r\n\r\n") {
+    close(s.fd);
+    s.done = true;
+    return true;
+  }
+  return false;
+}
+
+void PrintReport(const std::vector<Stream>& all, int streams, int failed,
+                 int open, int64_t all_sent_ns) {
   std::vector<double> overshoot_ms;
   for (const Stream& s : all) {
     if (s.first_token_ns != 0 && s.planned_ttft_ms >= 0) {
@@ -163,5 +147,46 @@ int main(int argc, char** argv) {
       Percentile(overshoot_ms, 0.5), Percentile(overshoot_ms, 0.9),
       Percentile(overshoot_ms, 0.99), Percentile(overshoot_ms, 1.0),
       Percentile(overshoot_ms, 0.0));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ProbeOptions options;
+  services::FlagParser flags("mock-llm-probe: concurrent streams vs plan");
+  flags.AddInt("port", &options.port, "mock-llm port on 127.0.0.1");
+  flags.AddInt("streams", &options.streams, "concurrent streams");
+  flags.AddInt("timeout-ms", &options.timeout_ms, "give up after this long");
+  flags.AddInt("ramp-ms", &options.ramp_ms,
+               "spread the stream starts evenly over this long");
+  const services::Status parsed = flags.Parse(argc, argv);
+  if (!parsed.ok() || flags.help_requested()) {
+    std::fprintf(stderr, "%s\n%s", parsed.message().c_str(),
+                 flags.Usage().c_str());
+    return 2;
+  }
+  const std::string body =
+      R"({"contents":[{"role":"user","parts":[{"text":"probe"}]}]})";
+  const std::string request =
+      "POST /v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse "
+      "HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+
+  const int epoll = epoll_create1(0);
+  std::vector<Stream> all(options.streams);
+  int failed = OpenStreams(options, epoll, request, &all);
+  const int64_t all_sent_ns = NowNs();
+  int open = options.streams - failed;
+  const int64_t deadline = NowNs() + options.timeout_ms * 1000000;
+  std::vector<epoll_event> events(1024);
+  while (open > 0 && NowNs() < deadline) {
+    const int n = epoll_wait(epoll, events.data(), events.size(), 100);
+    const int64_t now = NowNs();
+    for (int k = 0; k < n; ++k) {
+      if (ReadStream(all[events[k].data.u32], now, &failed)) --open;
+    }
+  }
+  PrintReport(all, options.streams, failed, open, all_sent_ns);
   return failed == 0 && open == 0 ? 0 : 1;
 }
