@@ -94,7 +94,7 @@ void StartLiveView(const CommandLine& command_line, ScenarioFile& run,
   std::cerr << "live view: " << live_view->url() << std::endl;
   live_view->BeginRun(
       run.scenario.name.empty() ? "loadgate" : run.scenario.name, run.model,
-      run.options.duration);
+      run.scenario, run.options.duration);
   run.options.on_progress =
       live_view->ProgressCallback(std::move(run.options.on_progress));
 }

@@ -253,7 +253,7 @@ TEST(LiveViewTest, StreamsARealRunAsItGoes) {
   std::atomic<int> callbacks{0};
   options.on_progress = live.ProgressCallback(
       [&callbacks](const Progress&) { callbacks.fetch_add(1); });
-  live.BeginRun("real run", model, options.duration);
+  live.BeginRun("real run", model, scenario, options.duration);
   const RunReport report = loadgate::Run(scenario, model, options);
   live.EndRun(report);
   ASSERT_GT(report.errors(), 0u);
@@ -265,7 +265,7 @@ TEST(LiveViewTest, StreamsARealRunAsItGoes) {
   EXPECT_EQ(events.front().first, "snapshot");
   EXPECT_EQ(events[1].first, "run");
   EXPECT_EQ(events[1].second["name"], "real run");
-  EXPECT_EQ(events[1].second["load_model"], "constant 40 req/s");
+  EXPECT_EQ(events[1].second["load_model"], report.info.load_model);
   EXPECT_EQ(events.back().first, "end");
 
   // One progress event per on_progress call, each later and with more
@@ -313,6 +313,23 @@ TEST(LiveViewTest, StreamsARealRunAsItGoes) {
   EXPECT_EQ(run["points"].back()["requests"], points.back()["requests"]);
   EXPECT_EQ(run["result"]["requests"], report.requests());
   EXPECT_EQ(live.viewers(), 2u);
+}
+
+// An open model over multi-step flows schedules iterations: the page says
+// so from the start, as the run's report will.
+TEST(LiveViewTest, DescribesTheModelAsTheReportWill) {
+  Scenario scenario;
+  scenario.Add(Flow{.name = "login then list",
+                    .steps = {Step{.request = {.url = "/login"}},
+                              Step{.request = {.url = "/list"}}}});
+  OpenModel model;
+  model.rate = 5;
+  LiveServer live("127.0.0.1:0");
+  live.BeginRun("flows", model, scenario, 10s);
+  const std::unique_ptr<Client> viewer = Viewer(live);
+  const json snapshot = Events(viewer->received()).at(0).second;
+  ASSERT_EQ(snapshot["runs"].size(), 1u);
+  EXPECT_EQ(snapshot["runs"][0]["load_model"], "constant 5 iterations/s");
 }
 
 TEST(LiveViewTest, ForgetsViewersThatLeave) {

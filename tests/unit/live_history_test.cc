@@ -46,7 +46,8 @@ std::vector<std::pair<std::string, json>> Events(const std::string& frames) {
 RunStart OpenStart(std::string name, double rate) {
   OpenModel model;
   model.rate = rate;
-  return {std::move(name), model, seconds(10), "2026-11-23T10:00:00Z"};
+  return {std::move(name), model, Describe(model), seconds(10),
+          "2026-11-23T10:00:00Z"};
 }
 
 Progress At(double elapsed_s, uint64_t requests, uint64_t errors) {
@@ -116,7 +117,7 @@ TEST(LiveHistoryTest, TargetFollowsARampingModel) {
   model.rate = 0;
   model.stages = {{seconds(10), 100}};  // 0 -> 100 req/s over 10 s
   History history;
-  history.Begin({"ramp", model, seconds(10), "t"});
+  history.Begin({"ramp", model, Describe(model), seconds(10), "t"});
   // The second [4, 5) schedules the arrivals between A(4) = 80 and
   // A(5) = 125: 45 of them.
   const json point = Events(history.Add(At(5.1, 0, 0)))[0].second;
@@ -127,8 +128,9 @@ TEST(LiveHistoryTest, ClosedRunsHaveUsersInsteadOfATarget) {
   ClosedModel model;
   model.users = 25;
   History history;
-  const json run =
-      Events(history.Begin({"users", model, seconds(3), "t"}))[0].second;
+  const json run = Events(history.Begin(
+      {"users", model, Describe(model), seconds(3), "t"}))[0]
+                       .second;
   EXPECT_EQ(run["open"], false);
   EXPECT_EQ(run["users"], 25);
   EXPECT_FALSE(run.contains("target_rps"));

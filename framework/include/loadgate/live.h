@@ -71,6 +71,11 @@ class LiveServer {
   // (open models) or its number of users (closed ones).
   void BeginRun(std::string name, const LoadModel& model,
                 std::chrono::nanoseconds planned_duration);
+  // The same, describing the model as the run's report will: an open
+  // model over multi-step flows schedules iterations/s, not req/s.
+  void BeginRun(std::string name, const LoadModel& model,
+                const Scenario& scenario,
+                std::chrono::nanoseconds planned_duration);
   // Adds a point to the current run (ignored when none is open). Safe from
   // any thread and cheap: it copies `progress` under a short lock and wakes
   // the server thread, which does the formatting and the sending.

@@ -200,7 +200,7 @@ RunReport LoadTest::RunLoad(const Scenario& scenario, const LoadModel& model,
   InstallStopSignalHandlers();
   LiveServer* live = LiveView();
   if (live != nullptr) {
-    live->BeginRun(LiveRunName(scenario), model, options.duration);
+    live->BeginRun(LiveRunName(scenario), model, scenario, options.duration);
     options.on_progress =
         live->ProgressCallback(std::move(options.on_progress));
   }

@@ -129,7 +129,7 @@ std::string History::Begin(const RunStart& start) {
   const double planned_s = Seconds(start.planned_duration);
   run.info = {{"id", run.id},
               {"name", start.name},
-              {"load_model", Describe(start.model)},
+              {"load_model", start.load_model},
               {"planned_s", planned_s},
               {"started_at", start.started_at}};
   if (const auto* open = std::get_if<OpenModel>(&start.model)) {

@@ -40,6 +40,7 @@ struct HistoryLimits {
 struct RunStart {
   std::string name;
   LoadModel model;
+  std::string load_model;  // as the report will say it (Describe)
   std::chrono::nanoseconds planned_duration{0};
   std::string started_at;  // ISO 8601 UTC
 };

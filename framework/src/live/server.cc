@@ -440,8 +440,15 @@ size_t LiveServer::viewers() const { return impl_->viewers(); }
 
 void LiveServer::BeginRun(std::string name, const LoadModel& model,
                           std::chrono::nanoseconds planned_duration) {
-  impl_->Post(
-      live::RunStart{std::move(name), model, planned_duration, UtcNow()});
+  impl_->Post(live::RunStart{std::move(name), model, Describe(model),
+                             planned_duration, UtcNow()});
+}
+
+void LiveServer::BeginRun(std::string name, const LoadModel& model,
+                          const Scenario& scenario,
+                          std::chrono::nanoseconds planned_duration) {
+  impl_->Post(live::RunStart{std::move(name), model, Describe(model, scenario),
+                             planned_duration, UtcNow()});
 }
 
 void LiveServer::Publish(const Progress& progress) { impl_->Post(progress); }
