@@ -119,7 +119,7 @@ void AddFaultAndQuotaFlags(services::FlagParser* flags, Config* config) {
             eq == std::string_view::npos
                 ? -1
                 : services::ParseDouble(value.substr(eq + 1)).value_or(-1);
-        if (!fault || *fault == mock_llm::Fault::kNone || p < 0 || p > 1) {
+        if (!fault || *fault == mock_llm::Fault::kNone || !(p >= 0 && p <= 1)) {
           return services::Status::Error(
               "expected NAME=P with NAME one of 429, 500, 503, hang, "
               "disconnect, stream-error, slow-headers and P in [0, 1]");

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "support/run_command.h"
 #include "support/service_process.h"
 #include "support/temp_dir.h"
 
@@ -512,5 +513,20 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<ServiceUnderTest>& info) {
       return info.param.name;
     });
+
+// A probability that is not a number passed every range check by comparing
+// false, so "--fault 429=nan" was accepted; it must be refused like 1.5.
+TEST(MockLlmFlagsTest, FaultProbabilitiesOutsideZeroToOneAreRefused) {
+  TempDir dir;
+  for (const char* flag : {"--fault=429=nan", "--fault=429=1.5",
+                           "--fault=429=-0.1", "--fault=429=x"}) {
+    const loadgate::test_support::CommandResult result =
+        loadgate::test_support::RunCommand({kMockLlm, flag, "--port=0"},
+                                           dir.path(), 10s);
+    EXPECT_NE(result.exit_code, 0) << flag;
+    EXPECT_NE(result.err.find("P in [0, 1]"), std::string::npos)
+        << flag << ": " << result.err;
+  }
+}
 
 }  // namespace
