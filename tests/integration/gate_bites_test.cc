@@ -5,30 +5,20 @@
 // broken files, runs of different loads, a baseline that stopped early, a
 // comparison that judged nothing; and that a current run that stopped early
 // fails the gate.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "loadgate/report.h"
 #include "support/run_command.h"
 #include "support/sample_report.h"
+#include "support/service_process.h"
 #include "support/temp_dir.h"
-
-extern char** environ;
 
 namespace loadgate {
 namespace {
@@ -41,87 +31,15 @@ using test_support::RunLoadgate;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// bin/mock-llm on an ephemeral port, stopped by the destructor.
-class MockLlm {
- public:
-  MockLlm() {
-    int pipe_fds[2];
-    if (pipe(pipe_fds) != 0) {
-      ADD_FAILURE() << "pipe: " << std::strerror(errno);
-      return;
-    }
-    // A fixed output length makes every response take the same time:
-    // TTFT + 16 tokens x 5 ms, so only the TTFT header changes latency.
-    std::vector<std::string> args = {
-        std::string(LOADGATE_BINARY_DIR) + "/bin/mock-llm",
-        "--port",
-        "0",
-        "--threads",
-        "1",
-        "--ttft-ms",
-        "20",
-        "--itl-ms",
-        "5",
-        "--output-tokens",
-        "16"};
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-    const int spawned = posix_spawn(&pid_, args[0].c_str(), &actions, nullptr,
-                                    argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(pipe_fds[1]);
-    stdout_ = pipe_fds[0];
-    if (spawned != 0) {
-      pid_ = 0;
-      ADD_FAILURE() << "cannot start " << args[0] << ": "
-                    << std::strerror(spawned);
-      return;
-    }
-    ReadPort();
-  }
-
-  ~MockLlm() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);  // no requests are open: no drain needed
-      waitpid(pid_, nullptr, 0);
-    }
-    if (stdout_ >= 0) close(stdout_);
-  }
-
-  int port() const { return port_; }
-
- private:
-  // The first stdout line is "listening on 127.0.0.1:PORT"; waits up to 10 s.
-  void ReadPort() {
-    std::string line;
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (line.find('\n') == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline) {
-      pollfd readable{stdout_, POLLIN, 0};
-      if (poll(&readable, 1, 100) <= 0) continue;
-      char buffer[256];
-      const ssize_t got = read(stdout_, buffer, sizeof(buffer));
-      if (got <= 0) break;
-      line.append(buffer, static_cast<size_t>(got));
-    }
-    const std::string prefix = "listening on 127.0.0.1:";
-    if (!line.starts_with(prefix)) {
-      ADD_FAILURE() << "mock-llm did not report its port: \"" << line << "\"";
-      return;
-    }
-    port_ = std::stoi(line.substr(prefix.size()));
-  }
-
-  pid_t pid_ = 0;
-  int stdout_ = -1;
-  int port_ = 0;
-};
+// bin/mock-llm on an ephemeral port. A fixed output length makes every
+// response take the same time: TTFT + 16 tokens x 5 ms, so only the TTFT
+// header changes latency.
+test_support::ServiceProcess StartMockLlm() {
+  return test_support::ServiceProcess(
+      {std::string(LOADGATE_BINARY_DIR) + "/bin/mock-llm", "--port", "0",
+       "--threads", "1", "--ttft-ms", "20", "--itl-ms", "5", "--output-tokens",
+       "16"});
+}
 
 class GateBitesTest : public ::testing::Test {
  protected:
@@ -160,7 +78,7 @@ class GateBitesTest : public ::testing::Test {
   }
 
   test_support::TempDir dir_;
-  MockLlm mock_;
+  test_support::ServiceProcess mock_ = StartMockLlm();
 };
 
 // The measured spread covers noise among the baseline's runs, not load on this

@@ -154,3 +154,13 @@ int64_t SampleThinkTimeNs(const ThinkTime& think, Rng& rng) {
 }
 
 }  // namespace loadgate::engine
+
+namespace loadgate {
+
+// The public view of an open model's schedule (load_model.h), for readers
+// such as the live view that draw its target rate without driving arrivals.
+double ScheduledArrivals(const OpenModel& model, double seconds) {
+  return engine::ArrivalSchedule(model).ArrivalsBy(seconds);
+}
+
+}  // namespace loadgate

@@ -96,6 +96,9 @@ bool JsonArrayStreamParser::ScanElement(std::string_view data, size_t* pos) {
   return false;
 }
 
+// The byte loop of the stream parser is one state machine on the hot path:
+// kept in one function (no per-byte calls) so that each state's handling
+// reads beside the others.
 bool JsonArrayStreamParser::Feed(std::string_view bytes, Handler& h) {
   size_t pos = 0;
   while (pos < bytes.size()) {

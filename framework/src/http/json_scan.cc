@@ -201,7 +201,7 @@ Step StepToItem(std::string_view text, size_t* pos, bool* first, char close) {
 // would decode, measuring its UTF-8 size and, when `compare` is set, checking
 // the decoded bytes against it, without writing the decoded text anywhere.
 // KeyEquals, StringEquals and DecodedStringSize share it so that the escape
-// rules live in one place.
+// rules live in one place (which is also why it is one long loop).
 DecodeResult Decode(std::string_view raw, const std::string_view* compare) {
   DecodeResult result;
   size_t pos = 0;
@@ -323,13 +323,9 @@ bool Parse(std::string_view text, Value* value) {
   return true;
 }
 
-ObjectReader::ObjectReader(Value object) : text_(object.text) {
-  finished_ = text_.empty() || text_.front() != '{';
-}
-
-bool ObjectReader::Next(std::string_view* raw_key, Value* value) {
+bool ContainerCursor::ToNextItem(char close) {
   if (finished_) return false;
-  switch (StepToItem(text_, &pos_, &first_, '}')) {
+  switch (StepToItem(text_, &pos_, &first_, close)) {
     case Step::kEnd:
       finished_ = ok_ = true;
       return false;
@@ -337,8 +333,13 @@ bool ObjectReader::Next(std::string_view* raw_key, Value* value) {
       finished_ = true;
       return false;
     case Step::kItem:
-      break;
+      return true;
   }
+  return false;
+}
+
+bool ObjectReader::Next(std::string_view* raw_key, Value* value) {
+  if (!ToNextItem('}')) return false;
   finished_ = true;  // until the member proves well-formed
   if (text_[pos_] != '"') return false;
   const size_t key_end = ScanString(text_, pos_ + 1);
@@ -355,22 +356,8 @@ bool ObjectReader::Next(std::string_view* raw_key, Value* value) {
   return true;
 }
 
-ArrayReader::ArrayReader(Value array) : text_(array.text) {
-  finished_ = text_.empty() || text_.front() != '[';
-}
-
 bool ArrayReader::Next(Value* value) {
-  if (finished_) return false;
-  switch (StepToItem(text_, &pos_, &first_, ']')) {
-    case Step::kEnd:
-      finished_ = ok_ = true;
-      return false;
-    case Step::kError:
-      finished_ = true;
-      return false;
-    case Step::kItem:
-      break;
-  }
+  if (!ToNextItem(']')) return false;
   const size_t value_end = ScanValue(text_, pos_, 0);
   if (value_end == kNotFound) {
     finished_ = true;

@@ -28,22 +28,22 @@ bool Parse(std::string_view text, Value* value);
 
 inline constexpr int kMaxDepth = 64;
 
-// Walks an object's members in document order, validating as it goes, so
-// it can be used on unvalidated text that starts with '{' (a document is
-// then checked in the same pass that reads it).
-class ObjectReader {
+// What ObjectReader and ArrayReader share: the walk's position in a
+// container's text, and whether it ended and was well-formed.
+class ContainerCursor {
  public:
-  explicit ObjectReader(Value object);
-  // Yields the next member; `raw_key` is the key's text between the quotes
-  // (escapes not decoded; see KeyEquals). False at the end or at malformed
-  // input.
-  bool Next(std::string_view* raw_key, Value* value);
-  // After Next returned false: whether the object was well-formed through
-  // its closing '}', and the position in the text just past that brace.
+  // After Next returned false: whether the container was well-formed
+  // through its closing bracket, and the position just past that bracket.
   bool ok() const { return ok_; }
   size_t end() const { return pos_; }
 
- private:
+ protected:
+  ContainerCursor(std::string_view text, char open)
+      : text_(text), finished_(text.empty() || text.front() != open) {}
+  // Moves to the start of the next item of a container closed by `close`,
+  // consuming the ','; false at the end (ok() set) or at malformed input.
+  bool ToNextItem(char close);
+
   std::string_view text_;
   size_t pos_ = 1;
   bool first_ = true;
@@ -51,20 +51,23 @@ class ObjectReader {
   bool ok_ = false;
 };
 
-// Walks an array's elements like ObjectReader walks members.
-class ArrayReader {
+// Walks an object's members in document order, validating as it goes, so
+// it can be used on unvalidated text that starts with '{' (a document is
+// then checked in the same pass that reads it).
+class ObjectReader : public ContainerCursor {
  public:
-  explicit ArrayReader(Value array);
-  bool Next(Value* value);
-  bool ok() const { return ok_; }
-  size_t end() const { return pos_; }
+  explicit ObjectReader(Value object) : ContainerCursor(object.text, '{') {}
+  // Yields the next member; `raw_key` is the key's text between the quotes
+  // (escapes not decoded; see KeyEquals). False at the end or at malformed
+  // input.
+  bool Next(std::string_view* raw_key, Value* value);
+};
 
- private:
-  std::string_view text_;
-  size_t pos_ = 1;
-  bool first_ = true;
-  bool finished_ = false;
-  bool ok_ = false;
+// Walks an array's elements like ObjectReader walks members.
+class ArrayReader : public ContainerCursor {
+ public:
+  explicit ArrayReader(Value array) : ContainerCursor(array.text, '[') {}
+  bool Next(Value* value);
 };
 
 // Whether a raw key (text between the quotes) decodes to `name`.

@@ -277,6 +277,8 @@ bool ResponseParser::ParseStatusLine(std::string_view line) {
   return true;
 }
 
+// Every header the framing depends on is checked here, in one place, so
+// that a smuggling-relevant rule cannot be missed by a second path.
 bool ResponseParser::ParseHeaderField(std::string_view line) {
   if (line.front() == ' ' || line.front() == '\t') {
     return Fail("obsolete line folding in the response headers");

@@ -124,6 +124,9 @@ std::string Url::ToString() const {
   return scheme + "://" + HostHeader() + target;
 }
 
+// One pass from scheme to fragment, each part checked where it is cut off;
+// longer than most functions because the parts are read in order and each
+// check needs what the previous cut left.
 Url ParseUrl(std::string_view text) {
   Url url;
   std::string_view rest;
