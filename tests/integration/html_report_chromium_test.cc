@@ -1,6 +1,8 @@
 // Renders generated HTML reports in headless Chromium (Debian's `chromium`)
-// and checks, in the DOM after the page's script ran, that it drew every
-// chart without a script error.
+// and checks, in the DOM after the page's script ran, that every chart is
+// there without a script error; and, served with the Content-Security-Policy
+// Jenkins puts on archived files (no scripts, no inline styles), that the
+// charts and their labels are there all the same.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -17,6 +19,8 @@
 #include "support/run_command.h"
 #include "support/sample_report.h"
 #include "support/temp_dir.h"
+#include "support/test_server.h"
+#include "support/text.h"
 
 namespace loadgate {
 namespace {
@@ -60,6 +64,16 @@ std::string FigureTag(const std::string& dom, int run, std::string_view chart) {
   if (at == std::string::npos) return "";
   const size_t begin = dom.rfind('<', at);
   return dom.substr(begin, dom.find('>', at) - begin + 1);
+}
+
+// The markup of the figure for `chart` in run section `run`, its start tag
+// to its end tag ("" when absent).
+std::string Figure(const std::string& dom, int run, std::string_view chart) {
+  const std::string tag = FigureTag(dom, run, chart);
+  if (tag.empty()) return "";
+  const size_t begin = dom.find(tag);
+  const size_t end = dom.find("</figure>", begin);
+  return dom.substr(begin, end - begin);
 }
 
 // The figure's data-points attribute (what the script drew), -1 if absent.
@@ -123,6 +137,67 @@ TEST_F(HtmlReportChromiumTest, DrawsEveryChartWithoutScriptErrors) {
   EXPECT_TRUE(contains("data-series=\"http_5xx\""));
   EXPECT_TRUE(contains("<polyline"));
   EXPECT_TRUE(contains("<rect"));
+}
+
+// What Jenkins sends with every archived file by default
+// (hudson.model.DirectoryBrowserSupport.CSP): a sandbox without scripts, and
+// styles only from files of the same origin, so no inline <style> block and
+// no style attribute applies.
+constexpr std::string_view kJenkinsCsp =
+    "sandbox; default-src 'none'; img-src 'self'; style-src 'self';";
+
+TEST_F(HtmlReportChromiumTest, ShowsChartsUnderJenkinsArchivePolicy) {
+  std::ostringstream html;
+  WriteHtmlReport({test_support::SampleReport(), RunWithErrors()},
+                  std::vector<ObjectiveResult>(), html);
+  // A policy in a <meta> element cannot sandbox a page: only the header
+  // does, so the page is served as Jenkins serves it.
+  test_support::TestServer server;
+  server.Handle("/report.html", [page = html.str()](
+                                    const test_support::HttpRequest&,
+                                    test_support::ResponseWriter& writer) {
+    writer.Send(200, page, "text/html; charset=utf-8",
+                {{"Content-Security-Policy", std::string(kJenkinsCsp)}});
+  });
+
+  const std::string dom = test_support::RenderedDom(
+      dir_.path(), server.base_url() + "/report.html");
+  ASSERT_FALSE(dom.empty())
+      << "chromium failed; see its log in " << dir_.path();
+  ASSERT_EQ(server.CountTarget("/report.html"), 1u);
+
+  // The policy was in force: the page's script never ran.
+  EXPECT_EQ(dom.find("data-rendered="), std::string::npos);
+  // Nothing relies on a style attribute, which the policy drops.
+  EXPECT_EQ(dom.find(" style=\""), std::string::npos);
+  // Six charts for the LLM run, four for the other, each an SVG with its
+  // lines or bars, coloured by attributes, and its axis labels.
+  EXPECT_EQ(test_support::CountOccurrences(dom, "<svg "), 10u);
+  for (std::string_view chart :
+       {"latency", "rate", "errors", "tokens", "distribution", "ttft"}) {
+    for (int run : {0, 1}) {
+      const std::string figure = Figure(dom, run, chart);
+      if (run == 1 && (chart == "tokens" || chart == "ttft")) {
+        EXPECT_EQ(figure, "") << "run 1 is no LLM run";
+        continue;
+      }
+      SCOPED_TRACE("run " + std::to_string(run) + ", chart " +
+                   std::string(chart));
+      ASSERT_NE(figure.find("<svg "), std::string::npos) << figure;
+      const bool over_time = chart != "distribution" && chart != "ttft";
+      EXPECT_NE(figure.find(over_time ? "<polyline " : "<rect "),
+                std::string::npos);
+      EXPECT_NE(figure.find(over_time ? " stroke=\"#" : " fill=\"#"),
+                std::string::npos);
+      EXPECT_NE(figure.find(over_time ? ">second of the run</text>"
+                                      : " log scale)</text>"),
+                std::string::npos);
+      EXPECT_NE(figure.find(" font-size=\""), std::string::npos);
+    }
+  }
+  EXPECT_NE(Figure(dom, 0, "latency").find(">p95</text>"), std::string::npos);
+  EXPECT_NE(Figure(dom, 1, "errors").find(">timeout</text>"),
+            std::string::npos);
 }
 
 TEST_F(HtmlReportChromiumTest, ReportCommandRendersJsonReports) {

@@ -22,6 +22,17 @@ var LoadgateCharts = (function () {
     return 10 * p;
   }
 
+  // The smallest of 1, 2, 5 x 10^n not below v, and at least 1.
+  function wholeStep(v) {
+    if (!(v > 1)) return 1;
+    var p = Math.pow(10, Math.floor(Math.log10(v)));
+    var steps = [1, 2, 5, 10];
+    for (var i = 0; i < steps.length; i++) {
+      if (steps[i] * p >= v) return steps[i] * p;
+    }
+    return 10 * p;
+  }
+
   // Up to three significant decimals, no trailing zeros: "0.25", "8", "12.5".
   function fmt(v) {
     var a = Math.abs(v);
@@ -50,8 +61,7 @@ var LoadgateCharts = (function () {
   }
 
   // Axes with 5 horizontal grid lines; returns the value-to-pixel maps.
-  // xFormat labels the x ticks (default: the value itself).
-  function frame(svg, xMin, xMax, yMax, xLabel, yLabel, xFormat) {
+  function frame(svg, xMin, xMax, yMax, xLabel, yLabel) {
     var iw = W - M.l - M.r, ih = H - M.t - M.b;
     var top = niceCeil(yMax);
     var xSpan = xMax > xMin ? xMax - xMin : 1;
@@ -62,13 +72,15 @@ var LoadgateCharts = (function () {
       svgEl('text', {x: M.l - 6, y: y + 4, 'text-anchor': 'end',
                      'class': 'axis'}, svg).textContent = fmt(top * i / 5);
     }
-    // Round steps, so a time axis reads 0, 10, 20 s rather than 6.67.
-    var step = niceCeil(xSpan / 6);
+    // Whole, round steps (1, 2, 5 x 10^n), as the x axis counts seconds: it
+    // reads 0, 10, 20 s rather than 6.67, and a 2 s run ticks 0, 1, 2
+    // rather than every 0.5 s.
+    var step = wholeStep(xSpan / 6);
     for (var xv = Math.ceil(xMin / step) * step; xv <= xMax + step * 1e-9;
          xv += step) {
       svgEl('text', {x: M.l + iw * (xv - xMin) / xSpan, y: M.t + ih + 14,
                      'text-anchor': 'middle', 'class': 'axis'},
-            svg).textContent = (xFormat || fmt)(xv);
+            svg).textContent = fmt(xv);
     }
     svgEl('text', {x: M.l + iw / 2, y: H - 4, 'text-anchor': 'middle',
                    'class': 'axis'}, svg).textContent = xLabel;
@@ -78,8 +90,7 @@ var LoadgateCharts = (function () {
           svg).textContent = yLabel;
     return {
       x: function (v) { return M.l + iw * (v - xMin) / xSpan; },
-      y: function (v) { return M.t + ih - ih * Math.min(v / top, 1); },
-      width: iw
+      y: function (v) { return M.t + ih - ih * Math.min(v / top, 1); }
     };
   }
 
@@ -133,44 +144,5 @@ var LoadgateCharts = (function () {
     legend(figure, lines);
   }
 
-  // buckets: [[value, count], ...] ascending. Groups them into up to 40
-  // log-spaced bins, since latency spreads over orders of magnitude.
-  function distributionChart(figure, buckets, xLabel, color) {
-    reset(figure);
-    if (buckets.length === 0) {
-      emptyNote(figure, 'No samples.');
-      return;
-    }
-    var lo = Math.max(buckets[0][0], 1e-6);
-    var hi = Math.max(buckets[buckets.length - 1][0], lo);
-    var n = hi > lo * 1.05 ? 40 : 1;
-    var counts = [];
-    for (var b = 0; b < n; b++) counts.push(0);
-    var span = Math.log(hi / lo) || 1;
-    buckets.forEach(function (bucket) {
-      var v = Math.max(bucket[0], lo);
-      var i = Math.min(n - 1, Math.floor(Math.log(v / lo) / span * n));
-      counts[i] += bucket[1];
-    });
-    var svg = newSvg(figure);
-    // Ticks name the bins' lower edges.
-    var f = frame(svg, 0, n, Math.max.apply(null, counts), xLabel,
-                  'requests', function (bin) {
-                    return fmt(lo * Math.exp(span * bin / n));
-                  });
-    var bars = 0;
-    var barWidth = f.width / n;
-    counts.forEach(function (count, i) {
-      if (count === 0) return;
-      svgEl('rect', {x: (f.x(i) + 1).toFixed(1), y: f.y(count).toFixed(1),
-                     width: Math.max(barWidth - 2, 1).toFixed(1),
-                     height: (f.y(0) - f.y(count)).toFixed(1), fill: color,
-                     'data-count': count}, svg);
-      bars++;
-    });
-    figure.setAttribute('data-points', bars);
-  }
-
-  return {lineChart: lineChart, distributionChart: distributionChart,
-          fmt: fmt};
+  return {lineChart: lineChart, fmt: fmt};
 })();

@@ -1,7 +1,9 @@
-// What every page loadgate writes or serves shares (the static HTML report
+// What the pages loadgate writes or serves share (the static HTML report
 // of gate/ and the live view of live/), so a live run and its report read
-// alike. The text lives in framework/src/assets/ as plain CSS and JS and is
-// compiled in at build time (loadgate_embed_assets in
+// alike: the stylesheets both inline, and the chart script with which the
+// live view draws (the report's charts are SVG written with the page, see
+// gate/svg_chart.h). The text lives in framework/src/assets/ as plain CSS
+// and JS and is compiled in at build time (loadgate_embed_assets in
 // framework/CMakeLists.txt); each page inlines it, so that no page needs
 // network access.
 #ifndef LOADGATE_ASSETS_PAGE_ASSETS_H_
@@ -18,10 +20,9 @@ extern const std::string_view kPageCss;
 // assets/charts.css: the look of chart figures, legends and axes.
 extern const std::string_view kChartsCss;
 
-// assets/charts.js: a dependency-free script that draws line charts and
-// distributions as SVG. It defines one global, LoadgateCharts, with
+// assets/charts.js: a dependency-free script that draws line charts as SVG
+// in the browser, for the live view's changing data. It defines one global, LoadgateCharts, with
 //   lineChart(figure, xs, lines, xLabel, yLabel)
-//   distributionChart(figure, buckets, xLabel, color)
 //   fmt(value)
 // Drawing into a figure replaces whatever was drawn there before (its
 // figcaption stays), so a live page can redraw a chart on every update.

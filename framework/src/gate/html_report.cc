@@ -1,8 +1,8 @@
-// WriteHtmlReport (html_report.h): the page's markup and chart data are
-// written here; its stylesheets and scripts are plain asset files compiled
-// in at build time, the look and chart script every page shares
-// (assets/page_assets.h) and the report's own script
-// (gate/html_report_assets.h).
+// WriteHtmlReport (html_report.h): the page's markup, its charts (as SVG,
+// through svg_chart.h) and their data are written here; its stylesheets
+// and script are plain asset files compiled in at build time, the look
+// every page shares (assets/page_assets.h) and the report's own script
+// (gate/html_report_assets.h), which only adds a pointer readout.
 #include "loadgate/html_report.h"
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 #include "assets/page_assets.h"
 #include "gate/html_report_assets.h"
 #include "gate/markup.h"
+#include "gate/svg_chart.h"
 #include "loadgate/format.h"
 #include "metrics/figures.h"
 
@@ -27,22 +28,32 @@ constexpr double kNsPerMs = 1e6;
 
 bool IsLlmRun(const RunReport& run) { return !run.metrics.total.ttft.empty(); }
 
-json BucketsMs(const Histogram& histogram) {
-  json buckets = json::array();
+std::vector<std::pair<double, uint64_t>> BucketPairsMs(
+    const Histogram& histogram) {
+  std::vector<std::pair<double, uint64_t>> buckets;
   for (const auto& [value, count] : histogram.NonEmptyBuckets()) {
-    buckets.push_back({static_cast<double>(value) / kNsPerMs, count});
+    buckets.emplace_back(static_cast<double>(value) / kNsPerMs, count);
   }
   return buckets;
 }
 
-// Only what the charts draw, not the whole JSON report: the per-tag and
-// per-second histograms would multiply the page's size for nothing.
-json ChartData(const RunReport& run) {
-  // Recorders reserve the planned duration's seconds; slots after the last
-  // completed request are padding, as in the JSON report.
+// The slots a chart draws: recorders reserve the planned duration's
+// seconds, and slots after the last completed request are padding, as in
+// the JSON report.
+size_t DrawnSeconds(const RunReport& run) {
   const std::vector<TimeSlot>& slots = run.metrics.series;
   size_t length = slots.size();
   while (length > 0 && slots[length - 1].requests == 0) --length;
+  return length;
+}
+
+// The charts' series as data, for the page's script (it shows a second's
+// values under the pointer) and for readers of the page's source; only what
+// the charts draw, not the whole JSON report: the per-tag and per-second
+// histograms would multiply the page's size for nothing.
+json ChartData(const RunReport& run) {
+  const std::vector<TimeSlot>& slots = run.metrics.series;
+  const size_t length = DrawnSeconds(run);
   json series = json::array();
   std::array<bool, kErrorKindCount> kind_seen{};
   for (size_t i = 0; i < length; ++i) {
@@ -73,14 +84,15 @@ json ChartData(const RunReport& run) {
       error_kinds.push_back(ErrorKindName(static_cast<ErrorKind>(kind)));
     }
   }
-  json data = {{"name", run.info.name},
-               {"target_rps", run.info.target_rps},
-               {"llm", IsLlmRun(run)},
-               {"series", std::move(series)},
-               {"error_kinds", std::move(error_kinds)},
-               {"latency_buckets_ms", BucketsMs(run.metrics.total.latency)}};
+  json data = {
+      {"name", run.info.name},
+      {"target_rps", run.info.target_rps},
+      {"llm", IsLlmRun(run)},
+      {"series", std::move(series)},
+      {"error_kinds", std::move(error_kinds)},
+      {"latency_buckets_ms", BucketPairsMs(run.metrics.total.latency)}};
   if (IsLlmRun(run))
-    data["ttft_buckets_ms"] = BucketsMs(run.metrics.total.ttft);
+    data["ttft_buckets_ms"] = BucketPairsMs(run.metrics.total.ttft);
   return data;
 }
 
@@ -102,11 +114,21 @@ std::string ScriptSafeJson(const json& data) {
   return safe;
 }
 
+// "—" rather than "0 ms" for what nothing was recorded in: an endpoint or
+// a flow with no requests has no latency at all.
+constexpr std::string_view kNothing = "\u2014";
+
+std::string PercentileMs(const Histogram& histogram, double percentile) {
+  if (histogram.empty()) return std::string(kNothing);
+  return FormatMilliseconds(histogram.Percentile(percentile));
+}
+
 void WriteTile(std::string_view label, const std::string& value,
                std::ostream& out) {
-  out << "<div class=\"tile\"><div class=\"label\">"
-      << gate::EscapeMarkup(label) << "</div><div class=\"value\">"
-      << gate::EscapeMarkup(value) << "</div></div>\n";
+  // Spans, so that with no stylesheet a tile still reads as one line.
+  out << "<div class=\"tile\"><span class=\"label\">"
+      << gate::EscapeMarkup(label) << "</span> <span class=\"value\">"
+      << gate::EscapeMarkup(value) << "</span></div>\n";
 }
 
 void WriteInfo(const RunReport& run, std::ostream& out) {
@@ -140,12 +162,9 @@ void WriteInfo(const RunReport& run, std::ostream& out) {
             out);
   WriteTile("achieved", FormatFixed(run.achieved_rps(), 1) + " req/s", out);
   WriteTile("goodput", FormatFixed(run.goodput_rps(), 1) + " req/s", out);
-  WriteTile("p50 latency", FormatMilliseconds(total.latency.Percentile(50)),
-            out);
-  WriteTile("p95 latency", FormatMilliseconds(total.latency.Percentile(95)),
-            out);
-  WriteTile("p99 latency", FormatMilliseconds(total.latency.Percentile(99)),
-            out);
+  WriteTile("p50 latency", PercentileMs(total.latency, 50), out);
+  WriteTile("p95 latency", PercentileMs(total.latency, 95), out);
+  WriteTile("p99 latency", PercentileMs(total.latency, 99), out);
   out << "</div>\n";
 }
 
@@ -170,29 +189,113 @@ void WriteSlos(const std::vector<SloVerdict>& slos, std::ostream& out) {
   out << "</tbody></table>\n";
 }
 
-void WriteChartFigures(bool llm, std::ostream& out) {
-  struct Chart {
-    std::string_view id;
-    std::string_view caption;
-  };
-  static constexpr Chart kCharts[] = {
-      {"latency", "Latency percentiles over time"},
-      {"rate", "Achieved rate against target"},
-      {"errors", "Errors by category over time"},
-      {"distribution", "Latency distribution"},
-  };
-  static constexpr Chart kLlmCharts[] = {
-      {"tokens", "Output tokens per second"},
-      {"ttft", "Time to first token distribution"},
+// One value per drawn second.
+template <typename Value>
+std::vector<double> Column(const RunReport& run, Value value) {
+  std::vector<double> column;
+  for (size_t i = 0; i < DrawnSeconds(run); ++i) {
+    column.push_back(static_cast<double>(value(run.metrics.series[i])));
+  }
+  return column;
+}
+
+std::string_view KindColor(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kConnect:
+      return "#7c3aed";
+    case ErrorKind::kTimeout:
+      return "#f59e0b";
+    case ErrorKind::kHttp4xx:
+      return "#0891b2";
+    case ErrorKind::kHttp5xx:
+      return "#dc2626";
+    case ErrorKind::kCheckFailed:
+      return "#db2777";
+    case ErrorKind::kProtocol:
+      return "#4b5563";
+    default:
+      return "#9ca3af";
+  }
+}
+
+std::vector<gate::ChartLine> ErrorLines(const RunReport& run) {
+  std::vector<gate::ChartLine> lines = {
+      {"all errors", "#111827",
+       Column(run, [](const TimeSlot& slot) { return slot.errors; })}};
+  for (int kind = 1; kind < kErrorKindCount; ++kind) {
+    std::vector<double> values = Column(run, [kind](const TimeSlot& slot) {
+      return slot.errors_by_kind[kind];
+    });
+    if (std::all_of(values.begin(), values.end(),
+                    [](double value) { return value == 0; })) {
+      continue;
+    }
+    const auto error_kind = static_cast<ErrorKind>(kind);
+    lines.push_back({std::string(ErrorKindName(error_kind)),
+                     std::string(KindColor(error_kind)), std::move(values)});
+  }
+  return lines;
+}
+
+void WriteFigure(std::string_view id, std::string_view caption,
+                 const gate::SvgChart& chart, std::ostream& out) {
+  out << "<figure class=\"chart\" data-chart=\"" << id << "\" data-points=\""
+      << chart.points << "\"><figcaption>" << caption << "</figcaption>"
+      << chart.markup << "</figure>\n";
+}
+
+// The charts as SVG, drawn now so that they need no script to show.
+void WriteCharts(const RunReport& run, std::ostream& out) {
+  constexpr std::string_view kSeconds = "second of the run";
+  const auto seconds = static_cast<int64_t>(DrawnSeconds(run));
+  auto percentile_ms = [](double percentile) {
+    return [percentile](const TimeSlot& slot) {
+      return static_cast<double>(slot.latency.Percentile(percentile)) /
+             kNsPerMs;
+    };
   };
   out << "<div class=\"charts\">\n";
-  auto figure = [&out](const Chart& chart) {
-    out << "<figure class=\"chart\" data-chart=\"" << chart.id
-        << "\"><figcaption>" << chart.caption << "</figcaption></figure>\n";
-  };
-  for (const Chart& chart : kCharts) figure(chart);
-  if (llm) {
-    for (const Chart& chart : kLlmCharts) figure(chart);
+  WriteFigure(
+      "latency", "Latency percentiles over time",
+      gate::LineChart(seconds,
+                      {{"p50", "#2563eb", Column(run, percentile_ms(50))},
+                       {"p95", "#f59e0b", Column(run, percentile_ms(95))},
+                       {"p99", "#dc2626", Column(run, percentile_ms(99))}},
+                      kSeconds, "ms"),
+      out);
+  // The target first, so that the achieved line is drawn over it.
+  std::vector<gate::ChartLine> rate;
+  if (run.info.target_rps > 0) {
+    rate.push_back({"target req/s", "#9ca3af",
+                    std::vector<double>(seconds, run.info.target_rps), true});
+  }
+  rate.push_back(
+      {"achieved req/s", "#2563eb",
+       Column(run, [](const TimeSlot& slot) { return slot.requests; })});
+  WriteFigure("rate", "Achieved rate against target",
+              gate::LineChart(seconds, rate, kSeconds, "req/s"), out);
+  WriteFigure("errors", "Errors by category over time",
+              gate::LineChart(seconds, ErrorLines(run), kSeconds, "errors/s"),
+              out);
+  WriteFigure("distribution", "Latency distribution",
+              gate::DistributionChart(BucketPairsMs(run.metrics.total.latency),
+                                      "latency (ms, log scale)", "#2563eb"),
+              out);
+  if (IsLlmRun(run)) {
+    WriteFigure(
+        "tokens", "Output tokens per second",
+        gate::LineChart(
+            seconds,
+            {{"output tokens/s", "#16a34a",
+              Column(run,
+                     [](const TimeSlot& slot) { return slot.output_tokens; })}},
+            kSeconds, "tokens/s"),
+        out);
+    WriteFigure("ttft", "Time to first token distribution",
+                gate::DistributionChart(BucketPairsMs(run.metrics.total.ttft),
+                                        "time to first token (ms, log scale)",
+                                        "#9333ea"),
+                out);
   }
   out << "</div>\n";
 }
@@ -207,18 +310,20 @@ void WriteEndpoints(const RunReport& run, std::ostream& out) {
          "<th class=\"num\">max</th></tr></thead><tbody>\n";
   for (const TagStats& tag : run.metrics.tags) {
     const Figures figures = ComputeFigures(tag, run.info);
+    const std::string error_rate =
+        figures.requests == 0 ? std::string(kNothing)
+                              : FormatFixed(100 * figures.error_rate, 2) + " %";
+    const std::string max = tag.latency.empty()
+                                ? std::string(kNothing)
+                                : FormatMilliseconds(tag.latency.max());
     out << "<tr><td>" << gate::EscapeMarkup(tag.name)
         << "</td><td class=\"num\">" << figures.requests
         << "</td><td class=\"num\">" << figures.errors
-        << "</td><td class=\"num\">" << FormatFixed(100 * figures.error_rate, 2)
-        << " %</td><td class=\"num\">" << FormatFixed(figures.achieved_rps, 1)
-        << "</td><td class=\"num\">"
-        << FormatMilliseconds(tag.latency.Percentile(50))
-        << "</td><td class=\"num\">"
-        << FormatMilliseconds(tag.latency.Percentile(95))
-        << "</td><td class=\"num\">"
-        << FormatMilliseconds(tag.latency.Percentile(99))
-        << "</td><td class=\"num\">" << FormatMilliseconds(tag.latency.max())
+        << "</td><td class=\"num\">" << error_rate << "</td><td class=\"num\">"
+        << FormatFixed(figures.achieved_rps, 1) << "</td><td class=\"num\">"
+        << PercentileMs(tag.latency, 50) << "</td><td class=\"num\">"
+        << PercentileMs(tag.latency, 95) << "</td><td class=\"num\">"
+        << PercentileMs(tag.latency, 99) << "</td><td class=\"num\">" << max
         << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
@@ -234,12 +339,10 @@ void WriteCustomMetrics(const RunReport& run, std::ostream& out) {
     out << "<tr><td>" << gate::EscapeMarkup(metric.name)
         << "</td><td class=\"num\">" << metric.count
         << "</td><td class=\"num\">" << metric.failures
-        << "</td><td class=\"num\">"
-        << FormatMilliseconds(metric.value.Percentile(50))
-        << "</td><td class=\"num\">"
-        << FormatMilliseconds(metric.value.Percentile(95))
-        << "</td><td class=\"num\">"
-        << FormatMilliseconds(metric.value.Percentile(99)) << "</td></tr>\n";
+        << "</td><td class=\"num\">" << PercentileMs(metric.value, 50)
+        << "</td><td class=\"num\">" << PercentileMs(metric.value, 95)
+        << "</td><td class=\"num\">" << PercentileMs(metric.value, 99)
+        << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
 }
@@ -254,12 +357,10 @@ void WriteLlm(const RunReport& run, std::ostream& out) {
   auto time_row = [&out](std::string_view name, const Histogram& histogram) {
     if (histogram.empty()) return;
     out << "<tr><td>" << name << "</td><td class=\"num\">" << histogram.count()
-        << "</td><td class=\"num\">"
-        << FormatMilliseconds(histogram.Percentile(50))
-        << "</td><td class=\"num\">"
-        << FormatMilliseconds(histogram.Percentile(95))
-        << "</td><td class=\"num\">"
-        << FormatMilliseconds(histogram.Percentile(99)) << "</td></tr>\n";
+        << "</td><td class=\"num\">" << PercentileMs(histogram, 50)
+        << "</td><td class=\"num\">" << PercentileMs(histogram, 95)
+        << "</td><td class=\"num\">" << PercentileMs(histogram, 99)
+        << "</td></tr>\n";
   };
   time_row("Time to first token", total.ttft);
   time_row("Inter-chunk latency", total.chunk_gap);
@@ -299,10 +400,10 @@ void WriteLlm(const RunReport& run, std::ostream& out) {
 // Objectives judged for the page, else the verdicts the report keeps; and
 // in any case whatever makes the run unfit to pass (stopped early, nothing
 // recorded), so a page never shows an incomplete run as all green.
-void WriteRun(const RunReport& run, size_t index,
+void WriteRun(const RunReport& run, size_t index, std::string_view title,
               const std::vector<ObjectiveResult>& slos, std::ostream& out) {
   out << "<section class=\"run\" id=\"run-" << index << "\">\n<h2>"
-      << gate::EscapeMarkup(run.info.name) << "</h2>\n";
+      << gate::EscapeMarkup(title) << "</h2>\n";
   WriteInfo(run, out);
   std::vector<SloVerdict> verdicts;
   if (slos.empty()) {
@@ -321,11 +422,40 @@ void WriteRun(const RunReport& run, size_t index,
   }
   WriteSlos(verdicts, out);
   out << "<h3>Charts</h3>\n";
-  WriteChartFigures(IsLlmRun(run), out);
+  WriteCharts(run, out);
   WriteEndpoints(run, out);
   WriteCustomMetrics(run, out);
   if (IsLlmRun(run)) WriteLlm(run, out);
   out << "</section>\n";
+}
+
+// The title given, else the run's name; names that several runs of the
+// page share (the scenario of a suite run at three presets) get the run's
+// load model, then its position, until each card's title is its own.
+std::vector<std::string> CardTitles(const std::vector<RunReport>& runs,
+                                    const std::vector<std::string>& titles) {
+  std::vector<std::string> cards;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const bool given = i < titles.size() && !titles[i].empty();
+    cards.push_back(given                       ? titles[i]
+                    : runs[i].info.name.empty() ? "run " + std::to_string(i + 1)
+                                                : runs[i].info.name);
+  }
+  auto shared = [&cards](size_t i) {
+    return std::count(cards.begin(), cards.end(), cards[i]) > 1;
+  };
+  std::vector<bool> ambiguous(cards.size());
+  for (size_t i = 0; i < cards.size(); ++i) ambiguous[i] = shared(i);
+  for (size_t i = 0; i < cards.size(); ++i) {
+    if (ambiguous[i] && !runs[i].info.load_model.empty()) {
+      cards[i] += " \u00b7 " + runs[i].info.load_model;
+    }
+  }
+  for (size_t i = 0; i < cards.size(); ++i) ambiguous[i] = shared(i);
+  for (size_t i = 0; i < cards.size(); ++i) {
+    if (ambiguous[i]) cards[i] += " #" + std::to_string(i + 1);
+  }
+  return cards;
 }
 
 }  // namespace
@@ -333,9 +463,10 @@ void WriteRun(const RunReport& run, size_t index,
 void WriteHtmlReport(
     const std::vector<RunReport>& runs,
     const std::vector<std::vector<ObjectiveResult>>& slos_by_run,
-    std::ostream& out) {
+    const std::vector<std::string>& titles, std::ostream& out) {
+  const std::vector<std::string> cards = CardTitles(runs, titles);
   std::string title = "loadgate report";
-  if (runs.size() == 1) title += ": " + runs.front().info.name;
+  if (runs.size() == 1) title += ": " + cards.front();
   json data = {{"runs", json::array()}};
   for (const RunReport& run : runs) data["runs"].push_back(ChartData(run));
 
@@ -350,13 +481,19 @@ void WriteHtmlReport(
       << (runs.size() == 1 ? " run" : " runs") << "</p></header>\n<main>\n";
   static const std::vector<ObjectiveResult> kNoSlos;
   for (size_t i = 0; i < runs.size(); ++i) {
-    WriteRun(runs[i], i, i < slos_by_run.size() ? slos_by_run[i] : kNoSlos,
-             out);
+    WriteRun(runs[i], i, cards[i],
+             i < slos_by_run.size() ? slos_by_run[i] : kNoSlos, out);
   }
   out << "</main>\n<script type=\"application/json\" id=\"loadgate-data\">"
       << ScriptSafeJson(data) << "</script>\n<script>\n"
-      << assets::kChartsJs << '\n'
       << gate::kReportJs << "</script>\n</body>\n</html>\n";
+}
+
+void WriteHtmlReport(
+    const std::vector<RunReport>& runs,
+    const std::vector<std::vector<ObjectiveResult>>& slos_by_run,
+    std::ostream& out) {
+  WriteHtmlReport(runs, slos_by_run, {}, out);
 }
 
 void WriteHtmlReport(const std::vector<RunReport>& runs,

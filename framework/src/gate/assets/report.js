@@ -1,75 +1,89 @@
+// The HTML report's script: a refinement only. The charts are SVG written
+// with the page, so they show where scripts are blocked; where they run,
+// pointing at a chart over time shows that second's values, read from the
+// page's data block (#loadgate-data).
 (function () {
   'use strict';
-  var lineChart = LoadgateCharts.lineChart;
-  var distributionChart = LoadgateCharts.distributionChart;
-  var KIND_COLORS = {connect: '#7c3aed', timeout: '#f59e0b',
-    http_4xx: '#0891b2', http_5xx: '#dc2626', check_failed: '#db2777',
-    protocol: '#4b5563'};
+  var NS = 'http://www.w3.org/2000/svg';
 
-  function column(series, key) {
-    return series.map(function (slot) { return slot[key]; });
+  // Up to two decimals, no trailing zeros.
+  function num(v) { return String(+(+v).toFixed(2)); }
+
+  // What each chart over time reads out for one slot of a run's series.
+  var READOUTS = {
+    latency: function (slot) {
+      return 'p50 ' + num(slot.p50_ms) + ' ms, p95 ' + num(slot.p95_ms) +
+          ' ms, p99 ' + num(slot.p99_ms) + ' ms';
+    },
+    rate: function (slot, run) {
+      return slot.requests + ' req/s' +
+          (run.target_rps > 0 ? ' (target ' + num(run.target_rps) + ')' : '');
+    },
+    errors: function (slot) {
+      var text = slot.errors + ' errors';
+      Object.keys(slot.errors_by_kind).forEach(function (kind) {
+        text += ', ' + kind + ' ' + slot.errors_by_kind[kind];
+      });
+      return text;
+    },
+    tokens: function (slot) { return slot.output_tokens + ' tokens/s'; }
+  };
+
+  function svgEl(name, attrs, parent) {
+    var e = document.createElementNS(NS, name);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    parent.appendChild(e);
+    return e;
   }
 
-  function drawRun(run, section) {
-    var series = run.series;
-    var xs = column(series, 'second');
-    function chart(name) {
-      return section.querySelector('figure[data-chart="' + name + '"]');
-    }
-    lineChart(chart('latency'), xs, [
-      {name: 'p50', color: '#2563eb', values: column(series, 'p50_ms')},
-      {name: 'p95', color: '#f59e0b', values: column(series, 'p95_ms')},
-      {name: 'p99', color: '#dc2626', values: column(series, 'p99_ms')}
-    ], 'second of the run', 'ms');
-
-    // The target first, so that the achieved line is drawn over it.
-    var rateLines = [];
-    if (run.target_rps > 0) {
-      rateLines.push({name: 'target req/s', color: '#9ca3af', dashed: true,
-                      values: series.map(function () {
-                        return run.target_rps;
-                      })});
-    }
-    rateLines.push({name: 'achieved req/s', color: '#2563eb',
-                    values: column(series, 'requests')});
-    lineChart(chart('rate'), xs, rateLines, 'second of the run', 'req/s');
-
-    var errorLines = [{name: 'all errors', color: '#111827',
-                       values: column(series, 'errors')}];
-    run.error_kinds.forEach(function (kind) {
-      errorLines.push({name: kind, color: KIND_COLORS[kind] || '#9ca3af',
-                       values: series.map(function (slot) {
-                         return slot.errors_by_kind[kind] || 0;
-                       })});
+  function addReadout(figure, run) {
+    var svg = figure.querySelector('svg[data-seconds]');
+    var readout = READOUTS[figure.getAttribute('data-chart')];
+    if (!svg || !readout) return;
+    var seconds = +svg.getAttribute('data-seconds');
+    var span = svg.getAttribute('data-plot-x').split(' ').map(Number);
+    // From the plot's top to its bottom (kTop, kHeight - kBottom in
+    // svg_chart.cc).
+    var guide = svgEl('line', {y1: 28, y2: 224, stroke: '#9ca3af',
+                               visibility: 'hidden'}, svg);
+    var label = svgEl('text', {x: span[1], y: 24, 'text-anchor': 'end',
+                               'font-size': 11, fill: '#111827'},
+                      svg);
+    svg.addEventListener('mousemove', function (event) {
+      var point = svg.createSVGPoint();
+      point.x = event.clientX;
+      point.y = event.clientY;
+      var x = point.matrixTransform(svg.getScreenCTM().inverse()).x;
+      var second = Math.floor((x - span[0]) / (span[1] - span[0]) * seconds);
+      var slot = run.series[second];
+      if (!slot) return;
+      var middle = span[0] + (span[1] - span[0]) * (second + 0.5) / seconds;
+      guide.setAttribute('x1', middle);
+      guide.setAttribute('x2', middle);
+      guide.setAttribute('visibility', 'visible');
+      label.textContent = 'second ' + slot.second + ': ' + readout(slot, run);
     });
-    lineChart(chart('errors'), xs, errorLines, 'second of the run',
-              'errors/s');
-
-    distributionChart(chart('distribution'), run.latency_buckets_ms,
-                      'latency (ms, log scale)', '#2563eb');
-
-    if (run.llm) {
-      lineChart(chart('tokens'), xs, [
-        {name: 'output tokens/s', color: '#16a34a',
-         values: column(series, 'output_tokens')}
-      ], 'second of the run', 'tokens/s');
-      distributionChart(chart('ttft'), run.ttft_buckets_ms,
-                        'time to first token (ms, log scale)', '#9333ea');
-    }
+    svg.addEventListener('mouseleave', function () {
+      guide.setAttribute('visibility', 'hidden');
+      label.textContent = '';
+    });
   }
 
   try {
     var data = JSON.parse(
         document.getElementById('loadgate-data').textContent);
     data.runs.forEach(function (run, i) {
-      drawRun(run, document.getElementById('run-' + i));
+      var section = document.getElementById('run-' + i);
+      section.querySelectorAll('figure.chart').forEach(function (figure) {
+        addReadout(figure, run);
+      });
     });
     document.body.setAttribute('data-rendered', 'ok');
   } catch (error) {
     document.body.setAttribute('data-rendered', 'error');
     var banner = document.createElement('div');
     banner.id = 'script-error';
-    banner.textContent = 'Charts could not be drawn: ' + error;
+    banner.textContent = 'The chart readouts could not be set up: ' + error;
     document.body.insertBefore(banner, document.body.firstChild);
   }
 })();
