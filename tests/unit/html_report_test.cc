@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -46,11 +47,53 @@ RunReport PlainRun(std::string name) {
   return report;
 }
 
+// Ten requests a second over `seconds`, all to the first of two endpoints.
+RunReport RunOver(int seconds) {
+  Recorder recorder({"GET /busy", "GET /idle"}, {}, seconds);
+  for (int i = 0; i < 10 * seconds; ++i) {
+    RequestSample sample;
+    sample.intended_ns = i * 100'000'000LL;
+    sample.latency_ns = sample.service_time_ns = 2'000'000;
+    sample.status = 200;
+    recorder.Record(sample);
+  }
+  RunReport report;
+  report.metrics = recorder.metrics();
+  report.info.name = "timed";
+  report.info.load_model = "constant 10 req/s";
+  report.info.target_rps = 10;
+  report.info.planned_duration_ns = report.info.actual_duration_ns =
+      seconds * 1'000'000'000LL;
+  return report;
+}
+
 std::string Html(const std::vector<RunReport>& runs,
                  const std::vector<ObjectiveResult>& slos = {}) {
   std::ostringstream out;
   WriteHtmlReport(runs, slos, out);
   return out.str();
+}
+
+// The markup of the figure of chart `name` (the first on the page).
+std::string Figure(const std::string& html, std::string_view name) {
+  const size_t begin =
+      html.find("<figure class=\"chart\" data-chart=\"" + std::string(name));
+  if (begin == std::string::npos) return "";
+  return html.substr(begin, html.find("</figure>", begin) - begin);
+}
+
+// The labels under a chart's x axis, left to right.
+std::vector<std::string> XTicks(const std::string& figure) {
+  // The x ticks are the centred labels on the line below the plot.
+  static const std::regex kTick(
+      "<text x=\"[0-9.]+\" y=\"238\\.0\" text-anchor=\"middle\">([^<]*)"
+      "</text>");
+  std::vector<std::string> ticks;
+  for (std::sregex_iterator it(figure.begin(), figure.end(), kTick), end;
+       it != end; ++it) {
+    ticks.push_back((*it)[1]);
+  }
+  return ticks;
 }
 
 // The page's embedded chart data, parsed as the page's script parses it.
@@ -172,6 +215,79 @@ TEST(HtmlReportTest, ListsEveryEndpoint) {
               HasSubstr("<td>GET /patients/{mrn}</td><td "
                         "class=\"num\">900</td><td class=\"num\">3</td>"));
   EXPECT_THAT(html, HasSubstr("<td>chat</td><td class=\"num\">100</td>"));
+}
+
+TEST(HtmlReportTest, DrawsTheChartsAsSvgThatNeedNoStylesheet) {
+  const std::string html =
+      Html({test_support::SampleReport(), PlainRun("plain")});
+
+  // Four charts a run, two more for the LLM run: all there without a script.
+  EXPECT_EQ(CountOccurrences(html, "<svg "), 10u);
+  EXPECT_EQ(CountOccurrences(html, "<figure class=\"chart\""), 10u);
+  const std::string latency = Figure(html, "latency");
+  EXPECT_EQ(CountOccurrences(latency, "<polyline "), 3u);
+  EXPECT_THAT(latency, HasSubstr("data-points=\"33\""));  // 11 s, 3 lines
+  EXPECT_THAT(latency, HasSubstr(" stroke=\"#f59e0b\" stroke-width=\"1.8\" "
+                                 "data-series=\"p95\""));
+  EXPECT_THAT(latency, HasSubstr(">p95</text>"));  // its legend
+  EXPECT_THAT(latency, HasSubstr(">second of the run</text>"));
+  EXPECT_THAT(Figure(html, "rate"), HasSubstr("stroke-dasharray=\"6 4\""));
+  EXPECT_THAT(Figure(html, "distribution"), HasSubstr("<rect "));
+  // Colours and fonts are attributes: a policy that forbids inline styles
+  // (style-src 'self') drops style attributes.
+  EXPECT_THAT(html, Not(HasSubstr(" style=\"")));
+  EXPECT_THAT(latency, HasSubstr("font-size=\"11\""));
+  // Written the same every time.
+  EXPECT_EQ(html, Html({test_support::SampleReport(), PlainRun("plain")}));
+}
+
+TEST(HtmlReportTest, TicksShortRunsAtWholeSeconds) {
+  EXPECT_THAT(XTicks(Figure(Html({RunOver(2)}), "latency")),
+              ::testing::ElementsAre("0", "1", "2"));
+  EXPECT_THAT(XTicks(Figure(Html({RunOver(1)}), "rate")),
+              ::testing::ElementsAre("0", "1"));
+  EXPECT_THAT(XTicks(Figure(Html({RunOver(15)}), "errors")),
+              ::testing::ElementsAre("0", "5", "10", "15"));
+  EXPECT_THAT(XTicks(Figure(Html({RunOver(60)}), "latency")),
+              ::testing::ElementsAre("0", "10", "20", "30", "40", "50", "60"));
+}
+
+TEST(HtmlReportTest, ShowsNoPercentilesForAnEndpointWithoutRequests) {
+  const std::string html = Html({RunOver(2)});
+  EXPECT_THAT(html, HasSubstr("<td>GET /busy</td><td class=\"num\">20</td>"));
+  EXPECT_THAT(
+      html, HasSubstr("<tr><td>GET /idle</td><td class=\"num\">0</td>"
+                      "<td class=\"num\">0</td><td class=\"num\">\u2014</td>"
+                      "<td class=\"num\">0.0</td><td class=\"num\">\u2014</td>"
+                      "<td class=\"num\">\u2014</td><td class=\"num\">\u2014"
+                      "</td><td class=\"num\">\u2014</td></tr>"));
+}
+
+TEST(HtmlReportTest, TitlesEachCardAfterItsRun) {
+  // A suite's scenario at three presets: one name, three load models.
+  std::vector<RunReport> presets;
+  for (int rps : {10, 100, 10}) {
+    presets.push_back(PlainRun("db_api"));
+    presets.back().info.load_model =
+        "constant " + std::to_string(rps) + " req/s";
+  }
+  const std::string html = Html(presets);
+  EXPECT_THAT(html, HasSubstr("<h2>db_api \u00b7 constant 10 req/s #1</h2>"));
+  EXPECT_THAT(html, HasSubstr("<h2>db_api \u00b7 constant 100 req/s</h2>"));
+  EXPECT_THAT(html, HasSubstr("<h2>db_api \u00b7 constant 10 req/s #3</h2>"));
+  EXPECT_THAT(Html({PlainRun("db_api"), PlainRun("chat")}),
+              HasSubstr("<h2>db_api</h2>"));
+
+  // Titles the caller gives (the tests that ran, the report files' names).
+  std::ostringstream titled;
+  WriteHtmlReport(presets, {}, {"rps_10", "rps_100", ""}, titled);
+  EXPECT_THAT(titled.str(), HasSubstr("<h2>rps_10</h2>"));
+  EXPECT_THAT(titled.str(), HasSubstr("<h2>rps_100</h2>"));
+  EXPECT_THAT(titled.str(), HasSubstr("<h2>db_api</h2>"));
+  std::ostringstream one;
+  WriteHtmlReport({PlainRun("db_api")}, {}, {"DbApiLoad.MeetsSlos"}, one);
+  EXPECT_THAT(one.str(),
+              HasSubstr("<title>loadgate report: DbApiLoad.MeetsSlos</title>"));
 }
 
 }  // namespace
