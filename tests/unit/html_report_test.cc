@@ -25,6 +25,19 @@ using ::testing::Not;
 constexpr std::string_view kDataOpen =
     "<script type=\"application/json\" id=\"loadgate-data\">";
 
+// A run at a constant 10 req/s over `seconds`, of what `recorder` recorded.
+RunReport ConstantRun(std::string name, const Recorder& recorder, int seconds) {
+  RunReport report;
+  report.metrics = recorder.metrics();
+  report.info.name = std::move(name);
+  report.info.load_model = "constant 10 req/s";
+  report.info.target_rps = 10;
+  report.info.planned_duration_ns = report.info.actual_duration_ns =
+      seconds * 1'000'000'000LL;
+  report.info.started_at = "2026-11-23T10:00:00Z";
+  return report;
+}
+
 // A plain HTTP run (no streams): 20 requests over 2 s, two of them 503s.
 RunReport PlainRun(std::string name) {
   Recorder recorder({"GET /health"}, {}, 2);
@@ -36,15 +49,7 @@ RunReport PlainRun(std::string name) {
     if (sample.status == 503) sample.error = ErrorKind::kHttp5xx;
     recorder.Record(sample);
   }
-  RunReport report;
-  report.metrics = recorder.metrics();
-  report.info.name = std::move(name);
-  report.info.load_model = "constant 10 req/s";
-  report.info.target_rps = 10;
-  report.info.planned_duration_ns = report.info.actual_duration_ns =
-      2'000'000'000;
-  report.info.started_at = "2026-11-23T10:00:00Z";
-  return report;
+  return ConstantRun(std::move(name), recorder, 2);
 }
 
 // Ten requests a second over `seconds`, all to the first of two endpoints.
@@ -57,14 +62,7 @@ RunReport RunOver(int seconds) {
     sample.status = 200;
     recorder.Record(sample);
   }
-  RunReport report;
-  report.metrics = recorder.metrics();
-  report.info.name = "timed";
-  report.info.load_model = "constant 10 req/s";
-  report.info.target_rps = 10;
-  report.info.planned_duration_ns = report.info.actual_duration_ns =
-      seconds * 1'000'000'000LL;
-  return report;
+  return ConstantRun("timed", recorder, seconds);
 }
 
 std::string Html(const std::vector<RunReport>& runs,
