@@ -200,6 +200,35 @@ TEST_F(HtmlReportChromiumTest, ShowsChartsUnderJenkinsArchivePolicy) {
             std::string::npos);
 }
 
+// Where scripts run, the page's script adds a readout of the values of the
+// second under the pointer; a probe appended to the page points at the
+// middle of the first latency chart.
+TEST_F(HtmlReportChromiumTest, ReadsOutTheSecondUnderThePointer) {
+  std::ostringstream html;
+  WriteHtmlReport({RunWithErrors()}, std::vector<ObjectiveResult>(), html);
+  constexpr std::string_view kProbe =
+      "<script>\n"
+      "var svg = document.querySelector('figure[data-chart=latency] svg');\n"
+      "var box = svg.getBoundingClientRect();\n"
+      "svg.dispatchEvent(new MouseEvent('mousemove', {\n"
+      "  clientX: box.left + box.width / 2, clientY: box.top + 100}));\n"
+      "</script>\n";
+  std::string page = html.str();
+  page.insert(page.rfind("</body>"), kProbe);
+  const std::string path = dir_.WriteFile("probe.html", page);
+
+  const std::string dom =
+      test_support::RenderedDom(dir_.path(), "file://" + path);
+  ASSERT_FALSE(dom.empty())
+      << "chromium failed; see its log in " << dir_.path();
+  EXPECT_NE(dom.find("<body data-rendered=\"ok\">"), std::string::npos);
+  // The middle of the view box (x 280) lies in second 1 of the 3 s plot
+  // (x 56 to 546).
+  const std::string latency = Figure(dom, 0, "latency");
+  EXPECT_NE(latency.find(">second 1: p50 "), std::string::npos) << latency;
+  EXPECT_NE(latency.find("visibility=\"visible\""), std::string::npos);
+}
+
 TEST_F(HtmlReportChromiumTest, ReportCommandRendersJsonReports) {
   std::ostringstream json;
   WriteJson(test_support::SampleReport(), json);
