@@ -47,6 +47,10 @@ size_t DrawnSeconds(const RunReport& run) {
   return length;
 }
 
+double SlotPercentileMs(const TimeSlot& slot, double percentile) {
+  return static_cast<double>(slot.latency.Percentile(percentile)) / kNsPerMs;
+}
+
 // The charts' series as data, for the page's script (it shows a second's
 // values under the pointer) and for readers of the page's source; only what
 // the charts draw, not the whole JSON report: the per-tag and per-second
@@ -65,18 +69,14 @@ json ChartData(const RunReport& run) {
       errors_by_kind[std::string(ErrorKindName(static_cast<ErrorKind>(kind)))] =
           slot.errors_by_kind[kind];
     }
-    auto percentile_ms = [&slot](double percentile) {
-      return static_cast<double>(slot.latency.Percentile(percentile)) /
-             kNsPerMs;
-    };
     series.push_back({{"second", slot.second},
                       {"requests", slot.requests},
                       {"errors", slot.errors},
                       {"errors_by_kind", std::move(errors_by_kind)},
                       {"output_tokens", slot.output_tokens},
-                      {"p50_ms", percentile_ms(50)},
-                      {"p95_ms", percentile_ms(95)},
-                      {"p99_ms", percentile_ms(99)}});
+                      {"p50_ms", SlotPercentileMs(slot, 50)},
+                      {"p95_ms", SlotPercentileMs(slot, 95)},
+                      {"p99_ms", SlotPercentileMs(slot, 99)}});
   }
   json error_kinds = json::array();
   for (int kind = 1; kind < kErrorKindCount; ++kind) {
@@ -199,6 +199,8 @@ std::vector<double> Column(const RunReport& run, Value value) {
   return column;
 }
 
+// The line colour of each error kind in the error chart; a kind without one
+// of its own is grey.
 std::string_view KindColor(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kConnect:
@@ -250,8 +252,7 @@ void WriteCharts(const RunReport& run, std::ostream& out) {
   const auto seconds = static_cast<int64_t>(DrawnSeconds(run));
   auto percentile_ms = [](double percentile) {
     return [percentile](const TimeSlot& slot) {
-      return static_cast<double>(slot.latency.Percentile(percentile)) /
-             kNsPerMs;
+      return SlotPercentileMs(slot, percentile);
     };
   };
   out << "<div class=\"charts\">\n";
