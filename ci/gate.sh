@@ -21,8 +21,8 @@
 #                     CURRENT_DIR/gate.md). The GitHub workflow comments it
 #                     on the pull request and appends it to
 #                     $GITHUB_STEP_SUMMARY; do not point it at that file.
-#   GATE_JUNIT_DIR    one JUnit file NAME.gate.xml per compared report
-#                     (default CURRENT_DIR)
+#   GATE_JUNIT_DIR    one JUnit file NAME.gate.xml per compared report, its
+#                     <testsuite> named NAME (default CURRENT_DIR)
 set -uo pipefail
 
 if [[ $# -lt 2 ]]; then
@@ -102,7 +102,8 @@ for name in "${names[@]}"; do
   fi
   printf '\n### %s\n' "$name" >> "$summary"
   "$loadgate" compare --baseline "${baselines[@]}" --current "${currents[@]}" \
-    --summary-md "$summary" --junit "$junit_dir/$name.gate.xml" "$@"
+    --summary-md "$summary" --junit "$junit_dir/$name.gate.xml" \
+    --junit-suite "$name" "$@"
   code=$?
   compared=$((compared + 1))
   if [[ $code -eq 2 ]]; then
