@@ -230,6 +230,8 @@ TEST(GateJUnitTest, NoObjectivesIsAnEmptySuite) {
   EXPECT_EQ(root.attributes.at("tests"), "0");
   ASSERT_EQ(root.children.size(), 1u);
   EXPECT_TRUE(root.children[0].children.empty());
+  // No duration given: no time rather than a made-up 0.
+  EXPECT_EQ(root.children[0].attributes.count("time"), 0u);
 }
 
 Element ParseGateJUnit(const GateResult& result, const std::string& suite) {

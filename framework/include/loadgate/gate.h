@@ -188,9 +188,9 @@ void WriteGateMarkdown(const GateResult& result, std::ostream& out);
 struct SloSuite {
   std::string name;
   std::vector<SloVerdict> verdicts;
-  // How long the judged run lasted, in seconds (0 = unknown). Every
-  // objective is judged on the whole run, so this is each testcase's `time`
-  // and the suite's.
+  // How long the judged run lasted, in seconds (0 = unknown: no `time`
+  // written). Every objective is judged on the whole run, so this is each
+  // testcase's `time` and the suite's.
   double seconds = 0;
 };
 
