@@ -357,6 +357,21 @@ TEST(GateJUnitTest, EscapesTagsAndSuiteNames) {
             "latency.p95 [tag GET /q?a=<b>&c=\"d\"] does not regress");
   EXPECT_EQ(Child(suite.children.at(0), "failure")->text,
             "p95 <latency> & more");
+
+  // A rate that fell to 0 is still an observed value.
+  GateRow rate;
+  rate.metric = {
+      .metric = "achieved_rps",
+      .tolerance = {.kind = Tolerance::Kind::kRelative, .value = 0.05}};
+  rate.baseline = 100;
+  rate.allowed = 5;
+  rate.worsening = 100;
+  rate.regressed = true;
+  result.rows = {rate};
+  const Element stalled = ParseGateJUnit(result, "stalled");
+  EXPECT_THAT(Child(stalled.children.at(0).children.at(0), "failure")
+                  ->attributes.at("message"),
+              ::testing::StartsWith("0 req/s vs "));
 }
 
 TEST(GateSuiteNameTest, TheStemTheCurrentReportsShare) {

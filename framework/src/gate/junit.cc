@@ -101,14 +101,17 @@ JUnitCase SloCase(const SloVerdict& verdict) {
 // A row as its stable case, the computed limit in the message and the
 // figures that made it in the properties.
 JUnitCase GateRowCase(const GateRow& row) {
-  const SloVerdict verdict = ToVerdict(row.AsObjectiveResult());
-  JUnitCase testcase = SloCase(verdict);
-  testcase.name = row.CaseName();
+  const std::string limit = row.AsObjectiveResult().objective.Describe();
   const std::string_view metric = row.metric.metric;
+  const std::string current = FormatMetricValue(metric, row.current);
+  JUnitCase testcase{.name = row.CaseName(),
+                     .passed = !row.regressed,
+                     .failure_message = current + " vs " + limit,
+                     .text = row.message};
   testcase.properties = {
-      {"limit", verdict.objective},
+      {"limit", limit},
       {"baseline", FormatMetricValue(metric, row.baseline)},
-      {"current", FormatMetricValue(metric, row.current)},
+      {"current", current},
       {"tolerance", row.metric.tolerance.Describe(metric)},
       {"spread", row.spread_measured ? FormatMetricValue(metric, row.spread)
                                      : std::string("n/a")},
