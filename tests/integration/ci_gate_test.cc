@@ -129,6 +129,12 @@ TEST_F(GateScriptTest, ABaselineWithoutCurrentReportFails) {
   EXPECT_THAT(result.err, HasSubstr("no current report for baseline "
                                     "Chat.Slo_rps_10: did its test run?"));
   EXPECT_THAT(Summary(), HasSubstr("Chat.Slo_rps_10: **no current report"));
+  // Dashboards see it too: a failed case where its gate cases would be.
+  const std::string junit =
+      test_support::ReadFileText(current_dir() / "Chat.Slo_rps_10.gate.xml");
+  EXPECT_THAT(junit, HasSubstr("<testsuite name=\"Chat.Slo_rps_10\" "
+                               "tests=\"1\" failures=\"1\""));
+  EXPECT_THAT(junit, HasSubstr("<testcase name=\"current report exists\""));
 
   // Nothing ran at all.
   std::filesystem::remove(current_dir() / "Db.Slo_rps_10.json");
