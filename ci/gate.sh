@@ -6,7 +6,8 @@
 # one `loadgate compare --baseline RUNS... --current RUNS...` (each side's
 # histograms merged, the run-to-run spread measured on the baseline runs).
 # A baseline with no current report of its name fails the gate: its test did
-# not run or crashed, and a missing report must not pass as "no regression".
+# not run or crashed, and a missing report must not pass as "no regression"
+# (its JUnit file then holds one failed case, "current report exists").
 # A current report without a baseline is listed, not judged.
 #
 #   ci/gate.sh BASELINE_DIR CURRENT_DIR [--tolerance M=V]...
@@ -21,8 +22,8 @@
 #                     CURRENT_DIR/gate.md). The GitHub workflow comments it
 #                     on the pull request and appends it to
 #                     $GITHUB_STEP_SUMMARY; do not point it at that file.
-#   GATE_JUNIT_DIR    one JUnit file NAME.gate.xml per compared report
-#                     (default CURRENT_DIR)
+#   GATE_JUNIT_DIR    one JUnit file NAME.gate.xml per compared report, its
+#                     <testsuite> named NAME (default CURRENT_DIR)
 set -uo pipefail
 
 if [[ $# -lt 2 ]]; then
@@ -59,6 +60,24 @@ find_runs() {
   mapfile -t RUNS < <(printf '%s\n' "${folders[@]%/}" | sort -V)
 }
 
+# Writes NAME.gate.xml ($1) for a baseline without a current report, so that
+# dashboards show the failure where the report's gate cases would be.
+write_missing_junit() {
+  local suite
+  suite=$(printf '%s' "$1" |
+    sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g')
+  cat > "$junit_dir/$1.gate.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="loadgate compare" tests="1" failures="1" errors="0">
+  <testsuite name="$suite" tests="1" failures="1" errors="0">
+    <testcase name="current report exists" classname="$suite">
+      <failure message="no current report for this baseline">its test did not run, crashed or wrote no report</failure>
+    </testcase>
+  </testsuite>
+</testsuites>
+EOF
+}
+
 # Sets FILES to NAME.json ($1) of every run folder that has one ($2...).
 find_files() {
   local name=$1 run
@@ -91,6 +110,7 @@ for name in "${names[@]}"; do
     echo "gate: no current report for baseline $name: did its test run?" >&2
     printf '\n%s: **no current report for this baseline: did its test run?**\n' \
       "$name" >> "$summary"
+    write_missing_junit "$name"
     missing=$((missing + 1))
     [[ $status -eq 0 ]] && status=1
     continue
@@ -102,7 +122,8 @@ for name in "${names[@]}"; do
   fi
   printf '\n### %s\n' "$name" >> "$summary"
   "$loadgate" compare --baseline "${baselines[@]}" --current "${currents[@]}" \
-    --summary-md "$summary" --junit "$junit_dir/$name.gate.xml" "$@"
+    --summary-md "$summary" --junit "$junit_dir/$name.gate.xml" \
+    --junit-suite "$name" "$@"
   code=$?
   compared=$((compared + 1))
   if [[ $code -eq 2 ]]; then

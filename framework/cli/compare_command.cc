@@ -53,8 +53,12 @@ Options:
                          (default 100)
   --summary-md FILE      also write the Markdown table (e.g.
                          "$GITHUB_STEP_SUMMARY"; appended to, not replaced)
-  --junit FILE           JUnit XML, one testcase per compared metric and
-                         per current run that stopped early
+  --junit FILE           JUnit XML: one testsuite named after the current
+                         reports, one testcase per compared metric
+                         ("latency.p95 does not regress") and per current
+                         run ("current run 1 runs to its planned end")
+  --junit-suite NAME     the testsuite's name (default: the file name the
+                         current reports share, without .json)
   -h, --help             this help
 
 Exit status: 0 no regression, 1 a regression, 2 bad input or nothing
@@ -70,6 +74,7 @@ struct CompareOptions {
   uint64_t min_samples = kDefaultMinSamples;
   std::string summary_path;
   std::string junit_path;
+  std::string junit_suite;  // empty: GateSuiteName
   bool help = false;
 };
 
@@ -113,6 +118,9 @@ CompareOptions ParseCompareArgs(const std::vector<std::string>& args) {
     } else if (arg == "--junit") {
       files = nullptr;
       options.junit_path = value();
+    } else if (arg == "--junit-suite") {
+      files = nullptr;
+      options.junit_suite = value();
     } else if (arg.starts_with("-") && arg != "-") {
       throw UsageError("unknown option " + arg +
                        " (loadgate compare --help lists them)");
@@ -164,7 +172,11 @@ int CompareCommand(const std::vector<std::string>& args) {
   }
   if (!options.junit_path.empty()) {
     WriteOutputFile(options.junit_path, [&](std::ostream& out) {
-      WriteSloJUnit({{"loadgate compare", result.Verdicts()}}, out);
+      WriteGateJUnit(result,
+                     options.junit_suite.empty()
+                         ? GateSuiteName(options.current_paths, current)
+                         : options.junit_suite,
+                     out);
     });
   }
   if (!result.judged()) {

@@ -2,10 +2,12 @@
 // its exit code, in named steps.
 #include "run_command.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -22,6 +24,7 @@
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
 #include "output_file.h"
+#include "progress_line.h"
 
 namespace loadgate::cli {
 namespace {
@@ -59,8 +62,16 @@ void WriteOutput(std::optional<std::ofstream>& out, const std::string& path,
   }
 }
 
-// One line, redrawn in place: "\r" returns to its start and "\x1b[K" clears
-// what a longer previous line left behind.
+// The width of the terminal on stderr, 0 when it does not say (asked at
+// every redraw, so a resized window is followed).
+int StderrTerminalColumns() {
+  winsize size{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) != 0) return 0;
+  return size.ws_col;
+}
+
+// One line, redrawn in place and cut to the terminal's width (see
+// FitProgressLine): a line that wrapped would leave a stale row behind.
 void DrawProgress(const Progress& progress) {
   const double seconds = static_cast<double>(progress.elapsed.count()) / 1e9;
   const double error_percent =
@@ -70,15 +81,18 @@ void DrawProgress(const Progress& progress) {
   std::string elapsed = FormatFixed(seconds, 1);
   // Right-aligned in 7 columns, so the line does not shift as time grows.
   elapsed.insert(0, elapsed.size() < 7 ? 7 - elapsed.size() : 0, ' ');
-  const std::string line =
-      "\r" + elapsed + "s  " + std::to_string(progress.requests) + " req  " +
-      FormatFixed(progress.current_rps, 1) + " req/s  p50 " +
-      FormatMilliseconds(static_cast<double>(progress.p50_ns)) + "  p95 " +
-      FormatMilliseconds(static_cast<double>(progress.p95_ns)) + "  p99 " +
-      FormatMilliseconds(static_cast<double>(progress.p99_ns)) + "  errors " +
+  // Most telling first: a narrow terminal cuts the end of the line.
+  const std::string text =
+      elapsed + "s  " + std::to_string(progress.requests) + " req  " +
+      FormatFixed(progress.current_rps, 1) + " req/s  errors " +
       std::to_string(progress.errors) + " (" + FormatFixed(error_percent, 1) +
-      " %)  in flight " + std::to_string(progress.in_flight) + "\x1b[K";
-  std::fputs(line.c_str(), stderr);
+      " %)  p50 " + FormatMilliseconds(static_cast<double>(progress.p50_ns)) +
+      "  p95 " + FormatMilliseconds(static_cast<double>(progress.p95_ns)) +
+      "  p99 " + FormatMilliseconds(static_cast<double>(progress.p99_ns)) +
+      "  in flight " + std::to_string(progress.in_flight);
+  const int columns =
+      ProgressColumns(StderrTerminalColumns(), std::getenv("COLUMNS"));
+  std::fputs(FitProgressLine(text, columns).c_str(), stderr);
   std::fflush(stderr);
 }
 
@@ -166,9 +180,13 @@ int RunCommand(const CommandLine& command_line) {
               [&](std::ostream& out) { WriteCsv(report, out); });
   if (!command_line.quiet) WriteSummary(report, std::cout);
   WriteOutput(outputs.junit, command_line.junit_path, [&](std::ostream& out) {
-    WriteSloJUnit({{report.info.name.empty() ? "loadgate" : report.info.name,
-                    report.slos}},
-                  out);
+    // Each objective is judged on the whole run: its time is the run's.
+    WriteSloJUnit(
+        {{.name = report.info.name.empty() ? "loadgate" : report.info.name,
+          .verdicts = report.slos,
+          .seconds =
+              static_cast<double>(report.info.actual_duration_ns) / 1e9}},
+        out);
   });
   WriteOutput(outputs.html, command_line.html_path, [&](std::ostream& out) {
     WriteHtmlReport({report}, std::vector<ObjectiveResult>(), out);

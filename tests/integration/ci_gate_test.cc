@@ -92,6 +92,21 @@ TEST_F(GateScriptTest, ARegressionInAnyReportFailsAndIsNamed) {
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("p95 latency"));
   EXPECT_THAT(Summary(), HasSubstr("### Db.Slo_rps_100"));
+
+  // Each report's JUnit file is a suite of its name, so merged files stay
+  // apart, and the cases are named alike whatever the figures.
+  const std::string fast =
+      test_support::ReadFileText(current_dir() / "Db.Slo_rps_10.gate.xml");
+  const std::string slow =
+      test_support::ReadFileText(current_dir() / "Db.Slo_rps_100.gate.xml");
+  EXPECT_THAT(fast, HasSubstr("<testsuite name=\"Db.Slo_rps_10\""));
+  EXPECT_THAT(slow, HasSubstr("<testsuite name=\"Db.Slo_rps_100\""));
+  for (const std::string& junit : {fast, slow}) {
+    EXPECT_THAT(junit, HasSubstr("<testcase name=\"latency.p95 does not "
+                                 "regress\""));
+  }
+  EXPECT_THAT(slow, HasSubstr("<failure message=\"160 ms vs p95 latency "
+                              "&lt;= 110 ms\""));
 }
 
 TEST_F(GateScriptTest, AReportWithoutBaselineIsListedNotJudged) {
@@ -114,6 +129,12 @@ TEST_F(GateScriptTest, ABaselineWithoutCurrentReportFails) {
   EXPECT_THAT(result.err, HasSubstr("no current report for baseline "
                                     "Chat.Slo_rps_10: did its test run?"));
   EXPECT_THAT(Summary(), HasSubstr("Chat.Slo_rps_10: **no current report"));
+  // Dashboards see it too: a failed case where its gate cases would be.
+  const std::string junit =
+      test_support::ReadFileText(current_dir() / "Chat.Slo_rps_10.gate.xml");
+  EXPECT_THAT(junit, HasSubstr("<testsuite name=\"Chat.Slo_rps_10\" "
+                               "tests=\"1\" failures=\"1\""));
+  EXPECT_THAT(junit, HasSubstr("<testcase name=\"current report exists\""));
 
   // Nothing ran at all.
   std::filesystem::remove(current_dir() / "Db.Slo_rps_10.json");

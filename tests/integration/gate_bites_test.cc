@@ -115,6 +115,14 @@ TEST_F(GateBitesTest, FailsOnAddedLatencyAndPassesUnchanged) {
   EXPECT_THAT(junit, HasSubstr("<testcase name=\"error rate &lt; 1 %\""));
   EXPECT_THAT(junit, HasSubstr("tests=\"2\" failures=\"1\""));
   EXPECT_THAT(junit, HasSubstr("<failure message=\""));
+  // Each objective took the run's time: the planned 2 s, and a little more
+  // for the requests still in flight at the end.
+  const size_t testcase = junit.find("<testcase ");
+  const size_t time = junit.find(" time=\"", testcase);
+  ASSERT_NE(time, std::string::npos) << junit;
+  const double seconds = std::stod(junit.substr(time + 7));
+  EXPECT_GE(seconds, 1.9) << junit;
+  EXPECT_LT(seconds, 10) << junit;
 
   const std::string summary = Path("summary.md");
   const CommandResult regressed = Loadgate(
@@ -128,8 +136,10 @@ TEST_F(GateBitesTest, FailsOnAddedLatencyAndPassesUnchanged) {
   EXPECT_THAT(regressed.err, HasSubstr("regression: p95 latency"));
   EXPECT_EQ(ReadFileText(summary), regressed.out);
   const std::string compare_junit = ReadFileText(Path("compare.xml"));
-  EXPECT_THAT(compare_junit, HasSubstr("<testcase name=\"p95 latency &lt;= "));
-  EXPECT_THAT(compare_junit, HasSubstr("<failure message=\""));
+  // Stable case names, the computed limit in the failure message.
+  EXPECT_THAT(compare_junit,
+              HasSubstr("<testcase name=\"latency.p95 does not regress\""));
+  EXPECT_THAT(compare_junit, HasSubstr(" vs p95 latency &lt;= "));
 
   const CommandResult unchanged = Loadgate(
       {"compare", "--baseline", Path("base1.json"), Path("base2.json"),
@@ -227,7 +237,8 @@ TEST_F(CompareCommandTest, ACurrentRunThatStoppedEarlyIsARegression) {
   EXPECT_THAT(result.err, HasSubstr("cur.json stopped early: interrupted"));
   EXPECT_THAT(result.out, HasSubstr("cur.json stopped early: interrupted"));
   const std::string junit = ReadFileText(dir_.path() / "gate.xml");
-  EXPECT_THAT(junit, HasSubstr("cur.json runs to its planned end"));
+  EXPECT_THAT(junit, HasSubstr("<testsuite name=\"cur\""));
+  EXPECT_THAT(junit, HasSubstr("current run 1 runs to its planned end"));
   EXPECT_THAT(junit, HasSubstr("<failure message=\"stopped early: "
                                "interrupted"));
 }

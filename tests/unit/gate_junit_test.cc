@@ -1,5 +1,7 @@
-// The per-SLO JUnit writer: one testcase per objective, failures carrying
-// "observed vs objective", and well-formed, escaped XML.
+// The JUnit writers: per-SLO (one testcase per objective, failures carrying
+// "observed vs objective", the run's time) and the gate's (a suite named
+// after the compared report, case names that never carry figures), both
+// well-formed and escaped.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,10 +13,14 @@
 
 #include "loadgate/gate.h"
 #include "loadgate/objective.h"
+#include "loadgate/report.h"
+#include "support/sample_report.h"
 
 namespace loadgate {
 namespace {
 
+using test_support::BatchRun;
+using test_support::ConstantRun;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -153,7 +159,7 @@ TEST(GateJUnitTest, EachObjectiveIsItsOwnTestcase) {
       Result("ttft", 99, 2000, false, 2500, "FAILED p99 TTFT < 2000 ms",
              "POST /chat")};
   std::ostringstream out;
-  WriteSloJUnit("db_api", results, out);
+  WriteSloJUnit("db_api", results, out, /*seconds=*/12.5);
   const Element root = XmlParser(out.str()).ParseDocument();
   ASSERT_FALSE(::testing::Test::HasFailure()) << out.str();
 
@@ -166,12 +172,15 @@ TEST(GateJUnitTest, EachObjectiveIsItsOwnTestcase) {
   EXPECT_EQ(suite.attributes.at("name"), "db_api");
   EXPECT_EQ(suite.attributes.at("tests"), "3");
   EXPECT_EQ(suite.attributes.at("failures"), "2");
+  EXPECT_EQ(suite.attributes.at("time"), "12.500");
   ASSERT_EQ(suite.children.size(), 3u);
 
   std::vector<std::string> names;
   for (const Element& testcase : suite.children) {
     EXPECT_EQ(testcase.name, "testcase");
     EXPECT_EQ(testcase.attributes.at("classname"), "db_api");
+    // Each objective is judged on the whole run: it took the run's time.
+    EXPECT_EQ(testcase.attributes.at("time"), "12.500");
     names.push_back(testcase.attributes.at("name"));
   }
   EXPECT_THAT(names, ElementsAre(results[0].objective.Describe(),
@@ -221,6 +230,165 @@ TEST(GateJUnitTest, NoObjectivesIsAnEmptySuite) {
   EXPECT_EQ(root.attributes.at("tests"), "0");
   ASSERT_EQ(root.children.size(), 1u);
   EXPECT_TRUE(root.children[0].children.empty());
+  // No duration given: no time rather than a made-up 0.
+  EXPECT_EQ(root.children[0].attributes.count("time"), 0u);
+}
+
+Element ParseGateJUnit(const GateResult& result, const std::string& suite) {
+  std::ostringstream out;
+  WriteGateJUnit(result, suite, out);
+  Element root = XmlParser(out.str()).ParseDocument();
+  EXPECT_FALSE(::testing::Test::HasFailure()) << out.str();
+  return root;
+}
+
+std::vector<std::string> CaseNames(const Element& suite) {
+  std::vector<std::string> names;
+  for (const Element& testcase : suite.children) {
+    names.push_back(testcase.attributes.at("name"));
+  }
+  return names;
+}
+
+const Element* Child(const Element& element, const std::string& name) {
+  for (const Element& child : element.children) {
+    if (child.name == name) return &child;
+  }
+  return nullptr;
+}
+
+std::map<std::string, std::string> Properties(const Element& testcase) {
+  std::map<std::string, std::string> properties;
+  if (const Element* list = Child(testcase, "properties")) {
+    for (const Element& property : list->children) {
+      properties[property.attributes.at("name")] =
+          property.attributes.at("value");
+    }
+  }
+  return properties;
+}
+
+TEST(GateJUnitTest, SuiteNamesTheReportAndCaseNamesNeverCarryFigures) {
+  const std::vector<GateMetric> metrics = DefaultGateMetrics();
+  const Element passing = ParseGateJUnit(
+      Compare({ConstantRun(100)}, {ConstantRun(105)}, metrics), "rps_10");
+  const Element failing = ParseGateJUnit(
+      Compare({ConstantRun(40)}, {ConstantRun(90, 20)}, metrics), "rps_10");
+  ASSERT_EQ(passing.children.size(), 1u);
+  ASSERT_EQ(failing.children.size(), 1u);
+  const Element& suite = failing.children[0];
+  EXPECT_EQ(suite.attributes.at("name"), "rps_10");
+  EXPECT_EQ(suite.children.at(0).attributes.at("classname"), "rps_10");
+
+  // Other baselines and results, the same cases: CI keeps their history.
+  EXPECT_THAT(
+      CaseNames(suite),
+      ElementsAre("latency.p95 does not regress",
+                  "latency.p99 does not regress", "error_rate does not regress",
+                  "achieved_rps does not regress",
+                  "latency.p95 [tag GET /a] does not regress",
+                  "latency.p99 [tag GET /a] does not regress",
+                  "error_rate [tag GET /a] does not regress",
+                  "achieved_rps [tag GET /a] does not regress",
+                  "current run 1 runs to its planned end"));
+  EXPECT_EQ(CaseNames(passing.children[0]), CaseNames(suite));
+
+  // The limit this baseline gave goes in the message and the properties.
+  const Element& p95 = suite.children.at(0);
+  const Element* failure = Child(p95, "failure");
+  ASSERT_NE(failure, nullptr);
+  EXPECT_EQ(failure->attributes.at("message"), "90 ms vs p95 latency <= 44 ms");
+  EXPECT_THAT(failure->text, HasSubstr("beyond the tolerance +10 %"));
+  const std::map<std::string, std::string> properties = Properties(p95);
+  EXPECT_EQ(properties.at("limit"), "p95 latency <= 44 ms");
+  EXPECT_EQ(properties.at("baseline"), "40 ms");
+  EXPECT_EQ(properties.at("current"), "90 ms");
+  EXPECT_EQ(properties.at("tolerance"), "+10 % (at least 1 ms)");
+  EXPECT_EQ(properties.at("spread"), "n/a");
+  EXPECT_EQ(Child(passing.children[0].children.at(0), "failure"), nullptr);
+}
+
+TEST(GateJUnitTest, EveryCurrentRunIsACaseFailedWhenItStoppedEarly) {
+  RunReport stopped = ConstantRun(100);
+  stopped.info.stop_reason = "max error rate 5.2 % over 10 s > 5 %";
+  const GateResult result =
+      Compare({ConstantRun(100)}, {ConstantRun(100), stopped},
+              DefaultGateMetrics(), kDefaultMinSamples,
+              {{"base/db.json"}, {"run-1/db.json", "run-2/db.json"}});
+  const Element root = ParseGateJUnit(result, "db");
+  const Element& suite = root.children.at(0);
+  EXPECT_EQ(suite.attributes.at("failures"), "1");
+  // Two 10 s current runs: every case took the 20 s of load it judged.
+  EXPECT_EQ(suite.attributes.at("time"), "20.000");
+  const Element& first = suite.children.at(suite.children.size() - 2);
+  const Element& second = suite.children.back();
+  EXPECT_EQ(first.attributes.at("name"),
+            "current run 1 runs to its planned end");
+  EXPECT_EQ(first.attributes.at("time"), "20.000");
+  EXPECT_EQ(Child(first, "failure"), nullptr);
+  EXPECT_EQ(second.attributes.at("name"),
+            "current run 2 runs to its planned end");
+  const Element* failure = Child(second, "failure");
+  ASSERT_NE(failure, nullptr);
+  EXPECT_EQ(failure->attributes.at("message"),
+            "stopped early: max error rate 5.2 % over 10 s > 5 %");
+  EXPECT_EQ(failure->text,
+            "current run run-2/db.json stopped early: max error rate 5.2 % "
+            "over 10 s > 5 %");
+  EXPECT_EQ(Properties(second).at("run"), "run-2/db.json");
+}
+
+TEST(GateJUnitTest, EscapesTagsAndSuiteNames) {
+  GateRow row;
+  row.metric = DefaultGateMetrics().front();
+  row.tag = "GET /q?a=<b>&c=\"d\"";
+  row.baseline = 10;
+  row.current = 30;
+  row.worsening = 20;
+  row.allowed = 1;
+  row.regressed = true;
+  row.message = "p95 <latency> & more";
+  GateResult result;
+  result.rows.push_back(row);
+  const Element root = ParseGateJUnit(result, "suite <&> \"x\"");
+  const Element& suite = root.children.at(0);
+  EXPECT_EQ(suite.attributes.at("name"), "suite <&> \"x\"");
+  EXPECT_EQ(suite.children.at(0).attributes.at("name"),
+            "latency.p95 [tag GET /q?a=<b>&c=\"d\"] does not regress");
+  EXPECT_EQ(Child(suite.children.at(0), "failure")->text,
+            "p95 <latency> & more");
+
+  // A rate that fell to 0 is still an observed value.
+  GateRow rate;
+  rate.metric = {
+      .metric = "achieved_rps",
+      .tolerance = {.kind = Tolerance::Kind::kRelative, .value = 0.05}};
+  rate.baseline = 100;
+  rate.allowed = 5;
+  rate.worsening = 100;
+  rate.regressed = true;
+  result.rows = {rate};
+  const Element stalled = ParseGateJUnit(result, "stalled");
+  EXPECT_THAT(Child(stalled.children.at(0).children.at(0), "failure")
+                  ->attributes.at("message"),
+              ::testing::StartsWith("0 req/s vs "));
+}
+
+TEST(GateSuiteNameTest, TheStemTheCurrentReportsShare) {
+  const std::vector<RunReport> two = {ConstantRun(100), ConstantRun(100)};
+  EXPECT_EQ(GateSuiteName({"cur/run-1/Db.Slo_rps_10.json",
+                           "cur/run-2/Db.Slo_rps_10.json"},
+                          two),
+            "Db.Slo_rps_10");
+  // Different files of one test: its name.
+  EXPECT_EQ(GateSuiteName({"cur1.json", "cur2.json"}, two),
+            ConstantRun(100).info.name);
+  // Neither shared: every stem, so merged files still tell them apart.
+  RunReport other = BatchRun({{.count = 100, .latency_ms = 1}});
+  other.info.name = "other";
+  EXPECT_EQ(GateSuiteName({"a.json", "b.json"}, {ConstantRun(100), other}),
+            "a, b");
+  EXPECT_EQ(GateSuiteName({}, {RunReport()}), "loadgate compare");
 }
 
 }  // namespace

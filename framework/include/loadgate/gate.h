@@ -88,8 +88,12 @@ struct GateRow {
   std::string message;
 
   // The row as an objective (current must stay within baseline + allowance)
-  // and its result, for the JUnit writer.
+  // and its result: "p95 latency <= 66.11 ms", computed from this baseline.
   ObjectiveResult AsObjectiveResult() const;
+
+  // Its JUnit testcase name, the same whatever the figures: "latency.p95
+  // does not regress", "latency.p95 [tag chat] does not regress".
+  std::string CaseName() const;
 };
 
 // A current run that ended before its planned duration (RunInfo::stop_reason
@@ -97,13 +101,11 @@ struct GateRow {
 // a safety limit or died mid-run got worse in the way that matters most.
 struct StoppedRun {
   std::string run;          // its name in GateRunNames ("cur2.json")
+  int number = 0;           // its place among the current runs, from 1
   std::string stop_reason;  // RunInfo::stop_reason
   // "current run cur2.json stopped early: max error rate 5.2 % over 10 s >
   // 5 %".
   std::string message;
-
-  // As a failed JUnit case named "cur2.json runs to its planned end".
-  SloVerdict AsVerdict() const;
 };
 
 struct GateResult {
@@ -113,15 +115,15 @@ struct GateResult {
   std::vector<StoppedRun> stopped_early;
   int baseline_runs = 0;
   int current_runs = 0;
+  // The current runs' actual durations added, in seconds: how long the
+  // judged load ran, the `time` of every gate testcase.
+  double current_seconds = 0;
 
   // A row regressed or a current run stopped early.
   bool regressed() const;
   // False when every metric was skipped and no run stopped early: the gate
   // saw nothing it could fail on, which must not pass as "no regression".
   bool judged() const;
-  // Every row (as AsObjectiveResult) and every stopped run, for
-  // WriteSloJUnit.
-  std::vector<SloVerdict> Verdicts() const;
 };
 
 // Fewer values than this on either side and a metric is not judged: the p99
@@ -156,6 +158,25 @@ GateResult Compare(const std::vector<RunReport>& baseline,
                    uint64_t min_samples = kDefaultMinSamples,
                    const GateRunNames& names = {});
 
+// The JUnit <testsuite> name of a comparison: what the current reports are
+// called, so that the files of several comparisons merged on a dashboard
+// stay apart. The file stem the current reports share (ci/gate.sh compares
+// run-1/NAME.json, run-2/NAME.json, ...: "NAME"), else the test or scenario
+// name (RunInfo::name) they share, else their stems joined by ", ".
+std::string GateSuiteName(const std::vector<std::string>& current_paths,
+                          const std::vector<RunReport>& current);
+
+// The verdict as JUnit XML, one <testsuite> named `suite_name`: one
+// <testcase> per row (GateRow::CaseName) and one per current run, "current
+// run K runs to its planned end", failed when it stopped early. Names never
+// carry figures, so CI keeps each case's history across builds; the
+// computed limit goes in the failure message ("p95 latency 160.2 ms vs p95
+// latency <= 66.11 ms") and, with baseline, current, tolerance and spread,
+// in the case's <properties>. Every case's `time` is
+// GateResult::current_seconds.
+void WriteGateJUnit(const GateResult& result, const std::string& suite_name,
+                    std::ostream& out);
+
 // The verdict as Markdown: a heading, one table (metric, baseline, current,
 // change, tolerance, spread, verdict), the regressions spelled out (stopped
 // runs included) and the metrics not compared; fit for $GITHUB_STEP_SUMMARY
@@ -167,18 +188,23 @@ void WriteGateMarkdown(const GateResult& result, std::ostream& out);
 struct SloSuite {
   std::string name;
   std::vector<SloVerdict> verdicts;
+  // How long the judged run lasted, in seconds (0 = unknown: no `time`
+  // written). Every objective is judged on the whole run, so this is each
+  // testcase's `time` and the suite's.
+  double seconds = 0;
 };
 
 // A JUnit XML document with one <testsuite> per scenario and one <testcase>
-// per objective, named after it (classname = the suite), failed ones
-// carrying <failure message="OBSERVED vs OBJECTIVE">explanation</failure>,
-// passed ones their explanation as <system-out>. Text is XML-escaped.
+// per objective, named after it (classname = the suite) with the suite's
+// `time`, failed ones carrying <failure message="OBSERVED vs
+// OBJECTIVE">explanation</failure>, passed ones their explanation as
+// <system-out>. Text is XML-escaped.
 void WriteSloJUnit(const std::vector<SloSuite>& suites, std::ostream& out);
 
-// The same for the objectives of one run.
+// The same for the objectives of one run that lasted `seconds`.
 void WriteSloJUnit(const std::string& suite_name,
                    const std::vector<ObjectiveResult>& results,
-                   std::ostream& out);
+                   std::ostream& out, double seconds = 0);
 
 }  // namespace loadgate
 

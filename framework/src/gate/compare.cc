@@ -1,7 +1,9 @@
+// The CI gate: each side's runs merged, every metric judged against its
+// tolerance and the baseline's run-to-run spread, the verdict as Markdown.
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -391,11 +393,10 @@ ObjectiveResult GateRow::AsObjectiveResult() const {
   return result;
 }
 
-SloVerdict StoppedRun::AsVerdict() const {
-  return {.objective = run + " runs to its planned end",
-          .passed = false,
-          .observed = "stopped early: " + stop_reason,
-          .explanation = message};
+std::string GateRow::CaseName() const {
+  std::string name = metric.Key();
+  if (!tag.empty()) name += " [tag " + tag + "]";
+  return name + " does not regress";
 }
 
 bool GateResult::regressed() const {
@@ -408,16 +409,27 @@ bool GateResult::judged() const {
   return !rows.empty() || !stopped_early.empty();
 }
 
-std::vector<SloVerdict> GateResult::Verdicts() const {
-  std::vector<SloVerdict> verdicts;
-  verdicts.reserve(rows.size() + stopped_early.size());
-  for (const GateRow& row : rows) {
-    verdicts.push_back(ToVerdict(row.AsObjectiveResult()));
+std::string GateSuiteName(const std::vector<std::string>& current_paths,
+                          const std::vector<RunReport>& current) {
+  std::vector<std::string> stems;
+  for (const std::string& path : current_paths) {
+    stems.push_back(std::filesystem::path(path).stem().string());
   }
-  for (const StoppedRun& stopped : stopped_early) {
-    verdicts.push_back(stopped.AsVerdict());
+  const auto all_equal = [](const std::vector<std::string>& names) {
+    return !names.empty() && !names.front().empty() &&
+           std::all_of(names.begin(), names.end(), [&](const std::string& n) {
+             return n == names.front();
+           });
+  };
+  if (all_equal(stems)) return stems.front();
+  std::vector<std::string> run_names;
+  for (const RunReport& run : current) run_names.push_back(run.info.name);
+  if (all_equal(run_names)) return run_names.front();
+  std::string joined;
+  for (const std::string& stem : stems) {
+    joined += (joined.empty() ? "" : ", ") + stem;
   }
-  return verdicts;
+  return joined.empty() ? "loadgate compare" : joined;
 }
 
 GateResult Compare(const std::vector<RunReport>& baseline,
@@ -432,11 +444,14 @@ GateResult Compare(const std::vector<RunReport>& baseline,
   result.baseline_runs = static_cast<int>(baseline.size());
   result.current_runs = static_cast<int>(current.size());
   for (size_t c = 0; c < current.size(); ++c) {
+    result.current_seconds +=
+        static_cast<double>(current[c].info.actual_duration_ns) / 1e9;
     const std::string& stop_reason = current[c].info.stop_reason;
     if (stop_reason.empty()) continue;
     const std::string run = RunName(names.current, "current", c);
     result.stopped_early.push_back(
         {.run = run,
+         .number = static_cast<int>(c + 1),
          .stop_reason = stop_reason,
          .message = "current run " + run + " stopped early: " + stop_reason});
   }
