@@ -1,6 +1,7 @@
 // `loadgate report`: JSON reports to one self-contained HTML page.
 #include "report_command.h"
 
+#include <filesystem>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -89,10 +90,14 @@ int ReportCommand(const std::vector<std::string>& args) {
   }
   std::vector<RunReport> runs;
   std::vector<std::vector<ObjectiveResult>> slos_by_run;
+  // Each card is titled after its report file, which the suites name after
+  // the test ("Presets_DbApiLoad.MeetsSlos_rps_100.json").
+  std::vector<std::string> titles;
   size_t judged = 0;
   size_t failed = 0;
   for (const std::string& path : options.in_paths) {
     runs.push_back(ReadReportFile(path));
+    titles.push_back(std::filesystem::path(path).stem().string());
     std::vector<ObjectiveResult>& results = slos_by_run.emplace_back();
     for (const Objective& objective : options.slos) {
       results.push_back(Evaluate(objective, runs.back()));
@@ -109,7 +114,7 @@ int ReportCommand(const std::vector<std::string>& args) {
   }
 
   WriteOutputFile(options.out_path, [&](std::ostream& out) {
-    WriteHtmlReport(runs, slos_by_run, out);
+    WriteHtmlReport(runs, slos_by_run, titles, out);
   });
   std::cout << "wrote " << options.out_path << " (" << runs.size()
             << (runs.size() == 1 ? " run" : " runs");

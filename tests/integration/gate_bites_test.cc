@@ -82,11 +82,12 @@ class GateBitesTest : public ::testing::Test {
 };
 
 // The measured spread covers noise among the baseline's runs, not load on this
-// shared 2-core machine that shifts between the sides (unchanged p99 was seen
-// 13 % up with a 4 ms spread), so the tolerance is sized for that: far above
-// such noise and far below the +580 ms (about +500 %) the slow runs add.
-constexpr const char* kLatencyP95Tolerance = "latency.p95=50%";
-constexpr const char* kLatencyP99Tolerance = "latency.p99=50%";
+// shared 2-core machine that shifts between the sides (unchanged p95 was seen
+// 62 % up, 99 -> 161 ms, while other builds ran), so the tolerance is sized
+// for that: far above such noise and far below the +580 ms (about +500 %)
+// the slow runs add.
+constexpr const char* kLatencyP95Tolerance = "latency.p95=150%";
+constexpr const char* kLatencyP99Tolerance = "latency.p99=150%";
 
 TEST_F(GateBitesTest, FailsOnAddedLatencyAndPassesUnchanged) {
   ASSERT_GT(mock_.port(), 0);

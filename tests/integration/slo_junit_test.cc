@@ -81,6 +81,10 @@ TEST_F(SloJUnitFileTest, ListsEveryObjectiveOfEveryTest) {
   EXPECT_THAT(xml, HasSubstr("tests=\"4\" failures=\"1\""));
   EXPECT_THAT(xml, HasSubstr("<testsuite name=\"SloJUnitChild.DISABLED_Meets\" "
                              "tests=\"3\" failures=\"0\""));
+  // Objectives on a report take the judged run's duration (10 s) as time.
+  EXPECT_THAT(xml, HasSubstr("<testcase name=\"error rate is &lt; 0.01\" "
+                             "classname=\"SloJUnitChild.DISABLED_Meets\" "
+                             "time=\"10.000\""));
   EXPECT_THAT(xml, HasSubstr("<testcase name=\"error rate is &lt; 0.01\" "
                              "classname=\"SloJUnitChild.DISABLED_Meets\""));
   EXPECT_THAT(xml, HasSubstr("<testcase name=\"for tag &quot;chat&quot;, p99 "

@@ -197,8 +197,10 @@ RunReportMatcher Meets(Objective objective);
 namespace slo_internal {
 // Records `verdict` for the run's SLO JUnit file (and the test's JSON
 // report) and words a failure like EXPECT_THAT, `value_text` being the
-// asserted expression.
-::testing::AssertionResult Judged(const char* value_text, SloVerdict verdict);
+// asserted expression. `run_seconds`, the judged run's duration when there
+// is one, becomes the JUnit time of the test's objectives.
+::testing::AssertionResult Judged(const char* value_text, SloVerdict verdict,
+                                  double run_seconds = 0);
 
 // The predicate formatter behind EXPECT_SLO: judges the report once.
 class SloAssertion {

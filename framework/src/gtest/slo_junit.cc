@@ -32,7 +32,7 @@ class SloRecord {
     return *record;
   }
 
-  void Add(std::string test_name, SloVerdict verdict) {
+  void Add(std::string test_name, SloVerdict verdict, double run_seconds) {
     std::lock_guard<std::mutex> lock(mutex_);
     InstallWriterOnce();
     // EXPECT_SLO in a loop judges the same objective repeatedly; each
@@ -41,6 +41,8 @@ class SloRecord {
       suites_.push_back({std::move(test_name), {}});
     }
     suites_.back().verdicts.push_back(std::move(verdict));
+    // A test that judged several runs: the longest stands for them all.
+    suites_.back().seconds = std::max(suites_.back().seconds, run_seconds);
   }
 
   // Rewrites the whole JUnit file, so it is complete after every test, and
@@ -122,11 +124,12 @@ class SloRecord {
 
 }  // namespace
 
-::testing::AssertionResult Judged(const char* value_text, SloVerdict verdict) {
+::testing::AssertionResult Judged(const char* value_text, SloVerdict verdict,
+                                  double run_seconds) {
   SloRecord::Instance().Add(
       gtest_internal::TestName(
           ::testing::UnitTest::GetInstance()->current_test_info()),
-      verdict);
+      verdict, run_seconds);
   if (verdict.passed) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure()
          << "Value of: " << value_text << "\nExpected: " << verdict.objective
@@ -148,7 +151,8 @@ class SloRecord {
   verdict.explanation = listener.str();
   // A matcher of the test's own (not one of slo.h) notes nothing.
   if (verdict.observed.empty()) verdict.observed = verdict.explanation;
-  return Judged(report_text, std::move(verdict));
+  return Judged(report_text, std::move(verdict),
+                static_cast<double>(report.info.actual_duration_ns) / 1e9);
 }
 
 }  // namespace loadgate::slo_internal

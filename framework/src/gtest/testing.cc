@@ -228,7 +228,9 @@ void LoadTest::ReportRun(RunReport& report, const std::filesystem::path& path) {
   // verdict is its own testcase in the SLO JUnit file, whatever EXPECT_SLO
   // later finds in the partial data.
   for (SloVerdict& verdict : RunIntegrityVerdicts(report)) {
-    EXPECT_TRUE(slo_internal::Judged("the run", std::move(verdict)));
+    EXPECT_TRUE(slo_internal::Judged(
+        "the run", std::move(verdict),
+        static_cast<double>(report.info.actual_duration_ns) / 1e9));
   }
   if (report.info.stop_reason == kStopReasonInterrupted) {
     // The tests after it are skipped so that Ctrl-C ends the suite, with the
