@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -85,7 +86,9 @@ bool ReadAnswer(int fd, Clock::time_point deadline) {
         deadline - Clock::now());
     if (left.count() <= 0) return false;
     pollfd readable{fd, POLLIN, 0};
-    if (poll(&readable, 1, static_cast<int>(left.count())) <= 0) return false;
+    const int ready = poll(&readable, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;  // libFuzzer's timer signal
+    if (ready <= 0) return false;
     const ssize_t got = read(fd, buffer, sizeof(buffer));
     if (got <= 0) return true;  // closed (or reset) by the app
     size_t consumed = 0;
@@ -95,6 +98,35 @@ bool ReadAnswer(int fd, Clock::time_point deadline) {
       return true;
     }
   }
+}
+
+// Connects `fd` to the app. libFuzzer's timeout timer (SIGALRM) can
+// interrupt a blocking connect on a busy machine; the connection then goes
+// on in the background, so an interrupted connect is waited for, not
+// taken for a dead app.
+bool ConnectToApp(int fd) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(server->port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) ==
+      0) {
+    return true;
+  }
+  if (errno != EINTR) return false;
+  pollfd writable{fd, POLLOUT, 0};
+  int ready = 0;
+  do {
+    ready = poll(&writable, 1, 5000);
+  } while (ready < 0 && errno == EINTR);
+  int error = 0;
+  socklen_t length = sizeof(error);
+  if (ready <= 0 ||
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) {
+    return false;
+  }
+  errno = error;
+  return error == 0;
 }
 
 }  // namespace
@@ -108,12 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view request = loadgate::fuzz::AsText(data, size);
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) std::abort();
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(server->port()));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
-      0) {
+  if (!ConnectToApp(fd)) {
     std::perror("connect to the app");
     std::abort();
   }
@@ -122,6 +149,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   while (sent < request.size()) {
     const ssize_t n =
         send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     sent += static_cast<size_t>(n);
   }
