@@ -26,6 +26,7 @@ using test_support::ReadFileText;
 using test_support::Respond;
 using test_support::RunLoadgate;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 class CliTest : public ::testing::Test {
@@ -266,6 +267,30 @@ TEST_F(CliTest, ExampleScenariosAreValid) {
         {"validate", std::string(LOADGATE_SOURCE_DIR) + "/" + example});
     EXPECT_EQ(result.exit_code, 0) << example << ": " << result.err;
   }
+}
+
+// Runs that share a name (every preset of a suite runs "sample" here) are
+// told apart by their report files, which the suites name after the test; a
+// run with a name of its own keeps it.
+TEST_F(CliTest, ReportTitlesRunsThatShareANameAfterTheirFiles) {
+  std::ostringstream json;
+  WriteJson(test_support::SampleReport(), json);
+  const std::string rps_10 = Write("Presets_Load_rps_10.json", json.str());
+  const std::string rps_100 = Write("Presets_Load_rps_100.json", json.str());
+  ASSERT_EQ(Loadgate({"report", "--in", rps_10, "--in", rps_100, "--out",
+                      PathOf("two.html")})
+                .exit_code,
+            0);
+  const std::string two = ReadFileText(PathOf("two.html"));
+  EXPECT_THAT(two, HasSubstr("<h2>Presets_Load_rps_10"));
+  EXPECT_THAT(two, HasSubstr("<h2>Presets_Load_rps_100"));
+
+  ASSERT_EQ(Loadgate({"report", "--in", rps_10, "--out", PathOf("one.html")})
+                .exit_code,
+            0);
+  const std::string one = ReadFileText(PathOf("one.html"));
+  EXPECT_THAT(one, HasSubstr("<h2>sample"));
+  EXPECT_THAT(one, Not(HasSubstr("<h2>Presets_Load_rps_10")));
 }
 
 }  // namespace
