@@ -29,4 +29,5 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/loadgateConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/loadgateConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/loadgateConfig.cmake
-  ${PROJECT_BINARY_DIR}/loadgateConfigVersion.cmake DESTINATION ${package_dir})
+  ${PROJECT_BINARY_DIR}/loadgateConfigVersion.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/LoadgateTesting.cmake DESTINATION ${package_dir})

@@ -69,7 +69,8 @@ class PackageConsumerTest : public ::testing::Test {
   }
 
   // `ctest -L load` in the consumer lists its one test, nothing of
-  // loadgate's, and passes.
+  // loadgate's, and passes, writing its report where the consumer's
+  // loadgate_add_load_test(REPORT_DIR load-reports) says.
   void ExpectOnlyTheConsumerTestPasses(const fs::path& build_dir) {
     const CommandResult listed =
         Run(LOADGATE_CTEST_COMMAND, {"--test-dir", build_dir, "-N"});
@@ -81,6 +82,8 @@ class PackageConsumerTest : public ::testing::Test {
     EXPECT_EQ(run.exit_code, 0);
     EXPECT_THAT(run.out,
                 HasSubstr("100% tests passed, 0 tests failed out of 1"));
+    EXPECT_TRUE(
+        fs::exists(build_dir / "load-reports/HelloLoad.AnswersFast.json"));
   }
 
   // The same project with a p95 objective of 0 ms fails its load test.
