@@ -132,7 +132,7 @@ TEST_F(PackageConsumerTest, BuildsLoadgateAsASubprojectThroughFetchContent) {
   // Only loadgate's libraries and CLI were built: none of its services,
   // tests, suites or benchmarks.
   for (const char* program : {"mock-llm", "sample-app", "db_api_load",
-                              "loadgate_metrics_test", "histogram_bench"}) {
+                              "metrics_test", "histogram_bench"}) {
     EXPECT_FALSE(fs::exists(build / "_deps/loadgate-build/bin" / program))
         << program;
   }
