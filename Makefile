@@ -13,7 +13,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 CMAKE_LAUNCHER = $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
 
-.PHONY: all deps configure build test unit integration bench peers clean format
+.PHONY: all deps configure build test unit integration bench peers clean format package
 
 all: build
 
@@ -100,6 +100,11 @@ tsan-build: deps
 tsan: tsan-build
 	$(call sanitizer_test,$(TSAN_DIR),\
 	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:log_path=$(TSAN_LOGS)/tsan)
+
+# The Debian package (CLI, libraries, headers, CMake package) in
+# $(BUILD_DIR)/packages/ (cmake/package.cmake).
+package: build
+	cmake --build $(BUILD_DIR) --target package
 
 bench: build
 	@for b in $(BUILD_DIR)/bin/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
