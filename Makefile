@@ -13,7 +13,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 CMAKE_LAUNCHER = $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
 
-.PHONY: all deps configure build test unit integration bench peers clean format
+.PHONY: all deps configure build test unit integration bench peers clean format package
 
 all: build
 
@@ -55,10 +55,12 @@ TSAN_DIR ?= build-tsan
 SANITIZER_FLAGS_asan = -fsanitize=address,undefined -fno-sanitize-recover=all
 SANITIZER_FLAGS_tsan = -fsanitize=thread
 ALL_TESTS = $(basename $(notdir $(wildcard tests/unit/*_test.cc tests/integration/*_test.cc)))
-ASAN_TESTS = $(ALL_TESTS)
-TSAN_TESTS = $(filter engine_% coordinated_omission_test load_test_fixture_test \
-	live_% fixtures_% mock_llm_% app_% services_%,$(ALL_TESTS))
-SANITIZER_BINARIES = loadgate_cli mock-llm sample-app
+# (CMake targets carry a loadgate_ prefix: tests/unit/metrics_test.cc is
+# loadgate_metrics_test, bin/mock-llm is loadgate_mock_llm.)
+ASAN_TESTS = $(addprefix loadgate_,$(ALL_TESTS))
+TSAN_TESTS = $(addprefix loadgate_,$(filter engine_% coordinated_omission_test load_test_fixture_test \
+	live_% fixtures_% mock_llm_% app_% services_%,$(ALL_TESTS)))
+SANITIZER_BINARIES = loadgate_cli loadgate_mock_llm loadgate_sample_app
 
 # $(call sanitizer_build,asan|tsan,DIR,TEST_TARGETS)
 define sanitizer_build
@@ -98,6 +100,11 @@ tsan-build: deps
 tsan: tsan-build
 	$(call sanitizer_test,$(TSAN_DIR),\
 	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:log_path=$(TSAN_LOGS)/tsan)
+
+# The Debian package (CLI, libraries, headers, CMake package) in
+# $(BUILD_DIR)/packages/ (cmake/package.cmake).
+package: build
+	cmake --build $(BUILD_DIR) --target package
 
 bench: build
 	@for b in $(BUILD_DIR)/bin/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
@@ -163,7 +170,8 @@ install-load-tests: build
 # Configures again so suite folders added since the last configure are built.
 load-build: deps configure
 	@cmake -S . -B $(BUILD_DIR) > /dev/null
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(LOAD_SUITES) mock-llm sample-app loadgate_cli
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(addprefix loadgate_,$(LOAD_SUITES)) \
+	  loadgate_mock_llm loadgate_sample_app loadgate_cli
 
 load-test-db-api: load-build
 	$(call run_load_suite,db_api,*)

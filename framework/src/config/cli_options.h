@@ -18,11 +18,12 @@
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
 #include "loadgate/scenario.h"
+#include "loadgate/version.h"
 
 namespace loadgate::cli {
 
-// Keep in step with project(VERSION) in the top-level CMakeLists.txt.
-inline constexpr std::string_view kVersion = "0.1.0";
+// From project(VERSION) in the top-level CMakeLists.txt.
+inline constexpr std::string_view kVersion = LOADGATE_VERSION_STRING;
 
 // Exit codes of the tool.
 inline constexpr int kExitOk = 0;
