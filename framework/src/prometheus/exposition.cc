@@ -1,0 +1,362 @@
+// Rendering of exposition.h: family by family, every series of a family
+// together, as both formats require.
+#include "prometheus/exposition.h"
+
+#include <algorithm>
+#include <cctype>
+#include <variant>
+
+#include "loadgate/format.h"
+
+namespace loadgate::prometheus {
+namespace {
+
+struct HistogramFamily {
+  std::string_view name;
+  std::string_view help;
+  Histogram TagStats::*source;
+};
+// The order of TagFigures::histograms.
+constexpr std::array<HistogramFamily, 5> kHistogramFamilies = {{
+    {"loadgate_latency_seconds",
+     "Request latency from the intended send time (queueing included).",
+     &TagStats::latency},
+    {"loadgate_service_time_seconds",
+     "Request time from the actual send to the last byte.",
+     &TagStats::service_time},
+    {"loadgate_ttfb_seconds", "Time from the actual send to the first byte.",
+     &TagStats::ttfb},
+    {"loadgate_ttft_seconds",
+     "Time to the first streamed event with content (streams only).",
+     &TagStats::ttft},
+    {"loadgate_inter_token_latency_seconds",
+     "Time per output token between streamed content events.",
+     &TagStats::token_gap},
+}};
+
+constexpr std::array<std::string_view, 3> kQuantiles = {"0.5", "0.95", "0.99"};
+
+std::string Number(double value) { return FormatNumber(value, 9); }
+
+// Label values may hold anything; the formats escape \, " and newlines.
+std::string EscapeLabelValue(std::string_view value) {
+  std::string escaped;
+  escaped.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      escaped += '\\';
+      escaped += c;
+    } else if (c == '\n') {
+      escaped += "\\n";
+    } else {
+      escaped += c;
+    }
+  }
+  return escaped;
+}
+
+// "# HELP" and "# TYPE" of a family. Counters are named without "_total"
+// in OpenMetrics metadata and with it in the text format; samples always
+// carry it.
+void AppendHeader(Format format, std::string_view name, std::string_view type,
+                  std::string_view help, std::string& out) {
+  std::string family(name);
+  if (type == "counter" && format == Format::kText) family += "_total";
+  out.append("# HELP ").append(family).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(family).append(" ").append(type).append("\n");
+}
+
+void AppendSample(std::string_view name, std::string_view labels,
+                  std::string_view value, std::string& out) {
+  out.append(name).append("{").append(labels).append("} ").append(value);
+  out += '\n';
+}
+
+void AppendHistogram(std::string_view name, const std::string& labels,
+                     const Buckets& buckets, std::string& out) {
+  const std::string bucket_name = std::string(name) + "_bucket";
+  const std::string prefix = labels.empty() ? "" : labels + ",";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i <= kBucketCount; ++i) {
+    cumulative += buckets.counts[i];
+    AppendSample(bucket_name, prefix + "le=\"" + LeLabel(i) + "\"",
+                 std::to_string(cumulative), out);
+  }
+  AppendSample(std::string(name) + "_sum", labels, Number(buckets.sum_seconds),
+               out);
+  AppendSample(std::string(name) + "_count", labels,
+               std::to_string(buckets.count), out);
+}
+
+double CostUsd(const TagStats& stats, const TokenPrices& prices) {
+  return static_cast<double>(stats.prompt_tokens) * prices.input_per_million /
+             1e6 +
+         static_cast<double>(stats.output_tokens) * prices.output_per_million /
+             1e6;
+}
+
+}  // namespace
+
+Format NegotiateFormat(std::string_view accept) {
+  std::string lower(accept);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
+  return lower.find("application/openmetrics-text") != std::string::npos
+             ? Format::kOpenMetrics
+             : Format::kText;
+}
+
+std::string_view ContentType(Format format) {
+  return format == Format::kOpenMetrics
+             ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+             : "text/plain; version=0.0.4; charset=utf-8";
+}
+
+void Buckets::Add(const Histogram& histogram) {
+  if (histogram.empty()) return;
+  // Each value is binned as Percentile() reports it: its bucket's value
+  // clamped to [min, max], except that the first and the last rank are the
+  // exact min and max. So the value at any rank lies in the bucket that
+  // holds that rank here.
+  const int64_t min = histogram.min();
+  const int64_t max = histogram.max();
+  const auto binned = [&](int64_t value) {
+    return BucketIndex(std::clamp(value, min, max));
+  };
+  const std::vector<std::pair<int64_t, uint64_t>> values =
+      histogram.NonEmptyBuckets();
+  for (const auto& [value, n] : values) counts[binned(value)] += n;
+  --counts[binned(values.front().first)];
+  ++counts[BucketIndex(min)];
+  if (histogram.count() > 1) {
+    --counts[binned(values.back().first)];
+    ++counts[BucketIndex(max)];
+  }
+  count += histogram.count();
+  sum_seconds += histogram.sum() / 1e9;
+}
+
+void Buckets::Add(const Buckets& other) {
+  for (size_t i = 0; i < counts.size(); ++i) counts[i] += other.counts[i];
+  count += other.count;
+  sum_seconds += other.sum_seconds;
+}
+
+void TagFigures::Add(const TagFigures& other) {
+  requests += other.requests;
+  for (size_t i = 0; i < errors_by_kind.size(); ++i) {
+    errors_by_kind[i] += other.errors_by_kind[i];
+  }
+  output_tokens += other.output_tokens;
+  cost_usd += other.cost_usd;
+  for (size_t i = 0; i < histograms.size(); ++i) {
+    histograms[i].Add(other.histograms[i]);
+  }
+}
+
+RunFigures FiguresOf(const RunReport& report) {
+  RunFigures figures;
+  figures.requests = report.requests();
+  figures.errors = report.errors();
+  for (const TagStats& stats : report.metrics.tags) {
+    TagFigures& tag = figures.tags.emplace_back();
+    tag.tag = stats.name;
+    tag.requests = stats.requests;
+    tag.errors_by_kind = stats.errors_by_kind;
+    tag.output_tokens = stats.output_tokens;
+    tag.cost_usd = CostUsd(stats, report.info.prices);
+    for (size_t i = 0; i < kHistogramFamilies.size(); ++i) {
+      tag.histograms[i].Add(stats.*kHistogramFamilies[i].source);
+    }
+  }
+  return figures;
+}
+
+Exposition::Exposition(ExpositionOptions options)
+    : options_(std::move(options)) {}
+
+void Exposition::BeginRun(const std::string& scenario, const LoadModel& model) {
+  CloseRun();
+  open_run_ = scenario;
+  Scenario& state = scenarios_[scenario];
+  state.open_model.reset();
+  if (const auto* open = std::get_if<OpenModel>(&model)) {
+    state.open_model = *open;
+  }
+}
+
+void Exposition::Update(const Progress& progress) {
+  if (!open_run_) return;
+  Scenario& state = scenarios_[*open_run_];
+  // The engine's counters only grow within a run.
+  state.requests += progress.requests - state.open_requests;
+  state.errors += progress.errors - state.open_errors;
+  state.open_requests = progress.requests;
+  state.open_errors = progress.errors;
+  state.in_flight = progress.in_flight;
+  state.achieved_rps = progress.current_rps;
+  state.last_second_ns = {progress.p50_ns, progress.p95_ns, progress.p99_ns};
+  if (state.open_model) {
+    // Progress covers the last complete second, as current_rps does: the
+    // target is the arrivals scheduled within that second (as on the page).
+    const double second_end = std::max(
+        1.0, static_cast<double>(progress.elapsed.count() / 1'000'000'000));
+    state.target_rps = ScheduledArrivals(*state.open_model, second_end) -
+                       ScheduledArrivals(*state.open_model, second_end - 1);
+  }
+}
+
+void Exposition::EndRun(const RunFigures& figures) {
+  if (!open_run_) return;
+  const std::string scenario = *open_run_;
+  Scenario& state = scenarios_[scenario];
+  state.requests += figures.requests - state.open_requests;
+  state.errors += figures.errors - state.open_errors;
+  state.open_requests = state.open_errors = 0;
+  for (const TagFigures& tag : figures.tags) {
+    TagFigures& total = tags_[{scenario, tag.tag}];
+    total.tag = tag.tag;
+    total.Add(tag);
+  }
+  CloseRun();
+}
+
+void Exposition::AbortRun() { CloseRun(); }
+
+void Exposition::CloseRun() {
+  if (!open_run_) return;
+  Scenario& state = scenarios_[*open_run_];
+  state.open_requests = state.open_errors = 0;
+  state.in_flight = 0;
+  state.achieved_rps = 0;
+  state.target_rps.reset();
+  state.open_model.reset();
+  state.last_second_ns = {};
+  open_run_.reset();
+}
+
+std::string Exposition::Labels(
+    std::string_view scenario,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> more)
+    const {
+  std::string labels = "scenario=\"" + EscapeLabelValue(scenario) + "\"";
+  for (const auto& [name, value] : more) {
+    labels.append(",").append(name).append("=\"");
+    labels.append(EscapeLabelValue(value)).append("\"");
+  }
+  if (!options_.shard.empty()) {
+    labels += ",shard=\"" + EscapeLabelValue(options_.shard) + "\"";
+  }
+  return labels;
+}
+
+void Exposition::RenderLive(Format format, std::string& out) const {
+  AppendHeader(format, "loadgate_run_requests", "counter",
+               "Requests completed, counted about once a second while a run "
+               "goes on and exactly as its report counts them once it ends.",
+               out);
+  for (const auto& [scenario, state] : scenarios_) {
+    AppendSample("loadgate_run_requests_total", Labels(scenario, {}),
+                 std::to_string(state.requests), out);
+  }
+  AppendHeader(format, "loadgate_run_errors", "counter",
+               "Requests that failed, of any kind, counted as "
+               "loadgate_run_requests_total is.",
+               out);
+  for (const auto& [scenario, state] : scenarios_) {
+    AppendSample("loadgate_run_errors_total", Labels(scenario, {}),
+                 std::to_string(state.errors), out);
+  }
+  AppendHeader(format, "loadgate_in_flight_requests", "gauge",
+               "Requests sent and not yet answered.", out);
+  for (const auto& [scenario, state] : scenarios_) {
+    AppendSample("loadgate_in_flight_requests", Labels(scenario, {}),
+                 std::to_string(state.in_flight), out);
+  }
+  AppendHeader(format, "loadgate_target_rate_requests_per_second", "gauge",
+               "Arrivals the open load model scheduled in the last second.",
+               out);
+  for (const auto& [scenario, state] : scenarios_) {
+    if (!state.target_rps) continue;
+    AppendSample("loadgate_target_rate_requests_per_second",
+                 Labels(scenario, {}), Number(*state.target_rps), out);
+  }
+  AppendHeader(format, "loadgate_achieved_rate_requests_per_second", "gauge",
+               "Requests completed in the last second (0 between runs).", out);
+  for (const auto& [scenario, state] : scenarios_) {
+    AppendSample("loadgate_achieved_rate_requests_per_second",
+                 Labels(scenario, {}), Number(state.achieved_rps), out);
+  }
+  AppendHeader(format, "loadgate_run_latency_last_second_seconds", "gauge",
+               "Latency percentiles over the last second of a run (absent "
+               "between runs); loadgate_latency_seconds has whole runs.",
+               out);
+  for (const auto& [scenario, state] : scenarios_) {
+    if (!open_run_ || *open_run_ != scenario) continue;
+    for (size_t i = 0; i < kQuantiles.size(); ++i) {
+      AppendSample("loadgate_run_latency_last_second_seconds",
+                   Labels(scenario, {{"quantile", kQuantiles[i]}}),
+                   Number(static_cast<double>(state.last_second_ns[i]) / 1e9),
+                   out);
+    }
+  }
+}
+
+void Exposition::RenderTags(Format format, std::string& out) const {
+  AppendHeader(format, "loadgate_requests", "counter",
+               "Requests of finished runs, by tag.", out);
+  for (const auto& [key, tag] : tags_) {
+    AppendSample("loadgate_requests_total",
+                 Labels(key.first, {{"tag", key.second}}),
+                 std::to_string(tag.requests), out);
+  }
+  AppendHeader(format, "loadgate_errors", "counter",
+               "Failed requests of finished runs, by tag and kind.", out);
+  for (const auto& [key, tag] : tags_) {
+    for (int kind = 1; kind < kErrorKindCount; ++kind) {
+      AppendSample(
+          "loadgate_errors_total",
+          Labels(key.first,
+                 {{"tag", key.second},
+                  {"kind", ErrorKindName(static_cast<ErrorKind>(kind))}}),
+          std::to_string(tag.errors_by_kind[kind]), out);
+    }
+  }
+  AppendHeader(format, "loadgate_output_tokens", "counter",
+               "Output tokens received by finished runs, by tag.", out);
+  for (const auto& [key, tag] : tags_) {
+    AppendSample("loadgate_output_tokens_total",
+                 Labels(key.first, {{"tag", key.second}}),
+                 std::to_string(tag.output_tokens), out);
+  }
+  AppendHeader(format, "loadgate_estimated_cost_usd", "counter",
+               "Estimated LLM cost of finished runs in US dollars, by tag, "
+               "from the run's token prices.",
+               out);
+  for (const auto& [key, tag] : tags_) {
+    AppendSample("loadgate_estimated_cost_usd_total",
+                 Labels(key.first, {{"tag", key.second}}), Number(tag.cost_usd),
+                 out);
+  }
+  for (size_t i = 0; i < kHistogramFamilies.size(); ++i) {
+    const HistogramFamily& family = kHistogramFamilies[i];
+    AppendHeader(format, family.name, "histogram", family.help, out);
+    for (const auto& [key, tag] : tags_) {
+      // TTFT and ITL of a tag that never streamed stay absent.
+      if (tag.histograms[i].count == 0) continue;
+      AppendHistogram(family.name, Labels(key.first, {{"tag", key.second}}),
+                      tag.histograms[i], out);
+    }
+  }
+}
+
+std::string Exposition::Render(Format format) const {
+  std::string out;
+  RenderLive(format, out);
+  RenderTags(format, out);
+  if (format == Format::kOpenMetrics) out += "# EOF\n";
+  return out;
+}
+
+}  // namespace loadgate::prometheus
