@@ -96,16 +96,25 @@ void DrawProgress(const Progress& progress) {
   std::fflush(stderr);
 }
 
-// Serves the live view (--live) of `run` and sends its progress there too.
+// Serves the live view (--live) or only its /metrics (--metrics) of `run`
+// and sends its progress there too.
 void StartLiveView(const CommandLine& command_line, ScenarioFile& run,
                    std::optional<LiveServer>& live_view) {
-  if (command_line.live_address.empty()) return;
+  const bool page = !command_line.live_address.empty();
+  if (!page && command_line.metrics_address.empty()) return;
   try {
-    live_view.emplace(command_line.live_address);
+    if (page) {
+      live_view.emplace(command_line.live_address);
+    } else {
+      live_view.emplace(command_line.metrics_address, LivePage::kOff);
+    }
   } catch (const std::exception& error) {
-    throw UsageError("--live: " + std::string(error.what()));
+    throw UsageError((page ? "--live: " : "--metrics: ") +
+                     std::string(error.what()));
   }
-  std::cerr << "live view: " << live_view->url() << std::endl;
+  std::cerr << (page ? "live view: " + live_view->url()
+                     : "metrics: " + live_view->url() + "metrics")
+            << std::endl;
   live_view->BeginRun(
       run.scenario.name.empty() ? "loadgate" : run.scenario.name, run.model,
       run.scenario, run.options.duration);
@@ -195,7 +204,9 @@ int RunCommand(const CommandLine& command_line) {
   std::cout.flush();
 
   if (live_view && command_line.live_linger.count() > 0) {
-    std::cerr << "live view: " << live_view->url() << " stays up for "
+    std::cerr << (command_line.live_address.empty() ? "metrics: "
+                                                    : "live view: ")
+              << live_view->url() << " stays up for "
               << FormatDuration(command_line.live_linger) << " (Ctrl-C ends it)"
               << std::endl;
     live_view->Linger(command_line.live_linger);

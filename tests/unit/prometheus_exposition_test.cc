@@ -195,7 +195,7 @@ TEST(PrometheusExpositionTest, LiveCountersFollowProgressThenTheReport) {
                               "scenario=\"checkout\"} 49\n"));
   EXPECT_THAT(text,
               HasSubstr("loadgate_run_latency_last_second_seconds{"
-                        "scenario=\"checkout\",quantile=\"0.95\"} 0.0125\n"));
+                        "scenario=\"checkout\",percentile=\"95\"} 0.0125\n"));
   EXPECT_THAT(text, Not(HasSubstr("loadgate_requests_total{")));
 
   RunReport report = ReportWithLatencies(std::vector<int64_t>(101, 2'000'000));

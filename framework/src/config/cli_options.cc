@@ -70,7 +70,9 @@ Options (all runs):
                          PORT, 127.0.0.1:PORT or [::1]:PORT (loopback only;
                          port 0 picks a free one, printed on stderr)
   --live-linger D        keep the live view up for D after the run, e.g. 1m
-                         (Ctrl-C ends it early)
+                         (Ctrl-C ends it early); also for --metrics
+  --metrics ADDR         serve /metrics for Prometheus without the web page
+                         (--live serves it too); same ADDR forms as --live
   -q, --quiet            no live progress and no summary; SLO verdicts only
   -h, --help             this help
 )";
@@ -263,6 +265,11 @@ bool ReadRunFlag(ArgumentReader& reader, CommandLine& command_line) {
     if (command_line.live_address.empty()) {
       throw UsageError("--live: expected PORT or HOST:PORT");
     }
+  } else if (reader.Is("--metrics")) {
+    command_line.metrics_address = reader.Value();
+    if (command_line.metrics_address.empty()) {
+      throw UsageError("--metrics: expected PORT or HOST:PORT");
+    }
   } else if (reader.Is("--live-linger")) {
     command_line.live_linger = ParsePositiveDuration(flag, reader.Value());
   } else if (reader.Is("--quiet", "-q")) {
@@ -289,8 +296,15 @@ void CheckRunFlagsAgree(const CommandLine& command_line,
     throw UsageError("--host is for scenario files; --url names the whole URL");
   }
   if (command_line.live_linger.count() > 0 &&
-      command_line.live_address.empty()) {
-    throw UsageError("--live-linger: keeps a live view up, so needs --live");
+      command_line.live_address.empty() &&
+      command_line.metrics_address.empty()) {
+    throw UsageError(
+        "--live-linger: keeps a live view up, so needs --live or --metrics");
+  }
+  if (!command_line.live_address.empty() &&
+      !command_line.metrics_address.empty()) {
+    throw UsageError(
+        "--metrics: --live serves /metrics too; give one of the two");
   }
   if (command_line.rate && command_line.users) {
     throw UsageError(

@@ -34,7 +34,9 @@ constexpr std::array<HistogramFamily, 5> kHistogramFamilies = {{
      &TagStats::token_gap},
 }};
 
-constexpr std::array<std::string_view, 3> kQuantiles = {"0.5", "0.95", "0.99"};
+// The `percentile` label of loadgate_run_latency_last_second_seconds (not
+// `quantile`, which belongs to summaries).
+constexpr std::array<std::string_view, 3> kPercentiles = {"50", "95", "99"};
 
 std::string Number(double value) { return FormatNumber(value, 9); }
 
@@ -294,9 +296,9 @@ void Exposition::RenderLive(Format format, std::string& out) const {
                out);
   for (const auto& [scenario, state] : scenarios_) {
     if (!open_run_ || *open_run_ != scenario) continue;
-    for (size_t i = 0; i < kQuantiles.size(); ++i) {
+    for (size_t i = 0; i < kPercentiles.size(); ++i) {
       AppendSample("loadgate_run_latency_last_second_seconds",
-                   Labels(scenario, {{"quantile", kQuantiles[i]}}),
+                   Labels(scenario, {{"percentile", kPercentiles[i]}}),
                    Number(static_cast<double>(state.last_second_ns[i]) / 1e9),
                    out);
     }

@@ -7,7 +7,7 @@
 //     loadgate_run_requests_total, loadgate_run_errors_total (counters),
 //     loadgate_in_flight_requests, loadgate_target_rate_requests_per_second,
 //     loadgate_achieved_rate_requests_per_second,
-//     loadgate_run_latency_last_second_seconds{quantile} (gauges)
+//     loadgate_run_latency_last_second_seconds{percentile} (gauges)
 //   per scenario and tag, added from each run's report when it ends (the
 //   engine hands out no per-tag figures while it runs):
 //     loadgate_requests_total, loadgate_errors_total{kind},

@@ -1,0 +1,88 @@
+// A real Prometheus (Debian's `prometheus` package) for tests: started on a
+// free loopback port with a generated config and a temporary storage
+// directory, scraping the given loopback targets every second, queried over
+// its HTTP API, stopped when destroyed. Also `promtool check metrics` and a
+// reader of one sample in an exposition text.
+//
+//   if (const std::string why = PrometheusMissing(); !why.empty()) {
+//     GTEST_SKIP() << why;
+//   }
+//   PrometheusServer prometheus({"127.0.0.1:" + std::to_string(port)});
+//   std::optional<double> n = prometheus.WaitForValue(
+//       "loadgate_requests_total", [](double v) { return v > 0; });
+#ifndef LOADGATE_TESTS_SUPPORT_PROMETHEUS_SERVER_H_
+#define LOADGATE_TESTS_SUPPORT_PROMETHEUS_SERVER_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "support/temp_dir.h"
+
+namespace loadgate::test_support {
+
+// Why Prometheus tests cannot run here ("/usr/bin/prometheus is not
+// installed (ci/install-deps.sh installs it)"), or "" when they can.
+std::string PrometheusMissing();
+
+class PrometheusServer {
+ public:
+  // Starts Prometheus scraping `/metrics` of each "127.0.0.1:PORT" target
+  // every second (job "loadgate"), and waits until it is ready (/-/ready).
+  // Throws std::runtime_error when it does not start within 30 s, with the
+  // end of its log.
+  explicit PrometheusServer(const std::vector<std::string>& targets);
+  ~PrometheusServer();  // SIGTERM, then SIGKILL after 10 s
+  PrometheusServer(const PrometheusServer&) = delete;
+  PrometheusServer& operator=(const PrometheusServer&) = delete;
+
+  uint16_t port() const { return port_; }
+
+  // The value of a PromQL instant query that returns one sample; nullopt
+  // for an empty result, an error (kept in last_error()) or several
+  // samples.
+  std::optional<double> Query(std::string_view promql);
+  // Repeats Query every 200 ms until its value satisfies `done` (returned)
+  // or `timeout` passes (the last value, maybe nullopt).
+  std::optional<double> WaitForValue(
+      std::string_view promql, const std::function<bool(double)>& done,
+      std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // The number of samples a PromQL instant query returns (-1 on error).
+  int CountSeries(std::string_view promql);
+
+  const std::string& last_error() const { return last_error_; }
+  std::string Log() const;  // what Prometheus wrote, for failure messages
+
+ private:
+  // The "data" of a successful query; nullopt (see last_error()) otherwise.
+  std::optional<nlohmann::json> Data(std::string_view promql);
+
+  TempDir dir_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  std::string last_error_;
+};
+
+// Runs `promtool check metrics` over `exposition`; "" when it passes, else
+// what promtool said (or why it could not run).
+std::string PromtoolCheckMetrics(std::string_view exposition);
+
+// The value of the sample written exactly as `series` (name and label set,
+// e.g. "loadgate_requests_total{scenario=\"a\",tag=\"b\"}") in an
+// exposition text; nullopt when absent.
+std::optional<double> SampleValue(std::string_view exposition,
+                                  std::string_view series);
+
+// A free TCP port on 127.0.0.1 (bound, then released: a test starts its
+// server on it right away).
+uint16_t FreeLoopbackPort();
+
+}  // namespace loadgate::test_support
+
+#endif  // LOADGATE_TESTS_SUPPORT_PROMETHEUS_SERVER_H_
