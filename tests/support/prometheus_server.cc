@@ -107,7 +107,12 @@ PrometheusServer::PrometheusServer(const std::vector<std::string>& targets) {
   while (Clock::now() < deadline) {
     if (mock_llm_test::Fetch(port_, "GET", "/-/ready", "", {}, 1000ms).status ==
         200) {
-      return;
+      const double all = static_cast<double>(targets.size());
+      if (WaitForValue("count(up == 1)",
+                       [all](double up) { return up == all; }) == all) {
+        return;
+      }
+      break;
     }
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
       pid_ = -1;
@@ -115,19 +120,29 @@ PrometheusServer::PrometheusServer(const std::vector<std::string>& targets) {
     }
     std::this_thread::sleep_for(100ms);
   }
-  throw std::runtime_error("prometheus did not become ready: " + Log());
+  const std::string why =
+      "prometheus did not become ready or scrape: " + last_error_ + "\n" +
+      Log();
+  Stop();
+  throw std::runtime_error(why);
 }
 
-PrometheusServer::~PrometheusServer() {
+PrometheusServer::~PrometheusServer() { Stop(); }
+
+void PrometheusServer::Stop() {
   if (pid_ <= 0) return;
   kill(pid_, SIGTERM);
   const auto deadline = Clock::now() + 10s;
   while (Clock::now() < deadline) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
     std::this_thread::sleep_for(20ms);
   }
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
+  pid_ = -1;
 }
 
 std::string PrometheusServer::Log() const {

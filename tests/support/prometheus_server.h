@@ -34,9 +34,10 @@ std::string PrometheusMissing();
 class PrometheusServer {
  public:
   // Starts Prometheus scraping `/metrics` of each "127.0.0.1:PORT" target
-  // every second (job "loadgate"), and waits until it is ready (/-/ready).
-  // Throws std::runtime_error when it does not start within 30 s, with the
-  // end of its log.
+  // every second (job "loadgate"), and waits until it is ready (/-/ready)
+  // and has scraped every target once: Prometheus hands new targets to its
+  // scrapers in batches 5 s apart, so that takes about 5 s. Throws
+  // std::runtime_error when either takes over 30 s, with the end of its log.
   explicit PrometheusServer(const std::vector<std::string>& targets);
   ~PrometheusServer();  // SIGTERM, then SIGKILL after 10 s
   PrometheusServer(const PrometheusServer&) = delete;
@@ -60,6 +61,7 @@ class PrometheusServer {
   std::string Log() const;  // what Prometheus wrote, for failure messages
 
  private:
+  void Stop();
   // The "data" of a successful query; nullopt (see last_error()) otherwise.
   std::optional<nlohmann::json> Data(std::string_view promql);
 
