@@ -25,6 +25,7 @@
 #include "loadgate/report.h"
 #include "output_file.h"
 #include "progress_line.h"
+#include "prometheus/pushgateway.h"
 
 namespace loadgate::cli {
 namespace {
@@ -122,6 +123,25 @@ void StartLiveView(const CommandLine& command_line, ScenarioFile& run,
       live_view->ProgressCallback(std::move(run.options.on_progress));
 }
 
+// Pushes the run's figures to --pushgateway, if given, from here on.
+void StartPushing(const CommandLine& command_line, ScenarioFile& run,
+                  std::optional<prometheus::Pusher>& pusher) {
+  if (command_line.pushgateway_url.empty()) return;
+  try {
+    pusher.emplace(
+        prometheus::PushOptions{.url = command_line.pushgateway_url,
+                                .interval = command_line.push_interval,
+                                .delete_at_end = command_line.push_delete},
+        std::cerr);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError("--pushgateway: " + std::string(error.what()));
+  }
+  pusher->BeginRun(run.scenario.name.empty() ? "loadgate" : run.scenario.name,
+                   run.model);
+  run.options.on_progress =
+      pusher->ProgressCallback(std::move(run.options.on_progress));
+}
+
 // Every output gets the same verdicts: the objectives, then whatever makes
 // the run itself unfit to pass (stopped early, nothing recorded). The JSON
 // report keeps them for `loadgate report` later. Returns how many failed.
@@ -169,6 +189,10 @@ int RunCommand(const CommandLine& command_line) {
   if (live) run.options.on_progress = DrawProgress;
   std::optional<LiveServer> live_view;
   StartLiveView(command_line, run, live_view);
+  // Lives until RunCommand returns: its final push (and --push-delete)
+  // come then, after any --live-linger.
+  std::optional<prometheus::Pusher> pusher;
+  StartPushing(command_line, run, pusher);
   InstallStopSignalHandlers();
 
   RunReport report;
@@ -177,10 +201,12 @@ int RunCommand(const CommandLine& command_line) {
   } catch (const std::invalid_argument& error) {
     if (live) std::fputs("\r\x1b[K", stderr);
     if (live_view) live_view->AbortRun(error.what());
+    if (pusher) pusher->AbortRun();
     throw UsageError(error.what());
   }
   if (live) std::fputs("\r\x1b[K", stderr);
   if (live_view) live_view->EndRun(report);
+  if (pusher) pusher->EndRun(report);
 
   const size_t failed = Judge(run.objectives, report);
   WriteOutput(outputs.json, command_line.out_path,

@@ -27,6 +27,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kPrometheus = "/usr/bin/prometheus";
 constexpr const char* kPromtool = "/usr/bin/promtool";
+constexpr const char* kPushgateway = "/usr/bin/prometheus-pushgateway";
 
 std::string PercentEncoded(std::string_view text) {
   std::string encoded;
@@ -45,7 +46,8 @@ std::string PercentEncoded(std::string_view text) {
 std::string Config(const std::vector<std::string>& targets) {
   std::string config =
       "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-      "scrape_configs:\n  - job_name: loadgate\n    static_configs:\n"
+      "scrape_configs:\n  - job_name: loadgate\n    honor_labels: true\n"
+      "    static_configs:\n"
       "      - targets: [";
   for (size_t i = 0; i < targets.size(); ++i) {
     config += (i > 0 ? ", \"" : "\"") + targets[i] + "\"";
@@ -60,6 +62,15 @@ std::string PrometheusMissing() {
     return std::string(kPrometheus) +
            " is not installed (ci/install-deps.sh installs Debian's "
            "prometheus package)";
+  }
+  return "";
+}
+
+std::string PushgatewayMissing() {
+  if (access(kPushgateway, X_OK) != 0) {
+    return std::string(kPushgateway) +
+           " is not installed (ci/install-deps.sh installs Debian's "
+           "prometheus-pushgateway package)";
   }
   return "";
 }
@@ -81,18 +92,16 @@ uint16_t FreeLoopbackPort() {
   return ntohs(address.sin_port);
 }
 
-PrometheusServer::PrometheusServer(const std::vector<std::string>& targets) {
-  const std::string config = dir_.WriteFile("prometheus.yml", Config(targets));
-  const std::string storage = (dir_.path() / "data").string();
-  const std::string log = (dir_.path() / "prometheus.log").string();
-  port_ = FreeLoopbackPort();
-  const std::vector<std::string> args = {
-      kPrometheus, "--config.file=" + config, "--storage.tsdb.path=" + storage,
-      "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-      "--log.level=warn"};
+LoopbackDaemon::LoopbackDaemon(std::vector<std::string> args,
+                               std::filesystem::path log)
+    : log_(std::move(log)), port_(FreeLoopbackPort()) {
+  if (access(args[0].c_str(), X_OK) != 0) {
+    throw std::runtime_error(args[0] + " is not installed");
+  }
+  args.push_back("--web.listen-address=127.0.0.1:" + std::to_string(port_));
   pid_ = fork();
   if (pid_ == 0) {
-    const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int out = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, STDOUT_FILENO);
     dup2(out, STDERR_FILENO);
     std::vector<char*> argv;
@@ -107,12 +116,7 @@ PrometheusServer::PrometheusServer(const std::vector<std::string>& targets) {
   while (Clock::now() < deadline) {
     if (mock_llm_test::Fetch(port_, "GET", "/-/ready", "", {}, 1000ms).status ==
         200) {
-      const double all = static_cast<double>(targets.size());
-      if (WaitForValue("count(up == 1)",
-                       [all](double up) { return up == all; }) == all) {
-        return;
-      }
-      break;
+      return;
     }
     if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
       pid_ = -1;
@@ -120,16 +124,12 @@ PrometheusServer::PrometheusServer(const std::vector<std::string>& targets) {
     }
     std::this_thread::sleep_for(100ms);
   }
-  const std::string why =
-      "prometheus did not become ready or scrape: " + last_error_ + "\n" +
-      Log();
+  const std::string why = args[0] + " did not become ready: " + Log();
   Stop();
   throw std::runtime_error(why);
 }
 
-PrometheusServer::~PrometheusServer() { Stop(); }
-
-void PrometheusServer::Stop() {
+void LoopbackDaemon::Stop() {
   if (pid_ <= 0) return;
   kill(pid_, SIGTERM);
   const auto deadline = Clock::now() + 10s;
@@ -145,14 +145,39 @@ void PrometheusServer::Stop() {
   pid_ = -1;
 }
 
-std::string PrometheusServer::Log() const {
-  const std::string log = ReadFileText(dir_.path() / "prometheus.log");
+std::string LoopbackDaemon::Log() const {
+  const std::string log = ReadFileText(log_);
   return log.size() > 4000 ? log.substr(log.size() - 4000) : log;
+}
+
+PrometheusServer::PrometheusServer(const std::vector<std::string>& targets) {
+  daemon_.emplace(
+      std::vector<std::string>{
+          kPrometheus,
+          "--config.file=" + dir_.WriteFile("prometheus.yml", Config(targets)),
+          "--storage.tsdb.path=" + (dir_.path() / "data").string(),
+          "--log.level=warn"},
+      dir_.path() / "prometheus.log");
+  const double all = static_cast<double>(targets.size());
+  if (WaitForValue("count(up == 1)", [all](double up) { return up == all; }) !=
+      all) {
+    throw std::runtime_error("prometheus did not scrape every target: " +
+                             last_error_ + "\n" + Log());
+  }
+}
+
+PushgatewayServer::PushgatewayServer() {
+  daemon_.emplace(std::vector<std::string>{kPushgateway, "--log.level=warn"},
+                  dir_.path() / "pushgateway.log");
+}
+
+std::string PushgatewayServer::url() const {
+  return "http://127.0.0.1:" + std::to_string(port());
 }
 
 std::optional<nlohmann::json> PrometheusServer::Data(std::string_view promql) {
   const mock_llm_test::HttpResponse response = mock_llm_test::Fetch(
-      port_, "GET", "/api/v1/query?query=" + PercentEncoded(promql), "", {},
+      port(), "GET", "/api/v1/query?query=" + PercentEncoded(promql), "", {},
       5000ms);
   nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
   if (response.status != 200 || body.is_discarded() ||

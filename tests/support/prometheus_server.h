@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -28,22 +29,45 @@
 namespace loadgate::test_support {
 
 // Why Prometheus tests cannot run here ("/usr/bin/prometheus is not
-// installed (ci/install-deps.sh installs it)"), or "" when they can.
+// installed (ci/install-deps.sh installs it)"), or "" when they can; the
+// same for the Pushgateway.
 std::string PrometheusMissing();
+std::string PushgatewayMissing();
+
+// A Prometheus-style server program (Prometheus, the Pushgateway) run as a
+// child process on a free loopback port (--web.listen-address is added to
+// its arguments), writing to `log`, ready once GET /-/ready answers 200.
+class LoopbackDaemon {
+ public:
+  // Throws std::runtime_error, with the end of the log, when it is not
+  // ready within 30 s.
+  LoopbackDaemon(std::vector<std::string> args, std::filesystem::path log);
+  ~LoopbackDaemon() { Stop(); }
+  LoopbackDaemon(const LoopbackDaemon&) = delete;
+  LoopbackDaemon& operator=(const LoopbackDaemon&) = delete;
+
+  uint16_t port() const { return port_; }
+  // SIGTERM, then SIGKILL after 10 s; idempotent.
+  void Stop();
+  std::string Log() const;  // the end of what it wrote
+
+ private:
+  std::filesystem::path log_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
 
 class PrometheusServer {
  public:
   // Starts Prometheus scraping `/metrics` of each "127.0.0.1:PORT" target
-  // every second (job "loadgate"), and waits until it is ready (/-/ready)
-  // and has scraped every target once: Prometheus hands new targets to its
-  // scrapers in batches 5 s apart, so that takes about 5 s. Throws
-  // std::runtime_error when either takes over 30 s, with the end of its log.
+  // every second (job "loadgate", honor_labels so the Pushgateway's job and
+  // grouping labels stay), and waits until it has scraped every target
+  // once: Prometheus hands new targets to its scrapers in batches 5 s
+  // apart, so that takes about 5 s. Throws std::runtime_error when it does
+  // not within 30 s, with the end of its log.
   explicit PrometheusServer(const std::vector<std::string>& targets);
-  ~PrometheusServer();  // SIGTERM, then SIGKILL after 10 s
-  PrometheusServer(const PrometheusServer&) = delete;
-  PrometheusServer& operator=(const PrometheusServer&) = delete;
 
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return daemon_->port(); }
 
   // The value of a PromQL instant query that returns one sample; nullopt
   // for an empty result, an error (kept in last_error()) or several
@@ -58,17 +82,27 @@ class PrometheusServer {
   int CountSeries(std::string_view promql);
 
   const std::string& last_error() const { return last_error_; }
-  std::string Log() const;  // what Prometheus wrote, for failure messages
+  std::string Log() const { return daemon_->Log(); }
 
  private:
-  void Stop();
   // The "data" of a successful query; nullopt (see last_error()) otherwise.
   std::optional<nlohmann::json> Data(std::string_view promql);
 
   TempDir dir_;
-  pid_t pid_ = -1;
-  uint16_t port_ = 0;
+  std::optional<LoopbackDaemon> daemon_;
   std::string last_error_;
+};
+
+// Debian's prometheus-pushgateway on a free loopback port, in memory.
+class PushgatewayServer {
+ public:
+  PushgatewayServer();  // throws std::runtime_error as LoopbackDaemon does
+  uint16_t port() const { return daemon_->port(); }
+  std::string url() const;  // "http://127.0.0.1:<port>"
+
+ private:
+  TempDir dir_;
+  std::optional<LoopbackDaemon> daemon_;
 };
 
 // Runs `promtool check metrics` over `exposition`; "" when it passes, else

@@ -256,6 +256,24 @@ TEST(PrometheusExpositionTest, CountersAddUpOverRunsAndScenarios) {
                               "tag=\"get\"} 4\n"));
 }
 
+TEST(PrometheusExpositionTest, RendersOneScenarioAndOnlyFamiliesWithSeries) {
+  Exposition exposition;
+  for (const char* scenario : {"a", "b"}) {
+    exposition.BeginRun(scenario, ClosedModel{});
+    exposition.EndRun(FiguresOf(ReportWithLatencies({1'000'000})));
+  }
+  const std::string only_b = exposition.Render(Format::kText, "b");
+  EXPECT_THAT(only_b,
+              HasSubstr("loadgate_run_requests_total{scenario=\"b\"} 1\n"));
+  EXPECT_THAT(only_b, Not(HasSubstr("scenario=\"a\"")));
+  // No run streamed and none is going on: those families are left out.
+  EXPECT_THAT(only_b, Not(HasSubstr("loadgate_ttft_seconds")));
+  EXPECT_THAT(only_b,
+              Not(HasSubstr("loadgate_run_latency_last_second_seconds")));
+  EXPECT_THAT(exposition.Render(Format::kText), HasSubstr("scenario=\"a\""));
+  EXPECT_EQ(exposition.Scenarios(), (std::vector<std::string>{"a", "b"}));
+}
+
 TEST(PrometheusExpositionTest, ShardLabelAndEscapedValues) {
   Exposition exposition(ExpositionOptions{.shard = "2"});
   exposition.BeginRun("say \"hi\"\\\n", ClosedModel{});

@@ -57,38 +57,53 @@ std::string EscapeLabelValue(std::string_view value) {
   return escaped;
 }
 
-// "# HELP" and "# TYPE" of a family. Counters are named without "_total"
-// in OpenMetrics metadata and with it in the text format; samples always
+// One family's text: "# HELP" and "# TYPE" before its first sample, so a
+// family without series (TTFT of runs that never streamed) is left out, as
+// the Pushgateway requires. Counters are named without "_total" in
+// OpenMetrics metadata and with it in the text format; samples always
 // carry it.
-void AppendHeader(Format format, std::string_view name, std::string_view type,
-                  std::string_view help, std::string& out) {
-  std::string family(name);
-  if (type == "counter" && format == Format::kText) family += "_total";
-  out.append("# HELP ").append(family).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(family).append(" ").append(type).append("\n");
-}
+class FamilyWriter {
+ public:
+  FamilyWriter(Format format, std::string_view name, std::string_view type,
+               std::string_view help, std::string& out)
+      : format_(format), name_(name), type_(type), help_(help), out_(out) {}
 
-void AppendSample(std::string_view name, std::string_view labels,
-                  std::string_view value, std::string& out) {
-  out.append(name).append("{").append(labels).append("} ").append(value);
-  out += '\n';
-}
-
-void AppendHistogram(std::string_view name, const std::string& labels,
-                     const Buckets& buckets, std::string& out) {
-  const std::string bucket_name = std::string(name) + "_bucket";
-  const std::string prefix = labels.empty() ? "" : labels + ",";
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i <= kBucketCount; ++i) {
-    cumulative += buckets.counts[i];
-    AppendSample(bucket_name, prefix + "le=\"" + LeLabel(i) + "\"",
-                 std::to_string(cumulative), out);
+  void Sample(std::string_view name, std::string_view labels,
+              std::string_view value) {
+    if (!header_written_) WriteHeader();
+    out_.append(name).append("{").append(labels).append("} ").append(value);
+    out_ += '\n';
   }
-  AppendSample(std::string(name) + "_sum", labels, Number(buckets.sum_seconds),
-               out);
-  AppendSample(std::string(name) + "_count", labels,
-               std::to_string(buckets.count), out);
-}
+
+  void Histogram(const std::string& labels, const Buckets& buckets) {
+    const std::string bucket_name = std::string(name_) + "_bucket";
+    const std::string prefix = labels.empty() ? "" : labels + ",";
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i <= kBucketCount; ++i) {
+      cumulative += buckets.counts[i];
+      Sample(bucket_name, prefix + "le=\"" + LeLabel(i) + "\"",
+             std::to_string(cumulative));
+    }
+    Sample(std::string(name_) + "_sum", labels, Number(buckets.sum_seconds));
+    Sample(std::string(name_) + "_count", labels,
+           std::to_string(buckets.count));
+  }
+
+ private:
+  void WriteHeader() {
+    std::string family(name_);
+    if (type_ == "counter" && format_ == Format::kText) family += "_total";
+    out_.append("# HELP ").append(family).append(" ").append(help_);
+    out_.append("\n# TYPE ").append(family).append(" ").append(type_);
+    out_ += '\n';
+    header_written_ = true;
+  }
+
+  Format format_;
+  std::string_view name_, type_, help_;
+  std::string& out_;
+  bool header_written_ = false;
+};
 
 double CostUsd(const TagStats& stats, const TokenPrices& prices) {
   return static_cast<double>(stats.prompt_tokens) * prices.input_per_million /
@@ -253,112 +268,137 @@ std::string Exposition::Labels(
   return labels;
 }
 
-void Exposition::RenderLive(Format format, std::string& out) const {
-  AppendHeader(format, "loadgate_run_requests", "counter",
-               "Requests completed, counted about once a second while a run "
-               "goes on and exactly as its report counts them once it ends.",
-               out);
+bool Exposition::Shown(const std::string& scenario,
+                       std::optional<std::string_view> only) {
+  return !only || *only == scenario;
+}
+
+void Exposition::RenderLive(Format format, std::optional<std::string_view> only,
+                            std::string& out) const {
+  FamilyWriter requests(
+      format, "loadgate_run_requests", "counter",
+      "Requests completed, counted about once a second while a run goes on "
+      "and exactly as its report counts them once it ends.",
+      out);
   for (const auto& [scenario, state] : scenarios_) {
-    AppendSample("loadgate_run_requests_total", Labels(scenario, {}),
-                 std::to_string(state.requests), out);
+    if (!Shown(scenario, only)) continue;
+    requests.Sample("loadgate_run_requests_total", Labels(scenario, {}),
+                    std::to_string(state.requests));
   }
-  AppendHeader(format, "loadgate_run_errors", "counter",
-               "Requests that failed, of any kind, counted as "
-               "loadgate_run_requests_total is.",
-               out);
+  FamilyWriter errors(format, "loadgate_run_errors", "counter",
+                      "Requests that failed, of any kind, counted as "
+                      "loadgate_run_requests_total is.",
+                      out);
   for (const auto& [scenario, state] : scenarios_) {
-    AppendSample("loadgate_run_errors_total", Labels(scenario, {}),
-                 std::to_string(state.errors), out);
+    if (!Shown(scenario, only)) continue;
+    errors.Sample("loadgate_run_errors_total", Labels(scenario, {}),
+                  std::to_string(state.errors));
   }
-  AppendHeader(format, "loadgate_in_flight_requests", "gauge",
-               "Requests sent and not yet answered.", out);
+  FamilyWriter in_flight(format, "loadgate_in_flight_requests", "gauge",
+                         "Requests sent and not yet answered.", out);
   for (const auto& [scenario, state] : scenarios_) {
-    AppendSample("loadgate_in_flight_requests", Labels(scenario, {}),
-                 std::to_string(state.in_flight), out);
+    if (!Shown(scenario, only)) continue;
+    in_flight.Sample("loadgate_in_flight_requests", Labels(scenario, {}),
+                     std::to_string(state.in_flight));
   }
-  AppendHeader(format, "loadgate_target_rate_requests_per_second", "gauge",
-               "Arrivals the open load model scheduled in the last second.",
-               out);
+  FamilyWriter target(
+      format, "loadgate_target_rate_requests_per_second", "gauge",
+      "Arrivals the open load model scheduled in the last second.", out);
   for (const auto& [scenario, state] : scenarios_) {
-    if (!state.target_rps) continue;
-    AppendSample("loadgate_target_rate_requests_per_second",
-                 Labels(scenario, {}), Number(*state.target_rps), out);
+    if (!Shown(scenario, only) || !state.target_rps) continue;
+    target.Sample("loadgate_target_rate_requests_per_second",
+                  Labels(scenario, {}), Number(*state.target_rps));
   }
-  AppendHeader(format, "loadgate_achieved_rate_requests_per_second", "gauge",
-               "Requests completed in the last second (0 between runs).", out);
+  FamilyWriter achieved(
+      format, "loadgate_achieved_rate_requests_per_second", "gauge",
+      "Requests completed in the last second (0 between runs).", out);
   for (const auto& [scenario, state] : scenarios_) {
-    AppendSample("loadgate_achieved_rate_requests_per_second",
-                 Labels(scenario, {}), Number(state.achieved_rps), out);
+    if (!Shown(scenario, only)) continue;
+    achieved.Sample("loadgate_achieved_rate_requests_per_second",
+                    Labels(scenario, {}), Number(state.achieved_rps));
   }
-  AppendHeader(format, "loadgate_run_latency_last_second_seconds", "gauge",
-               "Latency percentiles over the last second of a run (absent "
-               "between runs); loadgate_latency_seconds has whole runs.",
-               out);
-  for (const auto& [scenario, state] : scenarios_) {
-    if (!open_run_ || *open_run_ != scenario) continue;
+  FamilyWriter last_second(
+      format, "loadgate_run_latency_last_second_seconds", "gauge",
+      "Latency percentiles over the last second of a run (absent between "
+      "runs); loadgate_latency_seconds has whole runs.",
+      out);
+  if (open_run_ && Shown(*open_run_, only)) {
+    const Scenario& state = scenarios_.at(*open_run_);
     for (size_t i = 0; i < kPercentiles.size(); ++i) {
-      AppendSample("loadgate_run_latency_last_second_seconds",
-                   Labels(scenario, {{"percentile", kPercentiles[i]}}),
-                   Number(static_cast<double>(state.last_second_ns[i]) / 1e9),
-                   out);
+      last_second.Sample(
+          "loadgate_run_latency_last_second_seconds",
+          Labels(*open_run_, {{"percentile", kPercentiles[i]}}),
+          Number(static_cast<double>(state.last_second_ns[i]) / 1e9));
     }
   }
 }
 
-void Exposition::RenderTags(Format format, std::string& out) const {
-  AppendHeader(format, "loadgate_requests", "counter",
-               "Requests of finished runs, by tag.", out);
+void Exposition::RenderTags(Format format, std::optional<std::string_view> only,
+                            std::string& out) const {
+  FamilyWriter requests(format, "loadgate_requests", "counter",
+                        "Requests of finished runs, by tag.", out);
   for (const auto& [key, tag] : tags_) {
-    AppendSample("loadgate_requests_total",
-                 Labels(key.first, {{"tag", key.second}}),
-                 std::to_string(tag.requests), out);
+    if (!Shown(key.first, only)) continue;
+    requests.Sample("loadgate_requests_total",
+                    Labels(key.first, {{"tag", key.second}}),
+                    std::to_string(tag.requests));
   }
-  AppendHeader(format, "loadgate_errors", "counter",
-               "Failed requests of finished runs, by tag and kind.", out);
+  FamilyWriter errors(format, "loadgate_errors", "counter",
+                      "Failed requests of finished runs, by tag and kind.",
+                      out);
   for (const auto& [key, tag] : tags_) {
+    if (!Shown(key.first, only)) continue;
     for (int kind = 1; kind < kErrorKindCount; ++kind) {
-      AppendSample(
+      errors.Sample(
           "loadgate_errors_total",
           Labels(key.first,
                  {{"tag", key.second},
                   {"kind", ErrorKindName(static_cast<ErrorKind>(kind))}}),
-          std::to_string(tag.errors_by_kind[kind]), out);
+          std::to_string(tag.errors_by_kind[kind]));
     }
   }
-  AppendHeader(format, "loadgate_output_tokens", "counter",
-               "Output tokens received by finished runs, by tag.", out);
+  FamilyWriter tokens(format, "loadgate_output_tokens", "counter",
+                      "Output tokens received by finished runs, by tag.", out);
   for (const auto& [key, tag] : tags_) {
-    AppendSample("loadgate_output_tokens_total",
-                 Labels(key.first, {{"tag", key.second}}),
-                 std::to_string(tag.output_tokens), out);
+    if (!Shown(key.first, only)) continue;
+    tokens.Sample("loadgate_output_tokens_total",
+                  Labels(key.first, {{"tag", key.second}}),
+                  std::to_string(tag.output_tokens));
   }
-  AppendHeader(format, "loadgate_estimated_cost_usd", "counter",
-               "Estimated LLM cost of finished runs in US dollars, by tag, "
-               "from the run's token prices.",
-               out);
+  FamilyWriter cost(format, "loadgate_estimated_cost_usd", "counter",
+                    "Estimated LLM cost of finished runs in US dollars, by "
+                    "tag, from the run's token prices.",
+                    out);
   for (const auto& [key, tag] : tags_) {
-    AppendSample("loadgate_estimated_cost_usd_total",
-                 Labels(key.first, {{"tag", key.second}}), Number(tag.cost_usd),
-                 out);
+    if (!Shown(key.first, only)) continue;
+    cost.Sample("loadgate_estimated_cost_usd_total",
+                Labels(key.first, {{"tag", key.second}}), Number(tag.cost_usd));
   }
   for (size_t i = 0; i < kHistogramFamilies.size(); ++i) {
     const HistogramFamily& family = kHistogramFamilies[i];
-    AppendHeader(format, family.name, "histogram", family.help, out);
+    FamilyWriter histogram(format, family.name, "histogram", family.help, out);
     for (const auto& [key, tag] : tags_) {
       // TTFT and ITL of a tag that never streamed stay absent.
-      if (tag.histograms[i].count == 0) continue;
-      AppendHistogram(family.name, Labels(key.first, {{"tag", key.second}}),
-                      tag.histograms[i], out);
+      if (!Shown(key.first, only) || tag.histograms[i].count == 0) continue;
+      histogram.Histogram(Labels(key.first, {{"tag", key.second}}),
+                          tag.histograms[i]);
     }
   }
 }
 
-std::string Exposition::Render(Format format) const {
+std::string Exposition::Render(Format format,
+                               std::optional<std::string_view> only) const {
   std::string out;
-  RenderLive(format, out);
-  RenderTags(format, out);
+  RenderLive(format, only, out);
+  RenderTags(format, only, out);
   if (format == Format::kOpenMetrics) out += "# EOF\n";
   return out;
+}
+
+std::vector<std::string> Exposition::Scenarios() const {
+  std::vector<std::string> names;
+  for (const auto& [scenario, state] : scenarios_) names.push_back(scenario);
+  return names;
 }
 
 }  // namespace loadgate::prometheus

@@ -107,7 +107,11 @@ class Exposition {
   // The run failed: what it counted so far stays counted.
   void AbortRun();
 
-  std::string Render(Format format) const;
+  // Every scenario's series, or those of `only`.
+  std::string Render(Format format,
+                     std::optional<std::string_view> only = {}) const;
+  // The scenarios seen so far, in name order.
+  std::vector<std::string> Scenarios() const;
 
  private:
   struct Scenario {
@@ -127,8 +131,12 @@ class Exposition {
       std::string_view scenario,
       std::initializer_list<std::pair<std::string_view, std::string_view>> more)
       const;
-  void RenderLive(Format format, std::string& out) const;
-  void RenderTags(Format format, std::string& out) const;
+  static bool Shown(const std::string& scenario,
+                    std::optional<std::string_view> only);
+  void RenderLive(Format format, std::optional<std::string_view> only,
+                  std::string& out) const;
+  void RenderTags(Format format, std::optional<std::string_view> only,
+                  std::string& out) const;
 
   ExpositionOptions options_;
   std::map<std::string, Scenario> scenarios_;
