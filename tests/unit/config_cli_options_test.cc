@@ -247,6 +247,25 @@ TEST(CommandLineTest, MetricsFlag) {
   EXPECT_NE(kRunUsage.find("--metrics ADDR"), std::string_view::npos);
 }
 
+TEST(CommandLineTest, PushgatewayFlags) {
+  const std::string url = "http://127.0.0.1:1/";
+  const CommandLine command_line = ParseCommandLine(
+      {"run", "--url", url, "--pushgateway", "http://127.0.0.1:9091",
+       "--push-interval", "1s", "--push-delete"});
+  EXPECT_EQ(command_line.pushgateway_url, "http://127.0.0.1:9091");
+  EXPECT_EQ(command_line.push_interval, seconds(1));
+  EXPECT_TRUE(command_line.push_delete);
+  const CommandLine defaults = ParseCommandLine({"run", "--url", url});
+  EXPECT_EQ(defaults.pushgateway_url, "");
+  EXPECT_EQ(defaults.push_interval, seconds(5));
+  EXPECT_FALSE(defaults.push_delete);
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--push-delete"}),
+            "--push-delete: needs --pushgateway");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--push-interval", "1s"}),
+            "--push-interval: needs --pushgateway");
+  EXPECT_NE(kRunUsage.find("--pushgateway URL"), std::string_view::npos);
+}
+
 TEST(CommandLineTest, ScenarioRunTakesOverrides) {
   test_support::TempDir dir;
   const std::string path = dir.WriteFile(
