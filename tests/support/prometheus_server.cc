@@ -176,9 +176,12 @@ std::string PushgatewayServer::url() const {
 }
 
 std::optional<nlohmann::json> PrometheusServer::Data(std::string_view promql) {
-  const mock_llm_test::HttpResponse response = mock_llm_test::Fetch(
-      port(), "GET", "/api/v1/query?query=" + PercentEncoded(promql), "", {},
-      5000ms);
+  return Api("/api/v1/query?query=" + PercentEncoded(promql));
+}
+
+std::optional<nlohmann::json> PrometheusServer::Api(const std::string& target) {
+  const mock_llm_test::HttpResponse response =
+      mock_llm_test::Fetch(port(), "GET", target, "", {}, 5000ms);
   nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
   if (response.status != 200 || body.is_discarded() ||
       body.value("status", "") != "success") {
@@ -206,6 +209,18 @@ std::optional<double> PrometheusServer::Query(std::string_view promql) {
 
 int PrometheusServer::CountSeries(std::string_view promql) {
   const std::optional<nlohmann::json> data = Data(promql);
+  return data ? static_cast<int>((*data)["result"].size()) : -1;
+}
+
+int PrometheusServer::CountRangeSeries(std::string_view promql,
+                                       std::chrono::seconds range) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const std::optional<nlohmann::json> data =
+      Api("/api/v1/query_range?query=" + PercentEncoded(promql) +
+          "&start=" + std::to_string(now - range.count()) +
+          "&end=" + std::to_string(now) + "&step=1");
   return data ? static_cast<int>((*data)["result"].size()) : -1;
 }
 

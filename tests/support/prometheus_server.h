@@ -80,13 +80,19 @@ class PrometheusServer {
       std::chrono::milliseconds timeout = std::chrono::seconds(30));
   // The number of samples a PromQL instant query returns (-1 on error).
   int CountSeries(std::string_view promql);
+  // The number of series a range query over the last `range` (1 s steps)
+  // returns, as a Grafana panel asks (-1 on error).
+  int CountRangeSeries(std::string_view promql, std::chrono::seconds range);
 
   const std::string& last_error() const { return last_error_; }
   std::string Log() const { return daemon_->Log(); }
 
  private:
-  // The "data" of a successful query; nullopt (see last_error()) otherwise.
+  // The "data" of a successful instant query of `promql` (Data), or of GET
+  // `target`, an API path and query (Api); nullopt (see last_error())
+  // otherwise.
   std::optional<nlohmann::json> Data(std::string_view promql);
+  std::optional<nlohmann::json> Api(const std::string& target);
 
   TempDir dir_;
   std::optional<LoopbackDaemon> daemon_;
