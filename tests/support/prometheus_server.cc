@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -16,8 +17,10 @@
 #include <system_error>
 #include <thread>
 
+#include "prometheus/buckets.h"
 #include "support/mock_llm_http_client.h"
 #include "support/run_command.h"
+#include "support/service_process.h"
 
 namespace loadgate::test_support {
 namespace {
@@ -104,13 +107,7 @@ LoopbackDaemon::LoopbackDaemon(std::vector<std::string> args,
     const int out = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, STDOUT_FILENO);
     dup2(out, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (const std::string& arg : args) {
-      argv.push_back(const_cast<char*>(arg.c_str()));
-    }
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
+    ExecOrExit(args);
   }
   const auto deadline = Clock::now() + 30s;
   while (Clock::now() < deadline) {
@@ -234,6 +231,25 @@ std::optional<double> PrometheusServer::WaitForValue(
     value = Query(promql);
   }
   return value;
+}
+
+::testing::AssertionResult HistogramQuantileWithinBound(
+    PrometheusServer& prometheus, double q, std::string_view buckets,
+    double loadgate_seconds) {
+  const std::string promql = "histogram_quantile(" + std::to_string(q) +
+                             ", sum by (le) (" + std::string(buckets) + "))";
+  const std::optional<double> quantile = prometheus.Query(promql);
+  if (!quantile) {
+    return ::testing::AssertionFailure()
+           << promql << ": " << prometheus.last_error();
+  }
+  if (std::abs(*quantile - loadgate_seconds) >
+      prometheus::kMaxRelativeError * loadgate_seconds) {
+    return ::testing::AssertionFailure()
+           << promql << " = " << *quantile << " s, loadgate's " << q
+           << " percentile " << loadgate_seconds << " s";
+  }
+  return ::testing::AssertionSuccess();
 }
 
 std::string PromtoolCheckMetrics(std::string_view exposition) {

@@ -13,6 +13,7 @@
 #ifndef LOADGATE_TESTS_SUPPORT_PROMETHEUS_SERVER_H_
 #define LOADGATE_TESTS_SUPPORT_PROMETHEUS_SERVER_H_
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -110,6 +111,13 @@ class PushgatewayServer {
   TempDir dir_;
   std::optional<LoopbackDaemon> daemon_;
 };
+
+// Whether histogram_quantile(q, sum by (le) (<buckets>)) is within the
+// bound of prometheus/buckets.h of `loadgate_seconds`, loadgate's own
+// percentile q; says both values when not.
+::testing::AssertionResult HistogramQuantileWithinBound(
+    PrometheusServer& prometheus, double q, std::string_view buckets,
+    double loadgate_seconds);
 
 // Runs `promtool check metrics` over `exposition`; "" when it passes, else
 // what promtool said (or why it could not run).

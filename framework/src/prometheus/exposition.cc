@@ -75,6 +75,12 @@ class FamilyWriter {
     out_ += '\n';
   }
 
+  // A sample of the family itself ("<name>_total" for counters).
+  void Value(std::string_view labels, std::string_view value) {
+    Sample(type_ == "counter" ? std::string(name_) + "_total" : name_, labels,
+           value);
+  }
+
   void Histogram(const std::string& labels, const Buckets& buckets) {
     const std::string bucket_name = std::string(name_) + "_bucket";
     const std::string prefix = labels.empty() ? "" : labels + ",";
@@ -275,48 +281,37 @@ bool Exposition::Shown(const std::string& scenario,
 
 void Exposition::RenderLive(Format format, std::optional<std::string_view> only,
                             std::string& out) const {
-  FamilyWriter requests(
-      format, "loadgate_run_requests", "counter",
-      "Requests completed, counted about once a second while a run goes on "
-      "and exactly as its report counts them once it ends.",
-      out);
-  for (const auto& [scenario, state] : scenarios_) {
-    if (!Shown(scenario, only)) continue;
-    requests.Sample("loadgate_run_requests_total", Labels(scenario, {}),
-                    std::to_string(state.requests));
-  }
-  FamilyWriter errors(format, "loadgate_run_errors", "counter",
-                      "Requests that failed, of any kind, counted as "
-                      "loadgate_run_requests_total is.",
-                      out);
-  for (const auto& [scenario, state] : scenarios_) {
-    if (!Shown(scenario, only)) continue;
-    errors.Sample("loadgate_run_errors_total", Labels(scenario, {}),
-                  std::to_string(state.errors));
-  }
-  FamilyWriter in_flight(format, "loadgate_in_flight_requests", "gauge",
-                         "Requests sent and not yet answered.", out);
-  for (const auto& [scenario, state] : scenarios_) {
-    if (!Shown(scenario, only)) continue;
-    in_flight.Sample("loadgate_in_flight_requests", Labels(scenario, {}),
-                     std::to_string(state.in_flight));
-  }
-  FamilyWriter target(
-      format, "loadgate_target_rate_requests_per_second", "gauge",
-      "Arrivals the open load model scheduled in the last second.", out);
-  for (const auto& [scenario, state] : scenarios_) {
-    if (!Shown(scenario, only) || !state.target_rps) continue;
-    target.Sample("loadgate_target_rate_requests_per_second",
-                  Labels(scenario, {}), Number(*state.target_rps));
-  }
-  FamilyWriter achieved(
-      format, "loadgate_achieved_rate_requests_per_second", "gauge",
-      "Requests completed in the last second (0 between runs).", out);
-  for (const auto& [scenario, state] : scenarios_) {
-    if (!Shown(scenario, only)) continue;
-    achieved.Sample("loadgate_achieved_rate_requests_per_second",
-                    Labels(scenario, {}), Number(state.achieved_rps));
-  }
+  // One family with a sample per scenario; `value` gives its text, or
+  // nullopt to leave a scenario out.
+  const auto family = [&](std::string_view name, std::string_view type,
+                          std::string_view help, const auto& value) {
+    FamilyWriter writer(format, name, type, help, out);
+    for (const auto& [scenario, state] : scenarios_) {
+      if (!Shown(scenario, only)) continue;
+      const std::optional<std::string> text = value(state);
+      if (text) writer.Value(Labels(scenario, {}), *text);
+    }
+  };
+  using Text = std::optional<std::string>;
+  family("loadgate_run_requests", "counter",
+         "Requests completed, counted about once a second while a run goes "
+         "on and exactly as its report counts them once it ends.",
+         [](const Scenario& s) -> Text { return std::to_string(s.requests); });
+  family("loadgate_run_errors", "counter",
+         "Requests that failed, of any kind, counted as "
+         "loadgate_run_requests_total is.",
+         [](const Scenario& s) -> Text { return std::to_string(s.errors); });
+  family("loadgate_in_flight_requests", "gauge",
+         "Requests sent and not yet answered.",
+         [](const Scenario& s) -> Text { return std::to_string(s.in_flight); });
+  family("loadgate_target_rate_requests_per_second", "gauge",
+         "Arrivals the open load model scheduled in the last second.",
+         [](const Scenario& s) -> Text {
+           return s.target_rps ? Text(Number(*s.target_rps)) : std::nullopt;
+         });
+  family("loadgate_achieved_rate_requests_per_second", "gauge",
+         "Requests completed in the last second (0 between runs).",
+         [](const Scenario& s) -> Text { return Number(s.achieved_rps); });
   FamilyWriter last_second(
       format, "loadgate_run_latency_last_second_seconds", "gauge",
       "Latency percentiles over the last second of a run (absent between "
@@ -325,8 +320,7 @@ void Exposition::RenderLive(Format format, std::optional<std::string_view> only,
   if (open_run_ && Shown(*open_run_, only)) {
     const Scenario& state = scenarios_.at(*open_run_);
     for (size_t i = 0; i < kPercentiles.size(); ++i) {
-      last_second.Sample(
-          "loadgate_run_latency_last_second_seconds",
+      last_second.Value(
           Labels(*open_run_, {{"percentile", kPercentiles[i]}}),
           Number(static_cast<double>(state.last_second_ns[i]) / 1e9));
     }
@@ -335,45 +329,38 @@ void Exposition::RenderLive(Format format, std::optional<std::string_view> only,
 
 void Exposition::RenderTags(Format format, std::optional<std::string_view> only,
                             std::string& out) const {
-  FamilyWriter requests(format, "loadgate_requests", "counter",
-                        "Requests of finished runs, by tag.", out);
-  for (const auto& [key, tag] : tags_) {
-    if (!Shown(key.first, only)) continue;
-    requests.Sample("loadgate_requests_total",
-                    Labels(key.first, {{"tag", key.second}}),
-                    std::to_string(tag.requests));
-  }
+  // One counter family with a sample per tag of `value`.
+  const auto counter = [&](std::string_view name, std::string_view help,
+                           const auto& value) {
+    FamilyWriter writer(format, name, "counter", help, out);
+    for (const auto& [key, tag] : tags_) {
+      if (!Shown(key.first, only)) continue;
+      writer.Value(Labels(key.first, {{"tag", key.second}}), value(tag));
+    }
+  };
+  counter("loadgate_requests", "Requests of finished runs, by tag.",
+          [](const TagFigures& tag) { return std::to_string(tag.requests); });
   FamilyWriter errors(format, "loadgate_errors", "counter",
                       "Failed requests of finished runs, by tag and kind.",
                       out);
   for (const auto& [key, tag] : tags_) {
     if (!Shown(key.first, only)) continue;
     for (int kind = 1; kind < kErrorKindCount; ++kind) {
-      errors.Sample(
-          "loadgate_errors_total",
+      errors.Value(
           Labels(key.first,
                  {{"tag", key.second},
                   {"kind", ErrorKindName(static_cast<ErrorKind>(kind))}}),
           std::to_string(tag.errors_by_kind[kind]));
     }
   }
-  FamilyWriter tokens(format, "loadgate_output_tokens", "counter",
-                      "Output tokens received by finished runs, by tag.", out);
-  for (const auto& [key, tag] : tags_) {
-    if (!Shown(key.first, only)) continue;
-    tokens.Sample("loadgate_output_tokens_total",
-                  Labels(key.first, {{"tag", key.second}}),
-                  std::to_string(tag.output_tokens));
-  }
-  FamilyWriter cost(format, "loadgate_estimated_cost_usd", "counter",
-                    "Estimated LLM cost of finished runs in US dollars, by "
-                    "tag, from the run's token prices.",
-                    out);
-  for (const auto& [key, tag] : tags_) {
-    if (!Shown(key.first, only)) continue;
-    cost.Sample("loadgate_estimated_cost_usd_total",
-                Labels(key.first, {{"tag", key.second}}), Number(tag.cost_usd));
-  }
+  counter(
+      "loadgate_output_tokens",
+      "Output tokens received by finished runs, by tag.",
+      [](const TagFigures& tag) { return std::to_string(tag.output_tokens); });
+  counter("loadgate_estimated_cost_usd",
+          "Estimated LLM cost of finished runs in US dollars, by tag, from "
+          "the run's token prices.",
+          [](const TagFigures& tag) { return Number(tag.cost_usd); });
   for (size_t i = 0; i < kHistogramFamilies.size(); ++i) {
     const HistogramFamily& family = kHistogramFamilies[i];
     FamilyWriter histogram(format, family.name, "histogram", family.help, out);
