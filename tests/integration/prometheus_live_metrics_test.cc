@@ -106,8 +106,16 @@ TEST(PrometheusLiveMetricsTest, CountsARealRunAsItGoesAndExactlyAtItsEnd) {
             0);
   EXPECT_GT(report.requests(), 100u);
   EXPECT_EQ(test_support::PromtoolCheckMetrics(text), "");
+}
 
-  // What Prometheus asks for gets OpenMetrics.
+// What Prometheus asks for gets OpenMetrics.
+TEST(PrometheusLiveMetricsTest, OpenMetricsWhenTheScraperAsks) {
+  LiveServer live("127.0.0.1:0");
+  live.BeginRun("checkout", ClosedModel{}, 1s);
+  live.EndRun(RunReport{});
+  ASSERT_TRUE(ScrapeUntil(live.port(),
+                          "loadgate_run_requests_total{scenario=\"checkout\"}",
+                          [](double) { return true; }));
   const mock_llm_test::HttpResponse open_metrics = mock_llm_test::Fetch(
       live.port(), "GET", "/metrics", "",
       {{"Accept",
@@ -115,10 +123,10 @@ TEST(PrometheusLiveMetricsTest, CountsARealRunAsItGoesAndExactlyAtItsEnd) {
         "version=0.0.4;q=0.5,*/*;q=0.1"}});
   EXPECT_THAT(open_metrics.headers.at("content-type"),
               StartsWith("application/openmetrics-text; version=1.0.0"));
-  EXPECT_TRUE(open_metrics.body.ends_with("# EOF\n"));
-  EXPECT_EQ(
-      SampleValue(open_metrics.body, "loadgate_requests_total" + tag_series),
-      static_cast<double>(report.requests()));
+  EXPECT_TRUE(open_metrics.body.ends_with("# EOF\n")) << open_metrics.body;
+  EXPECT_EQ(SampleValue(open_metrics.body,
+                        "loadgate_run_requests_total{scenario=\"checkout\"}"),
+            0);
 }
 
 TEST(PrometheusLiveMetricsTest, MetricsOnlyServerHasNoPage) {
