@@ -44,6 +44,14 @@ class PackageConsumerTest : public ::testing::Test {
     return result;
   }
 
+  // `cmake --install` of this build into `prefix`.
+  void Install(const fs::path& prefix) {
+    ASSERT_EQ(Run(LOADGATE_CMAKE_COMMAND,
+                  {"--install", LOADGATE_BINARY_DIR, "--prefix", prefix})
+                  .exit_code,
+              0);
+  }
+
   // Configures `source` (examples/consumer by default) into `build_dir`
   // with this build's compiler and flags (an ASan build's libraries need
   // ASan in the consumer too) and `extra` arguments, then builds it.
@@ -108,10 +116,7 @@ class PackageConsumerTest : public ::testing::Test {
 
 TEST_F(PackageConsumerTest, BuildsAgainstTheInstalledPackage) {
   const TempDir prefix;
-  ASSERT_EQ(Run(LOADGATE_CMAKE_COMMAND, {"--install", LOADGATE_BINARY_DIR,
-                                         "--prefix", prefix.path().string()})
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(Install(prefix.path()));
   EXPECT_TRUE(fs::exists(prefix.path() / "bin/loadgate"));
   EXPECT_TRUE(fs::exists(prefix.path() / "include/loadgate/version.h"));
 
@@ -128,10 +133,7 @@ TEST_F(PackageConsumerTest, BuildsAgainstTheInstalledPackage) {
 // and start the installed programs from there.
 TEST_F(PackageConsumerTest, InstalledFixturesUseTheInstalledServices) {
   const TempDir prefix;
-  ASSERT_EQ(Run(LOADGATE_CMAKE_COMMAND, {"--install", LOADGATE_BINARY_DIR,
-                                         "--prefix", prefix.path().string()})
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(Install(prefix.path()));
   const fs::path services = prefix.path() / "libexec/loadgate";
   EXPECT_TRUE(fs::exists(services / "mock-llm"));
   EXPECT_TRUE(fs::exists(services / "sample-app"));
