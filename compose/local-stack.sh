@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The container stack on a machine that reaches no container registry.
+# The container stack, the CLI image and the image the .deb is checked in,
+# on a machine that reaches no container registry.
 #
 #   compose/local-stack.sh build-base   local base image (cached)
 #   compose/local-stack.sh build        + the mock-llm and app images
@@ -24,8 +25,9 @@
 # while it exists.
 #
 # Environment: LOADGATE_CONTAINER_CLI (podman|docker, default: podman if
-# installed), LOADGATE_BIN_DIR (default <repo>/build/bin), APP_PORT,
-# LLM_PORT and the rest of .env.example.
+# installed), LOADGATE_BIN_DIR (default <repo>/build/bin), the image names
+# (LOADGATE_{BASE,APP,MOCK_LLM,CLI,DEB_CHECK}_IMAGE), APP_PORT, LLM_PORT and
+# the rest of .env.example.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -189,7 +191,7 @@ case "${1:-}" in
     compose ps
     ;;
   *)
-    sed -n '2,13p' "${BASH_SOURCE[0]}" >&2
+    sed -n '2,14p' "${BASH_SOURCE[0]}" >&2
     exit 2
     ;;
 esac
