@@ -118,6 +118,27 @@ TEST_F(EngineShardTest, EachDataRowGoesOutFromOneShardOnly) {
   }
 }
 
+// Every shard's report says which shard it was and carries the same test
+// identity; another test (here another rate) has another.
+TEST_F(EngineShardTest, ShardsRecordTheirShareAndTheTestIdentity) {
+  const std::vector<RunReport> reports =
+      RunShards(Rows(kShards), OpenModel{.rate = 30}, ShortRun(300ms));
+  for (int k = 0; k < kShards; ++k) {
+    EXPECT_EQ(reports[k].info.shard.index, k);
+    EXPECT_EQ(reports[k].info.shard.count, kShards);
+    EXPECT_THAT(reports[k].info.test_id,
+                ::testing::MatchesRegex("[0-9a-f]{16}"));
+    EXPECT_EQ(reports[k].info.test_id, reports[0].info.test_id);
+  }
+  const std::vector<RunReport> other =
+      RunShards(Rows(kShards), OpenModel{.rate = 31}, ShortRun(300ms));
+  EXPECT_NE(other[0].info.test_id, reports[0].info.test_id);
+  // Unsharded runs carry no identity.
+  EXPECT_EQ(loadgate::Run(Rows(1), OpenModel{.rate = 30}, ShortRun(300ms))
+                .info.test_id,
+            "");
+}
+
 TEST_F(EngineShardTest, AShardWithNothingToDoIsRefused) {
   RunOptions options = ShortRun(1s);
   options.shard = {0, 4};

@@ -33,21 +33,6 @@ struct Progress {
   int64_t p50_ns = 0, p95_ns = 0, p99_ns = 0;
 };
 
-// One part of a test spread over several processes or machines (`loadgate
-// run --shard K/N`, LOADGATE_SHARD): the scenario, load model and options
-// describe the whole test, and shard K runs its share, so the N shards
-// together offer exactly the single-process test. Open models: shard K
-// starts every N-th arrival of the global schedule from arrival K (rates,
-// stages and Poisson arrivals add up exactly); closed models: every N-th
-// user from user K, each started at its time of the whole test (so the spawn
-// rate splits too); max_in_flight, connections and sequential data rows
-// split the same way (rows K, K + N, ...: shards never replay one another's
-// rows); random streams are derived per shard from the seed.
-struct Shard {
-  int index = 0;  // K, from 0 to count - 1
-  int count = 1;  // N
-};
-
 struct RunOptions {
   std::chrono::nanoseconds duration = std::chrono::seconds(10);
   uint64_t max_requests = 0;  // 0 = no cap

@@ -59,6 +59,7 @@
 #include "engine/schedule.h"
 #include "engine/shard.h"
 #include "engine/supervisor.h"
+#include "engine/test_identity.h"
 #include "engine/transport.h"
 #include "engine/worker.h"
 
@@ -123,7 +124,8 @@ Layout LayOut(const LoadModel& model, const RunOptions& options) {
 
 void InitControl(engine::RunControl& control, const engine::Plan& plan,
                  const RunOptions& options) {
-  control.max_requests = options.max_requests;
+  control.max_requests = engine::ShareOf(
+      static_cast<int64_t>(options.max_requests), options.shard);
   control.data_rows =
       std::make_unique<std::atomic<uint64_t>[]>(plan.data.size() + 1);
   for (size_t d = 0; d <= plan.data.size(); ++d) control.data_rows[d] = 0;
@@ -235,6 +237,10 @@ RunInfo BuildRunInfo(
   info.started_at = IsoUtc(supervisor.started_at());
   info.stop_reason = supervisor.stop_reason();
   info.prices = options.prices;
+  info.shard = options.shard;
+  if (options.shard.count > 1) {
+    info.test_id = engine::TestIdentity(scenario, model, options);
+  }
   return info;
 }
 

@@ -161,6 +161,8 @@ void ValidateRun(const Scenario& scenario, const LoadModel& model,
   } else {
     ValidateClosed(std::get<ClosedModel>(model), options);
   }
+  ValidateSplit(static_cast<int64_t>(options.max_requests), options.shard,
+                "options.max_requests", "requests");
   for (size_t d = 0; d < scenario.data.size(); ++d) {
     ValidateSplit(static_cast<int64_t>(scenario.data[d].rows.size()),
                   options.shard, "data[" + std::to_string(d) + "]", "rows");
