@@ -102,9 +102,17 @@ tsan: tsan-build
 	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:log_path=$(TSAN_LOGS)/tsan)
 
 # The Debian package (CLI, libraries, headers, CMake package) in
-# $(BUILD_DIR)/packages/ (cmake/package.cmake).
+# $(BUILD_DIR)/packages/ (cmake/package.cmake); `ctest -R PackageDeb`
+# installs it into a clean Debian container and builds a consumer there.
 package: build
 	cmake --build $(BUILD_DIR) --target package
+
+# The `loadgate` CLI image (compose/Containerfile.cli) from this build's
+# binary: localhost/loadgate-cli:latest and :<version>.
+.PHONY: cli-image
+cli-image: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target loadgate_cli
+	LOADGATE_BIN_DIR=$(abspath $(BUILD_DIR))/bin compose/local-stack.sh build-cli
 
 bench: build
 	@for b in $(BUILD_DIR)/bin/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.2; done

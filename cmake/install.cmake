@@ -2,16 +2,30 @@
 # LOADGATE_INSTALL is ON): the libraries, the public headers, the `loadgate`
 # CLI and the CMake package (loadgateConfig.cmake, its version file and the
 # loadgate:: targets), so that another project can
-# find_package(loadgate 0.2 CONFIG REQUIRED).
+# find_package(loadgate 0.2 CONFIG REQUIRED). With the fixtures also what
+# their sample stack runs, where the installed fixtures look by default: the
+# mock LLM and the sample app (when built) in libexec/loadgate, so that no
+# generic program name lands in bin/, and compose/ in share/loadgate.
 include(CMakePackageConfigHelpers)
 
 set(loadgate_install_targets loadgate_metrics loadgate_http loadgate_engine
   loadgate_config loadgate_assets loadgate_gate loadgate_live loadgate_gtest
   loadgate loadgate_gtest_main loadgate_cli)
 if(TARGET loadgate_fixtures)
-  list(APPEND loadgate_install_targets loadgate_fixtures)
+  list(APPEND loadgate_install_targets loadgate_fixtures
+    loadgate_fixtures_installed_paths)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/fixtures/include/
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  # Compiled by the consumer with the prefix it finds the package in (see
+  # fixtures/CMakeLists.txt).
+  install(FILES ${PROJECT_SOURCE_DIR}/fixtures/paths/default_paths.cc
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/loadgate)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/compose/
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/loadgate/compose USE_SOURCE_PERMISSIONS)
+  if(TARGET loadgate_mock_llm AND TARGET loadgate_sample_app)
+    install(TARGETS loadgate_mock_llm loadgate_sample_app
+      RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/loadgate)
+  endif()
 endif()
 install(TARGETS ${loadgate_install_targets} EXPORT loadgateTargets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# The container stack on a machine that reaches no container registry.
+# The container stack, the CLI image and the image the .deb is checked in,
+# on a machine that reaches no container registry.
 #
 #   compose/local-stack.sh build-base   local base image (cached)
 #   compose/local-stack.sh build        + the mock-llm and app images
 #   compose/local-stack.sh up           + run compose.local.yaml, wait healthy
 #   compose/local-stack.sh down         stop and remove the stack
 #   compose/local-stack.sh status       images and containers
+#   compose/local-stack.sh build-cli    the `loadgate` CLI image (Containerfile.cli)
+#   compose/local-stack.sh build-deb-check DEB
+#                                       a clean bookworm holding the apt lists
+#                                       and the .debs of DEB's Depends (cached)
 #
 # Why images copy host-built binaries instead of compiling in a builder
 # stage: a builder stage needs a compiler image (gcc, cmake, -dev packages)
@@ -20,8 +25,9 @@
 # while it exists.
 #
 # Environment: LOADGATE_CONTAINER_CLI (podman|docker, default: podman if
-# installed), LOADGATE_BIN_DIR (default <repo>/build/bin), APP_PORT,
-# LLM_PORT and the rest of .env.example.
+# installed), LOADGATE_BIN_DIR (default <repo>/build/bin), the image names
+# (LOADGATE_{BASE,APP,MOCK_LLM,CLI,DEB_CHECK}_IMAGE), APP_PORT, LLM_PORT and
+# the rest of .env.example.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,6 +38,8 @@ cache_dir="${LOADGATE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/loadgate}"
 base_image="${LOADGATE_BASE_IMAGE:-localhost/loadgate-base:bookworm}"
 app_image="${LOADGATE_APP_IMAGE:-localhost/loadgate-app:latest}"
 llm_image="${LOADGATE_MOCK_LLM_IMAGE:-localhost/loadgate-mock-llm:latest}"
+cli_image="${LOADGATE_CLI_IMAGE:-localhost/loadgate-cli:latest}"
+deb_check_image="${LOADGATE_DEB_CHECK_IMAGE:-localhost/loadgate-deb-check:bookworm}"
 compose_file="$here/compose.local.yaml"
 project="${LOADGATE_COMPOSE_PROJECT:-loadgate-local}"
 export LOADGATE_APP_IMAGE="$app_image" LOADGATE_MOCK_LLM_IMAGE="$llm_image"
@@ -119,6 +127,38 @@ build_images() {
     -f "$here/Containerfile.app" -t "$app_image" "$ctx"
 }
 
+# The CLI image from $bin_dir/loadgate, tagged $cli_image and with the
+# version the binary reports.
+build_cli_image() {
+  build_base
+  [[ -x "$bin_dir/loadgate" ]] ||
+    { log "missing $bin_dir/loadgate (build it first: cmake --build build --target loadgate_cli)"; exit 1; }
+  local version; version="$("$bin_dir/loadgate" --version | awk '{print $2}')"
+  local ctx; ctx="$(mktemp -d)"
+  trap 'rm -rf "$ctx"' RETURN
+  cp "$bin_dir/loadgate" "$ctx/"
+  "$cli" build --network host --build-arg "BASE_IMAGE=$base_image" \
+    --build-arg "DEBIAN_MIRROR=$(debian_mirror)" \
+    -f "$here/Containerfile.cli" -t "$cli_image" -t "${cli_image%:*}:$version" "$ctx"
+}
+
+# The image a .deb is installed into (Containerfile.deb-check): the package
+# names of DEB's Depends (versions and alternatives after the first
+# dropped) go in as a build argument, so the cached layer is reused until
+# the Containerfile or the Depends change.
+build_deb_check_image() {
+  local deb="${1:?usage: local-stack.sh build-deb-check PATH.deb}"
+  build_base
+  local packages
+  packages="$(dpkg-deb -f "$deb" Depends | tr ',' '\n' |
+                sed -e 's/|.*//' -e 's/(.*)//' | xargs)"
+  local ctx; ctx="$(mktemp -d)"
+  trap 'rm -rf "$ctx"' RETURN
+  "$cli" build --network host --build-arg "BASE_IMAGE=$base_image" \
+    --build-arg "PACKAGES=$packages" --build-arg "DEBIAN_MIRROR=$(debian_mirror)" \
+    -f "$here/Containerfile.deb-check" -t "$deb_check_image" "$ctx"
+}
+
 wait_healthy() {
   local url="$1" deadline=$((SECONDS + 60))
   until curl -fsS -o /dev/null "$url" 2>/dev/null; do
@@ -130,6 +170,8 @@ wait_healthy() {
 case "${1:-}" in
   build-base) build_base ;;
   build) build_images ;;
+  build-cli) build_cli_image ;;
+  build-deb-check) build_deb_check_image "${2:-}" ;;
   up)
     image_exists "$app_image" && image_exists "$llm_image" || build_images
     compose down >/dev/null 2>&1 || true
@@ -149,7 +191,7 @@ case "${1:-}" in
     compose ps
     ;;
   *)
-    sed -n '2,9p' "${BASH_SOURCE[0]}" >&2
+    sed -n '2,14p' "${BASH_SOURCE[0]}" >&2
     exit 2
     ;;
 esac

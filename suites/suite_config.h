@@ -7,6 +7,7 @@
 #define LOADGATE_SUITES_SUITE_CONFIG_H_
 
 #include <chrono>
+#include <cstddef>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -18,6 +19,7 @@
 #include "loadgate/engine.h"
 #include "loadgate/fixtures/stack.h"
 #include "loadgate/load_model.h"
+#include "loadgate/preset.h"
 #include "loadgate/report.h"
 #include "loadgate/testing.h"
 
@@ -27,20 +29,19 @@ inline std::string ConfigPath(std::string_view file) {
   return std::string(LOADGATE_CONFIG_DIR) + "/" + std::string(file);
 }
 
-// configs/<suite>_10rps.json, _100rps.json and _1000rps.json as presets named
-// rps_10, rps_100 and rps_1000, so test names end in the rate. Throws
-// ConfigError naming the file and field when one is missing or invalid.
+// configs/<suite>_10rps.json, _100rps.json and _1000rps.json, read by
+// LoadPresets, as presets named rps_10, rps_100 and rps_1000, so test names
+// end in the rate. Throws ConfigError naming the file and field when one is
+// missing or invalid.
 inline std::vector<Preset> PresetsFromConfigs(std::string_view suite) {
-  std::vector<Preset> presets;
-  for (const std::string rate : {"10", "100", "1000"}) {
-    const PresetFile file = LoadPresetFile(
-        ConfigPath(std::string(suite) + "_" + rate + "rps.json"));
-    presets.push_back({.name = "rps_" + rate,
-                       .rps = file.rate,
-                       .users = file.users,
-                       .spawn_rate = file.spawn_rate,
-                       .duration = file.run_time,
-                       .host = file.host});
+  const std::vector<std::string> rates = {"10", "100", "1000"};
+  std::vector<std::string> paths;
+  for (const std::string& rate : rates) {
+    paths.push_back(ConfigPath(std::string(suite) + "_" + rate + "rps.json"));
+  }
+  std::vector<Preset> presets = LoadPresets(paths);
+  for (size_t i = 0; i < presets.size(); ++i) {
+    presets[i].name = "rps_" + rates[i];
   }
   return presets;
 }
@@ -79,14 +80,6 @@ inline RunOptions PresetRunOptions(const Preset& preset,
   options.graceful_stop = graceful_stop;
   options.prices = LlmPrices(stack.options().llm_model);
   return options;
-}
-
-// Constant arrivals at the preset's rate with at most `users` iterations in
-// flight, as PresetFile::Model() reads a preset with a rate.
-inline OpenModel OpenModelOf(const Preset& preset) {
-  OpenModel model = preset.Open();
-  model.max_in_flight = preset.users;
-  return model;
 }
 
 }  // namespace loadgate::suites

@@ -131,7 +131,7 @@ TEST_P(ChatApiLoad, MeetsSlos) {
   fixtures::Stack& stack = stack_environment->stack();
 
   const RunReport report =
-      RunLoad(ChatApiScenario(AppUrlFor(preset, stack)), OpenModelOf(preset),
+      RunLoad(ChatApiScenario(AppUrlFor(preset, stack)), preset.Open(),
               PresetRunOptions(preset, 30s, stack));
 
   EXPECT_SLO(report, LatencyPercentile(95, Lt(3s)));

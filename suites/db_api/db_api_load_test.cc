@@ -76,7 +76,7 @@ TEST_P(DbApiLoad, MeetsSlos) {
   fixtures::Stack& stack = stack_environment->stack();
 
   const RunReport report =
-      RunLoad(DbApiScenario(AppUrlFor(preset, stack)), OpenModelOf(preset),
+      RunLoad(DbApiScenario(AppUrlFor(preset, stack)), preset.Open(),
               PresetRunOptions(preset, 10s, stack));
 
   EXPECT_SLO(report, LatencyPercentile(95, Lt(100ms)));

@@ -82,7 +82,8 @@ TEST_P(LlmLoad, StreamsOnTime) {
   // Every stream delivers kOutputTokens at 100 tokens/s, so the run's
   // throughput follows the offered rate; half of it leaves room for the
   // streams still open when the load window ends.
-  EXPECT_SLO(report, OutputTokensPerSecond(Ge(preset.rps * kOutputTokens / 2)));
+  EXPECT_SLO(report,
+             OutputTokensPerSecond(Ge(preset.rate * kOutputTokens / 2)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Presets, LlmLoad,

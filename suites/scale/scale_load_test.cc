@@ -197,7 +197,7 @@ TEST_P(ScaleLoad, Baseline) {
 
 TEST_P(ScaleLoad, KneePoint) {
   const Preset& preset = GetParam();
-  ASSERT_GT(preset.rps, 0) << "the knee-point search ramps a preset's rate";
+  ASSERT_GT(preset.rate, 0) << "the knee-point search ramps a preset's rate";
   const Scenario scenario =
       scale::SessionScenario(AppUrlFor(preset, SuiteStack()));
   RunOptions options =
@@ -210,7 +210,7 @@ TEST_P(ScaleLoad, KneePoint) {
   InstallStopSignalHandlers();
 
   std::vector<KneeStep> steps;
-  for (double rate : scale::KneeRates(preset.rps)) {
+  for (double rate : scale::KneeRates(preset.rate)) {
     const std::string name = "step" + std::to_string(steps.size() + 1) + "_" +
                              FormatNumber(rate) + "rps";
     std::cout << "knee-point " << name << ": " << FormatNumber(rate)
@@ -218,7 +218,7 @@ TEST_P(ScaleLoad, KneePoint) {
               << std::endl;
     // The preset's allowance of sessions in flight, in proportion.
     const int in_flight = std::max(
-        1, static_cast<int>(std::ceil(preset.users * rate / preset.rps)));
+        1, static_cast<int>(std::ceil(preset.users * rate / preset.rate)));
     RunReport report =
         loadgate::Run(scenario, scale::OpenSessions(rate, in_flight), options);
     if (report.info.stop_reason == kStopReasonInterrupted) {
@@ -276,7 +276,7 @@ TEST_P(ScaleLoad, Soak) {
   const Preset& preset = GetParam();
   const Scenario scenario =
       scale::SessionScenario(AppUrlFor(preset, SuiteStack()));
-  const OpenModel model = scale::OpenSessions(preset.rps, preset.users);
+  const OpenModel model = scale::OpenSessions(preset.rate, preset.users);
   RunOptions options = PresetRunOptions(preset, kGracefulStop, SuiteStack());
   options.duration = SoakDuration();
 
@@ -333,7 +333,7 @@ TEST_P(ScaleLoad, Chaos) {
   const Preset& preset = GetParam();
   const Scenario scenario =
       scale::SessionScenario(AppUrlFor(preset, SuiteStack()));
-  const OpenModel model = scale::OpenSessions(preset.rps, preset.users);
+  const OpenModel model = scale::OpenSessions(preset.rate, preset.users);
   RunOptions options = PresetRunOptions(preset, kGracefulStop, SuiteStack());
   const std::chrono::nanoseconds configured = LoadDuration(options.duration);
   const std::chrono::nanoseconds kill_at =

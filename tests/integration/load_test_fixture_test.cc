@@ -22,34 +22,11 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::Lt;
 
-TEST(PresetTest, StandardPresetsAreTenHundredThousand) {
-  const std::vector<Preset> presets = StandardPresets();
-  ASSERT_EQ(presets.size(), 3u);
-  EXPECT_EQ(presets[0].name, "rps_10");
-  EXPECT_EQ(presets[1].name, "rps_100");
-  EXPECT_EQ(presets[2].name, "rps_1000");
-  for (const Preset& preset : presets) {
-    EXPECT_EQ(preset.users, static_cast<int>(preset.rps));
-    EXPECT_EQ(preset.duration, 10s);
-    EXPECT_DOUBLE_EQ(preset.Open().rate, preset.rps);
-    EXPECT_EQ(preset.Closed().users, preset.users);
-  }
-}
-
-TEST(PresetTest, PrintsAndNamesReadably) {
-  Preset preset = StandardPresets()[1];
-  EXPECT_EQ(testing::PrintToString(preset),
-            "rps_100 (100 req/s, 100 users at 50/s, 10000 ms)");
-  preset.name = "chat-api 5/s";
-  EXPECT_EQ(PresetName()(testing::TestParamInfo<Preset>(preset, 0)),
-            "chat_api_5_s");
-}
-
 // Short, light presets: the fixture's behaviour, not the load, is tested.
 std::vector<Preset> TinyPresets() {
   Preset preset;
   preset.name = "rps_20";
-  preset.rps = 20;
+  preset.rate = 20;
   preset.users = 2;
   preset.duration = 10s;  // overridden by LOADGATE_DURATION below
   return {preset};

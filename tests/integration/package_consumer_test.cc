@@ -44,14 +44,23 @@ class PackageConsumerTest : public ::testing::Test {
     return result;
   }
 
-  // Configures examples/consumer into `build_dir` with this build's
-  // compiler and flags (an ASan build's libraries need ASan in the
-  // consumer too) and `extra` arguments, then builds it.
+  // `cmake --install` of this build into `prefix`.
+  void Install(const fs::path& prefix) {
+    ASSERT_EQ(Run(LOADGATE_CMAKE_COMMAND,
+                  {"--install", LOADGATE_BINARY_DIR, "--prefix", prefix})
+                  .exit_code,
+              0);
+  }
+
+  // Configures `source` (examples/consumer by default) into `build_dir`
+  // with this build's compiler and flags (an ASan build's libraries need
+  // ASan in the consumer too) and `extra` arguments, then builds it.
   void ConfigureAndBuild(const fs::path& build_dir,
-                         std::vector<std::string> extra) {
+                         std::vector<std::string> extra,
+                         const fs::path& source = LOADGATE_SOURCE_DIR
+                         "/examples/consumer") {
     std::vector<std::string> configure = {"-S",
-                                          LOADGATE_SOURCE_DIR
-                                          "/examples/consumer",
+                                          source,
                                           "-B",
                                           build_dir,
                                           "-G",
@@ -107,10 +116,7 @@ class PackageConsumerTest : public ::testing::Test {
 
 TEST_F(PackageConsumerTest, BuildsAgainstTheInstalledPackage) {
   const TempDir prefix;
-  ASSERT_EQ(Run(LOADGATE_CMAKE_COMMAND, {"--install", LOADGATE_BINARY_DIR,
-                                         "--prefix", prefix.path().string()})
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(Install(prefix.path()));
   EXPECT_TRUE(fs::exists(prefix.path() / "bin/loadgate"));
   EXPECT_TRUE(fs::exists(prefix.path() / "include/loadgate/version.h"));
 
@@ -120,6 +126,53 @@ TEST_F(PackageConsumerTest, BuildsAgainstTheInstalledPackage) {
   if (HasFatalFailure()) return;
   ExpectOnlyTheConsumerTestPasses(build.path());
   ExpectAnImpossibleObjectiveFails(build.path());
+}
+
+// The installed fixtures look for the sample stack's programs and compose
+// files in the prefix the package is found in (not in this build tree),
+// and start the installed programs from there.
+TEST_F(PackageConsumerTest, InstalledFixturesUseTheInstalledServices) {
+  const TempDir prefix;
+  ASSERT_NO_FATAL_FAILURE(Install(prefix.path()));
+  const fs::path services = prefix.path() / "libexec/loadgate";
+  EXPECT_TRUE(fs::exists(services / "mock-llm"));
+  EXPECT_TRUE(fs::exists(services / "sample-app"));
+  EXPECT_TRUE(
+      fs::exists(prefix.path() / "share/loadgate/compose/local-stack.sh"));
+
+  const TempDir project;
+  project.WriteFile("CMakeLists.txt", R"(
+cmake_minimum_required(VERSION 3.25)
+project(installed_stack LANGUAGES CXX)
+set(CMAKE_CXX_STANDARD 20)
+find_package(loadgate 0.2 CONFIG REQUIRED)
+add_executable(installed_stack main.cc)
+target_link_libraries(installed_stack PRIVATE loadgate::fixtures)
+)");
+  project.WriteFile("main.cc", R"(
+#include <iostream>
+#include "loadgate/fixtures/stack.h"
+int main() {
+  namespace fx = loadgate::fixtures;
+  std::cout << fx::DefaultServiceDir().string() << "\n"
+            << fx::DefaultComposeDir().string() << "\n";
+  fx::Stack stack({.mode = fx::StackMode::kProcess});
+  stack.Start();
+  std::cout << "started " << stack.app_url() << "\n";
+}
+)");
+  const TempDir build;
+  ConfigureAndBuild(build.path(),
+                    {"-DCMAKE_PREFIX_PATH=" + prefix.path().string()},
+                    project.path());
+  if (HasFatalFailure()) return;
+  const CommandResult run = Run(
+      "/usr/bin/env", {"-u", "LOADGATE_BIN_DIR", "-u", "LOADGATE_COMPOSE_DIR",
+                       "LOADGATE_REPORT_DIR=" + scratch_.path().string(),
+                       (build.path() / "installed_stack").string()});
+  EXPECT_THAT(run.out, ::testing::StartsWith(
+                           services.string() + "\n" + prefix.path().string() +
+                           "/share/loadgate/compose\nstarted http://"));
 }
 
 // The build directory stays in this build's tree, so that a rerun compiles

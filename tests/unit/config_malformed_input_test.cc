@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "loadgate/config.h"
+#include "loadgate/preset.h"
 #include "metrics/json_document.h"
 #include "support/temp_dir.h"
 
@@ -487,8 +488,8 @@ TEST(ConfigMalformedInputTest, FilesThatAreMissingDirectoriesOrTruncated) {
   EXPECT_THAT([&] { LoadScenarioFile(endless); },
               ::testing::ThrowsMessage<ConfigError>(
                   endless + ": cannot read: larger than 64 MiB"));
-  EXPECT_THROW(LoadPresetFile(directory), ConfigError);
-  EXPECT_THROW(LoadPresetFile(missing), ConfigError);
+  EXPECT_THROW(LoadPreset(directory), ConfigError);
+  EXPECT_THROW(LoadPreset(missing), ConfigError);
 }
 
 TEST(ConfigMalformedInputTest,

@@ -67,8 +67,8 @@ TEST(ArrivalScheduleTest, RateFallingToZeroForGoodEndsArrivals) {
 
 TEST(ArrivalStreamTest, ConstantArrivalsAlternateOverWorkers) {
   const ArrivalSchedule schedule(OpenModel{.rate = 100});
-  ArrivalStream first(schedule, OpenModel::Arrivals::kConstant, 0, 3, 1);
-  ArrivalStream third(schedule, OpenModel::Arrivals::kConstant, 2, 3, 1);
+  ArrivalStream first(schedule, OpenModel::Arrivals::kConstant, {0, 3}, 1);
+  ArrivalStream third(schedule, OpenModel::Arrivals::kConstant, {2, 3}, 1);
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(first.next_ns(), int64_t{3 * i} * 10'000'000);
     EXPECT_EQ(third.next_ns(), int64_t{3 * i + 2} * 10'000'000);
@@ -79,16 +79,16 @@ TEST(ArrivalStreamTest, ConstantArrivalsAlternateOverWorkers) {
 
 // Poisson arrivals: exponential inter-arrival times, so mean = 1 / rate and
 // variance = 1 / rate^2 (coefficient of variation 1), and counts per
-// interval with mean = variance. With two workers the merged stream must
-// still be Poisson at the full rate.
+// interval with mean = variance. Two workers' lanes together must be the
+// Poisson stream at the full rate.
 TEST(ArrivalStreamTest, PoissonArrivalsHaveExponentialGaps) {
   constexpr double kRate = 1000;
   constexpr int kWorkers = 2;
   const ArrivalSchedule schedule(OpenModel{.rate = kRate});
   std::vector<int64_t> times;
   for (int w = 0; w < kWorkers; ++w) {
-    ArrivalStream stream(schedule, OpenModel::Arrivals::kPoisson, w, kWorkers,
-                         1234 + w);
+    ArrivalStream stream(schedule, OpenModel::Arrivals::kPoisson,
+                         {static_cast<uint64_t>(w), kWorkers}, 1234);
     while (stream.next_ns() < 100'000'000'000) {  // 100 s
       times.push_back(stream.next_ns());
       stream.Advance();
@@ -124,9 +124,9 @@ TEST(ArrivalStreamTest, PoissonArrivalsHaveExponentialGaps) {
 
 TEST(ArrivalStreamTest, PoissonIsReproducibleFromTheSeed) {
   const ArrivalSchedule schedule(OpenModel{.rate = 50});
-  ArrivalStream a(schedule, OpenModel::Arrivals::kPoisson, 0, 1, 99);
-  ArrivalStream b(schedule, OpenModel::Arrivals::kPoisson, 0, 1, 99);
-  ArrivalStream c(schedule, OpenModel::Arrivals::kPoisson, 0, 1, 100);
+  ArrivalStream a(schedule, OpenModel::Arrivals::kPoisson, {0, 1}, 99);
+  ArrivalStream b(schedule, OpenModel::Arrivals::kPoisson, {0, 1}, 99);
+  ArrivalStream c(schedule, OpenModel::Arrivals::kPoisson, {0, 1}, 100);
   bool differs = false;
   for (int i = 0; i < 100; ++i) {
     EXPECT_EQ(a.next_ns(), b.next_ns());
@@ -141,7 +141,7 @@ TEST(ArrivalStreamTest, PoissonIsReproducibleFromTheSeed) {
 TEST(ArrivalStreamTest, PoissonFollowsARamp) {
   // 0 -> 2000/s over 10 s: 10000 arrivals expected, 5000 in the first 7.07 s.
   const ArrivalSchedule schedule(OpenModel{.rate = 0, .stages = {{10s, 2000}}});
-  ArrivalStream stream(schedule, OpenModel::Arrivals::kPoisson, 0, 1, 7);
+  ArrivalStream stream(schedule, OpenModel::Arrivals::kPoisson, {0, 1}, 7);
   int total = 0, early = 0;
   while (stream.next_ns() < 10'000'000'000) {
     ++total;

@@ -177,6 +177,29 @@ TEST(ReportJsonTest, KeepsSloVerdicts) {
   EXPECT_TRUE(ReadJson(older, "older.json").slos.empty());
 }
 
+TEST(ReportJsonTest, KeepsTheShardAndTestIdentityOfAShard) {
+  RunReport original = test_support::SampleReport();
+  original.info.shard = {2, 4};
+  original.info.test_id = "0123456789abcdef";
+  const RunReport restored = RoundTrip(original);
+  EXPECT_EQ(restored.info.shard.index, 2);
+  EXPECT_EQ(restored.info.shard.count, 4);
+  EXPECT_EQ(restored.info.test_id, "0123456789abcdef");
+
+  // An unsharded run's report has neither, and reads back as shard 0/1.
+  const std::string unsharded = Json(test_support::SampleReport());
+  EXPECT_THAT(unsharded, Not(HasSubstr("\"shard\"")));
+  EXPECT_THAT(unsharded, Not(HasSubstr("test_id")));
+  EXPECT_EQ(RoundTrip(test_support::SampleReport()).info.shard.count, 1);
+
+  nlohmann::json bad = nlohmann::json::parse(Json(original));
+  bad["info"]["shard"]["index"] = 4;
+  std::istringstream in(bad.dump());
+  EXPECT_THAT([&] { ReadJson(in, "bad.json"); },
+              ::testing::ThrowsMessage<std::runtime_error>(
+                  HasSubstr("bad.json: field info.shard.index")));
+}
+
 TEST(ReportJsonTest, ReadErrorsNameTheSourceAndTheField) {
   ExpectReadError("{\"schema_version\": 1,", "not valid JSON");
   ExpectReadError("[1, 2]", "expected an object");

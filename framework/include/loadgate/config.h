@@ -1,10 +1,11 @@
-// The declarative front door: scenario files and load presets in JSON or
-// YAML (one schema for both; reference in docs/scenario-format.md), and the
-// readable SLO syntax ("p95(latency) < 3s") they share with the CLI.
+// The declarative front door: scenario files in JSON or YAML (one schema for
+// both; reference in docs/scenario-format.md), the errors every config file
+// reports, and the readable SLO syntax ("p95(latency) < 3s") they share with
+// the CLI. Load preset files, which a scenario's `preset` names, are read by
+// loadgate/preset.h.
 #ifndef LOADGATE_CONFIG_H_
 #define LOADGATE_CONFIG_H_
 
-#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,7 +23,8 @@ namespace loadgate {
 //   scenario.yaml: load.rate: expected a positive number, got "fast"
 //   scenario.json: line 2: load.rate: syntax error at column 20: number out
 //   of range: 1e999
-// The only exception the file parsers below let out, whatever the input.
+// The only exception the file parsers below and in preset.h let out,
+// whatever the input.
 // Every part is printable UTF-8: bytes of the file that are not UTF-8, and
 // control characters, are shown as \xHH.
 class ConfigError : public std::runtime_error {
@@ -58,36 +60,14 @@ struct ScenarioFile {
   std::vector<Objective> objectives;  // the file's `slos`, in order
 };
 
-// Reads and validates a scenario file. Data files and presets are resolved
-// relative to the scenario file's folder. Throws ConfigError.
+// Reads and validates a scenario file. Data files and presets (LoadPreset)
+// are resolved relative to the scenario file's folder. Throws ConfigError.
 ScenarioFile LoadScenarioFile(const std::string& path);
 
 // Validates scenario text; `source_name` is the path used in error messages
 // and whose folder relative paths are resolved against. Throws ConfigError.
 ScenarioFile ParseScenario(std::string_view text, ConfigFormat format,
                            const std::string& source_name);
-
-// A load preset (configs/<suite>_<N>rps.json), Locust-flavoured:
-//   {"name": "db_api_100rps", "rate": 100, "users": 100, "spawn_rate": 10,
-//    "run_time": "60s", "host": "http://127.0.0.1:8080"}
-struct PresetFile {
-  std::string name;
-  double rate = 0;  // target arrivals/s; 0 = closed model of `users`
-  int users = 0;    // closed model users, or the open model's in-flight cap
-  double spawn_rate = 0;  // closed model only; 0 = all users at once
-  std::chrono::nanoseconds run_time{0};  // 0 = not set
-  std::string host;                      // empty = not set
-
-  // rate > 0: an open model at `rate` with at most `users` iterations in
-  // flight (0 = automatic); otherwise a closed model of `users` started at
-  // `spawn_rate`.
-  LoadModel Model() const;
-};
-
-// Reads and validates a preset (.json, .yaml or .yml). Throws ConfigError.
-PresetFile LoadPresetFile(const std::string& path);
-PresetFile ParsePreset(std::string_view text, ConfigFormat format,
-                       const std::string& source_name);
 
 // Parses one readable SLO:
 //   "p95(latency) < 3s"           time thresholds are converted to ms

@@ -52,6 +52,7 @@ struct RunOptions {
   SafetyLimits limits;
   TokenPrices prices;
   uint64_t seed = 1;
+  Shard shard;
   std::function<void(const Progress&)> on_progress;  // called off the workers
 };
 

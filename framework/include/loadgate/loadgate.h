@@ -1,8 +1,8 @@
 // Everything loadgate offers in one include: the engine and its load models,
-// scenarios, metrics and reports, objectives and SLOs, configuration files,
-// the gate and the HTML report, the live view, and, when GoogleTest is on
-// the include path (loadgate::gtest), the LoadTest fixture, presets and the
-// SLO matchers. The version is in loadgate/version.h.
+// scenarios, metrics and reports, objectives and SLOs, configuration files
+// and load presets, the gate and the HTML report, the live view, and, when
+// GoogleTest is on the include path (loadgate::gtest), the LoadTest fixture,
+// preset test names and the SLO matchers. The version is in loadgate/version.h.
 #ifndef LOADGATE_LOADGATE_H_
 #define LOADGATE_LOADGATE_H_
 
@@ -18,6 +18,7 @@
 #include "loadgate/load_model.h"
 #include "loadgate/metrics.h"
 #include "loadgate/objective.h"
+#include "loadgate/preset.h"
 #include "loadgate/report.h"
 #include "loadgate/scenario.h"
 #include "loadgate/slo.h"

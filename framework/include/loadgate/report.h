@@ -20,6 +20,21 @@ struct TokenPrices {
   double output_per_million = 0;
 };
 
+// One part of a test spread over several processes or machines (`loadgate
+// run --shard K/N`, LOADGATE_SHARD): the scenario, load model and options
+// describe the whole test, and shard K runs its share, so the N shards
+// together offer exactly the single-process test. Open models: shard K
+// starts every N-th arrival of the global schedule from arrival K (rates,
+// stages and Poisson arrivals add up exactly); closed models: every N-th
+// user from user K, each started at its time of the whole test (so the spawn
+// rate splits too); max_in_flight, connections and sequential data rows
+// split the same way (rows K, K + N, ...: shards never replay one another's
+// rows); random streams are derived per shard from the seed.
+struct Shard {
+  int index = 0;  // K, from 0 to count - 1
+  int count = 1;  // N
+};
+
 struct RunInfo {
   std::string name;        // scenario or test name
   std::string load_model;  // human-readable, e.g. "constant 100 req/s"
@@ -35,6 +50,12 @@ struct RunInfo {
   // is complete up to that moment either way.
   std::string stop_reason;
   TokenPrices prices;
+  // The share of a sharded test this run was (0/1 when not sharded), and
+  // the test's identity: a digest of the scenario, load model and options
+  // every shard of one test shares, so reports of different tests are not
+  // merged by mistake. Empty when not sharded.
+  Shard shard;
+  std::string test_id;
 };
 
 // RunInfo::stop_reason of a run stopped by RequestStop() (SIGINT/SIGTERM).

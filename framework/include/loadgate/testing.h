@@ -1,6 +1,6 @@
 // GoogleTest integration: a fixture that runs a load scenario and leaves its
 // results everywhere CI looks (JUnit properties, a JSON report, stdout), and
-// load presets to parameterise suites over.
+// the naming of suites parameterised over load presets (preset.h).
 //
 //   class ChatLoad : public loadgate::PresetLoadTest {};
 //   TEST_P(ChatLoad, StaysFast) {
@@ -27,38 +27,16 @@
 
 #include <chrono>
 #include <filesystem>
-#include <ostream>
 #include <string>
-#include <vector>
 
 #include "loadgate/engine.h"
 #include "loadgate/load_model.h"
+#include "loadgate/preset.h"
 #include "loadgate/report.h"
 #include "loadgate/scenario.h"
 #include "loadgate/slo.h"
 
 namespace loadgate {
-
-// A named amount of load. `rps` drives open models, `users`/`spawn_rate`
-// closed ones; `host` is the base URL when a suite does not bring its own.
-struct Preset {
-  std::string name;  // "rps_100": the suffix of the test name
-  double rps = 0;
-  int users = 0;
-  double spawn_rate = 0;  // users started per second
-  std::chrono::nanoseconds duration{0};
-  std::string host;
-
-  // Constant arrivals at `rps`.
-  OpenModel Open() const;
-  // `users` virtual users started at `spawn_rate`, thinking `think` between
-  // iterations.
-  ClosedModel Closed(ThinkTime think = ThinkTime::None()) const;
-};
-
-// "rps_100 (100 req/s, 100 users at 50/s, 10000 ms)", followed by the host
-// when there is one, instead of GoogleTest's bytes.
-void PrintTo(const Preset& preset, std::ostream* os);
 
 // Names parameterised tests after their preset: the 4th argument of
 // INSTANTIATE_TEST_SUITE_P. Characters GoogleTest does not allow in a name
@@ -66,13 +44,6 @@ void PrintTo(const Preset& preset, std::ostream* os);
 struct PresetName {
   std::string operator()(const ::testing::TestParamInfo<Preset>& info) const;
 };
-
-// rps_10, rps_100, rps_1000: 10 s each, users equal to the rate and spawned
-// over about two seconds. Users = rate follows Locust's convention of one
-// request per user per second (1 s think time), so a closed run of the
-// preset offers roughly the load of the open one. LOADGATE_DURATION (see
-// LoadTest) shortens them in CI.
-std::vector<Preset> StandardPresets();
 
 // A fixture for load tests. RunLoad() runs the scenario and reports it:
 //  - LOADGATE_DURATION ("3s", "500ms", "2m") overrides options.duration, so

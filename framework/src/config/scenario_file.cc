@@ -17,6 +17,7 @@
 #include "config/slo_syntax.h"
 #include "http/url.h"
 #include "loadgate/config.h"
+#include "loadgate/preset.h"
 
 namespace loadgate {
 namespace {
@@ -52,10 +53,9 @@ class ScenarioParser {
                         "request_objectives",
                         "slos",
                         "preset"});
-    std::optional<PresetFile> preset;
+    std::optional<Preset> preset;
     if (auto field = root_.Get("preset")) {
-      preset =
-          LoadPresetFile(config::ResolveRelative(folder_, field->String()));
+      preset = LoadPreset(config::ResolveRelative(folder_, field->String()));
     }
     Scenario& scenario = file_.scenario;
     ParseTarget(preset);
@@ -87,7 +87,7 @@ class ScenarioParser {
   }
 
  private:
-  void ParseTarget(const std::optional<PresetFile>& preset) {
+  void ParseTarget(const std::optional<Preset>& preset) {
     std::optional<Field> target = root_.Get("target");
     if (auto base_url = root_.Get("base_url")) {
       if (target) base_url->Fail("use target or base_url, not both");
@@ -105,7 +105,7 @@ class ScenarioParser {
     }
   }
 
-  std::string NameOf(const std::optional<PresetFile>& preset) const {
+  std::string NameOf(const std::optional<Preset>& preset) const {
     if (auto field = root_.Get("name")) return field->String();
     std::string stem = root_.file().substr(folder_.size());
     if (size_t dot = stem.rfind('.'); dot != std::string::npos && dot > 0) {

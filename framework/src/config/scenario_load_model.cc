@@ -121,7 +121,7 @@ ClosedModel ParseClosedModel(const Field& load) {
 }  // namespace
 
 LoadModel ParseLoadModel(const Field& root,
-                         const std::optional<PresetFile>& preset) {
+                         const std::optional<Preset>& preset) {
   std::optional<Field> load = root.Get("load");
   if (!load) {
     if (!preset) root.Fail("missing required field \"load\"");

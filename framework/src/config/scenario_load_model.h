@@ -7,13 +7,14 @@
 #include "config/field.h"
 #include "loadgate/config.h"
 #include "loadgate/load_model.h"
+#include "loadgate/preset.h"
 
 namespace loadgate::config {
 
 // The `load` of the document `root`: rate or stages (an open model) or
 // users (a closed one), never both; without `load`, the preset's model.
 LoadModel ParseLoadModel(const Field& root,
-                         const std::optional<PresetFile>& preset);
+                         const std::optional<Preset>& preset);
 
 }  // namespace loadgate::config
 

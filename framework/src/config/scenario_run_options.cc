@@ -11,10 +11,10 @@ namespace loadgate::config {
 namespace {
 
 // How long the run lasts: `duration`, else the sum of the stages, else the
-// preset's run time; nullopt keeps the engine's default.
+// preset's duration (its file's run_time); nullopt keeps the engine's default.
 std::optional<std::chrono::nanoseconds> RunDuration(
     const Field& root, const LoadModel& model,
-    const std::optional<PresetFile>& preset) {
+    const std::optional<Preset>& preset) {
   if (auto duration = root.Get("duration")) return duration->Duration();
   if (const auto* open = std::get_if<OpenModel>(&model);
       open && !open->stages.empty()) {
@@ -29,7 +29,7 @@ std::optional<std::chrono::nanoseconds> RunDuration(
     }
     return total;
   }
-  if (preset && preset->run_time.count() > 0) return preset->run_time;
+  if (preset && preset->duration.count() > 0) return preset->duration;
   return std::nullopt;
 }
 
@@ -67,7 +67,7 @@ void ParsePrices(const Field& field, TokenPrices* prices) {
 }  // namespace
 
 RunOptions ParseRunOptions(const Field& root, const LoadModel& model,
-                           const std::optional<PresetFile>& preset) {
+                           const std::optional<Preset>& preset) {
   RunOptions options;
   if (auto duration = RunDuration(root, model, preset)) {
     options.duration = *duration;

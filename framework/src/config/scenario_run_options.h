@@ -11,13 +11,14 @@
 #include "loadgate/config.h"
 #include "loadgate/engine.h"
 #include "loadgate/load_model.h"
+#include "loadgate/preset.h"
 
 namespace loadgate::config {
 
 // The run options of the document `root`. Without `duration` the run lasts
 // as long as the stages of `model`, else as the preset says.
 RunOptions ParseRunOptions(const Field& root, const LoadModel& model,
-                           const std::optional<PresetFile>& preset);
+                           const std::optional<Preset>& preset);
 
 // The estimated cost is tokens times prices: without prices it stays 0,
 // and a cost limit or SLO would silently never bite.

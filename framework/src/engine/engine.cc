@@ -27,12 +27,13 @@
 // eventfd. At the end the Recorders are merged into one report.
 //
 // Load models. Open: arrival k is intended at the time the cumulative
-// arrival integral reaches k (k / rate for a constant rate; see
-// schedule.h) and goes to worker k mod N; Poisson arrivals are independent
-// per-worker Poisson processes at rate / N. An arrival takes a free session
-// (up to max_in_flight, split over workers) or waits until one frees up.
-// Closed: users are split over workers, started at spawn_rate, and each
-// loops over iterations with think time in between.
+// arrival integral reaches k (k / rate for a constant rate; for Poisson
+// arrivals k is a unit-rate Poisson process's time; see schedule.h) and goes
+// to worker k mod N. An arrival takes a free session (up to max_in_flight,
+// split over workers) or waits until one frees up. Closed: users are split
+// over workers, started at spawn_rate, and each loops over iterations with
+// think time in between. A shard (RunOptions::shard, shard.h) runs only its
+// share of arrivals, users, slots and data rows of the whole test.
 //
 // No coordinated omission. In an open model every request's latency is
 // measured from its intended time, not from when it was actually sent: if
@@ -56,7 +57,9 @@
 #include "engine/random.h"
 #include "engine/run_validation.h"
 #include "engine/schedule.h"
+#include "engine/shard.h"
 #include "engine/supervisor.h"
+#include "engine/test_identity.h"
 #include "engine/transport.h"
 #include "engine/worker.h"
 
@@ -76,16 +79,18 @@ std::string IsoUtc(std::chrono::system_clock::time_point time) {
 
 // How a run is spread over its worker threads.
 struct Layout {
+  Shard shard;
   int threads = 1;
   const OpenModel* open = nullptr;  // exactly one of open and closed is set
   std::optional<engine::ArrivalSchedule> schedule;  // open
   int max_in_flight = 0;                            // open, over all workers
   const ClosedModel* closed = nullptr;
-  int users = 0;  // closed
+  int users = 0;  // closed: this shard's share
 };
 
 Layout LayOut(const LoadModel& model, const RunOptions& options) {
   Layout layout;
+  layout.shard = options.shard;
   layout.threads =
       options.threads > 0
           ? options.threads
@@ -94,20 +99,24 @@ Layout LayOut(const LoadModel& model, const RunOptions& options) {
   if (layout.open != nullptr) {
     const engine::ArrivalSchedule& schedule =
         layout.schedule.emplace(*layout.open);
-    // Generous by default: two seconds of the peak rate in flight, at most
-    // kDefaultMaxInFlight (each slot may hold a session and a connection).
+    // Generous by default: two seconds of the shard's peak rate in flight,
+    // at most kDefaultMaxInFlight (each slot may hold a session and a
+    // connection).
     layout.max_in_flight =
         layout.open->max_in_flight > 0
-            ? layout.open->max_in_flight
-            : static_cast<int>(std::min(
-                  kDefaultMaxInFlight,
-                  std::max(64.0, std::ceil(schedule.peak_rate() * 2))));
+            ? static_cast<int>(
+                  engine::ShareOf(layout.open->max_in_flight, layout.shard))
+            : static_cast<int>(
+                  std::min(kDefaultMaxInFlight,
+                           std::max(64.0, std::ceil(schedule.peak_rate() * 2 /
+                                                    layout.shard.count))));
     layout.threads = std::min(layout.threads, layout.max_in_flight);
   } else {
     layout.closed = &std::get<ClosedModel>(model);
-    layout.users = engine::FullSpeed(*layout.closed, options)
-                       ? options.connections
-                       : layout.closed->users;
+    layout.users = static_cast<int>(engine::ShareOf(
+        engine::FullSpeed(*layout.closed, options) ? options.connections
+                                                   : layout.closed->users,
+        layout.shard));
     layout.threads = std::min(layout.threads, layout.users);
   }
   return layout;
@@ -115,7 +124,8 @@ Layout LayOut(const LoadModel& model, const RunOptions& options) {
 
 void InitControl(engine::RunControl& control, const engine::Plan& plan,
                  const RunOptions& options) {
-  control.max_requests = options.max_requests;
+  control.max_requests = engine::ShareOf(
+      static_cast<int64_t>(options.max_requests), options.shard);
   control.data_rows =
       std::make_unique<std::atomic<uint64_t>[]>(plan.data.size() + 1);
   for (size_t d = 0; d <= plan.data.size(); ++d) control.data_rows[d] = 0;
@@ -123,13 +133,15 @@ void InitControl(engine::RunControl& control, const engine::Plan& plan,
   control.abandon_ns = options.duration.count() + options.graceful_stop.count();
 }
 
-// Worker w's share of the load: every threads-th user of a closed model, or
-// its part of an open model's in-flight cap.
+// Worker w's share of the shard's load: its lane of an open model's
+// arrivals and its part of the in-flight cap, or every threads-th user of a
+// closed model, each started at its time in the whole test.
 void AssignLoad(const Layout& layout, engine::WorkerSetup& setup) {
   const int w = setup.index;
   if (layout.open != nullptr) {
     setup.schedule = &*layout.schedule;
     setup.arrivals = layout.open->arrivals;
+    setup.lane = engine::LaneOf(layout.shard, w, layout.threads);
     setup.max_in_flight = layout.max_in_flight / layout.threads +
                           (w < layout.max_in_flight % layout.threads);
     return;
@@ -139,8 +151,11 @@ void AssignLoad(const Layout& layout, engine::WorkerSetup& setup) {
   setup.think = closed.think;
   setup.iterations_per_user = closed.iterations_per_user;
   for (int u = w; u < layout.users; u += layout.threads) {
+    const double user =
+        static_cast<double>(engine::GlobalIndex(u, layout.shard));
     setup.user_start_ns.push_back(
-        closed.spawn_rate > 0 ? std::llround(u / closed.spawn_rate * 1e9) : 0);
+        closed.spawn_rate > 0 ? std::llround(user / closed.spawn_rate * 1e9)
+                              : 0);
   }
 }
 
@@ -148,7 +163,14 @@ std::vector<std::unique_ptr<engine::Worker>> MakeWorkers(
     const Layout& layout, const engine::Plan& plan,
     const engine::TlsContext* tls, engine::RunControl& control,
     const RunOptions& options, engine::Supervisor& supervisor) {
-  engine::Rng seeder(options.seed);
+  // Each shard's workers draw their own streams (think times, flows,
+  // random rows); the arrivals' stream is the whole test's, shared.
+  uint64_t shard_seed =
+      options.seed +
+      static_cast<uint64_t>(options.shard.index) * 0x9e3779b97f4a7c15ULL;
+  engine::Rng seeder(shard_seed);
+  uint64_t arrival_seed = options.seed ^ 0x5bd1e995a1b2c3d4ULL;
+  arrival_seed = engine::SplitMix64(arrival_seed);
   std::vector<std::unique_ptr<engine::Worker>> workers;
   for (int w = 0; w < layout.threads; ++w) {
     engine::WorkerSetup setup;
@@ -157,8 +179,9 @@ std::vector<std::unique_ptr<engine::Worker>> MakeWorkers(
     setup.tls = tls;
     setup.control = &control;
     setup.seed = seeder.Next();
+    setup.shard = options.shard;
     setup.expected_duration_s = options.duration.count() / 1'000'000'000 + 1;
-    setup.workers = layout.threads;
+    setup.arrival_seed = arrival_seed;
     AssignLoad(layout, setup);
     setup.on_finished = [&supervisor] { supervisor.OnWorkerFinished(); };
     workers.push_back(std::make_unique<engine::Worker>(std::move(setup)));
@@ -214,6 +237,10 @@ RunInfo BuildRunInfo(
   info.started_at = IsoUtc(supervisor.started_at());
   info.stop_reason = supervisor.stop_reason();
   info.prices = options.prices;
+  info.shard = options.shard;
+  if (options.shard.count > 1) {
+    info.test_id = engine::TestIdentity(scenario, model, options);
+  }
   return info;
 }
 
@@ -221,7 +248,7 @@ RunInfo BuildRunInfo(
 
 RunReport Run(const Scenario& scenario, const LoadModel& model,
               const RunOptions& options) {
-  engine::ValidateRun(model, options);
+  engine::ValidateRun(scenario, model, options);
   const engine::Plan plan = engine::CompilePlan(scenario);
   std::unique_ptr<engine::TlsContext> tls;
   if (plan.any_tls) {

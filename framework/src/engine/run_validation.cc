@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -74,12 +75,34 @@ void ValidateOptions(const RunOptions& options) {
   }
 }
 
-void ValidateOpen(const OpenModel& open) {
+// A shard's share of `count` items (users, connections, in-flight slots,
+// data rows) must not be empty: a shard with nothing to do would report an
+// empty run for its part of the test.
+void ValidateSplit(int64_t count, Shard shard, const std::string& field,
+                   const std::string& noun) {
+  if (count > 0 && count < shard.count) {
+    Invalid(field, std::to_string(count) + " " + noun +
+                       " cannot be split over " + std::to_string(shard.count) +
+                       " shards");
+  }
+}
+
+void ValidateShard(Shard shard) {
+  if (shard.count < 1) Invalid("options.shard", "expected a shard count >= 1");
+  if (shard.index < 0 || shard.index >= shard.count) {
+    Invalid("options.shard",
+            "expected an index from 0 to " + std::to_string(shard.count - 1));
+  }
+}
+
+void ValidateOpen(const OpenModel& open, Shard shard) {
   if (!std::isfinite(open.rate) || open.rate < 0 ||
       (open.stages.empty() && open.rate <= 0)) {
     Invalid("load.rate", "expected a positive number");
   }
-  if (open.rate > kMaxRate) {
+  // The limit is per process, so a sharded test may ask for N times more.
+  const double max_rate = kMaxRate * shard.count;
+  if (open.rate > max_rate) {
     Invalid("load.rate", "expected at most 10000000 req/s per process");
   }
   double peak = open.rate;
@@ -92,7 +115,7 @@ void ValidateOpen(const OpenModel& open) {
     if (!std::isfinite(stage.target_rps) || stage.target_rps < 0) {
       Invalid(field + ".target_rps", "expected a number >= 0");
     }
-    if (stage.target_rps > kMaxRate) {
+    if (stage.target_rps > max_rate) {
       Invalid(field + ".target_rps",
               "expected at most 10000000 req/s per process");
     }
@@ -100,6 +123,8 @@ void ValidateOpen(const OpenModel& open) {
   }
   if (peak <= 0) Invalid("load.stages", "expected a positive rate somewhere");
   if (open.max_in_flight < 0) Invalid("load.max_in_flight", "expected >= 0");
+  ValidateSplit(open.max_in_flight, shard, "load.max_in_flight",
+                "in-flight slots");
 }
 
 void ValidateClosed(const ClosedModel& closed, const RunOptions& options) {
@@ -113,6 +138,12 @@ void ValidateClosed(const ClosedModel& closed, const RunOptions& options) {
     Invalid("load.iterations_per_user", "expected >= 0");
   }
   ValidateThink(closed.think);
+  if (FullSpeed(closed, options)) {
+    ValidateSplit(options.connections, options.shard, "options.connections",
+                  "connections");
+  } else {
+    ValidateSplit(closed.users, options.shard, "load.users", "users");
+  }
 }
 
 }  // namespace
@@ -121,12 +152,20 @@ bool FullSpeed(const ClosedModel& closed, const RunOptions& options) {
   return closed.think.kind == ThinkTime::Kind::kNone && options.connections > 0;
 }
 
-void ValidateRun(const LoadModel& model, const RunOptions& options) {
+void ValidateRun(const Scenario& scenario, const LoadModel& model,
+                 const RunOptions& options) {
   ValidateOptions(options);
+  ValidateShard(options.shard);
   if (const auto* open = std::get_if<OpenModel>(&model)) {
-    ValidateOpen(*open);
+    ValidateOpen(*open, options.shard);
   } else {
     ValidateClosed(std::get<ClosedModel>(model), options);
+  }
+  ValidateSplit(static_cast<int64_t>(options.max_requests), options.shard,
+                "options.max_requests", "requests");
+  for (size_t d = 0; d < scenario.data.size(); ++d) {
+    ValidateSplit(static_cast<int64_t>(scenario.data[d].rows.size()),
+                  options.shard, "data[" + std::to_string(d) + "]", "rows");
   }
 }
 

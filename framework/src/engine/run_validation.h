@@ -5,17 +5,20 @@
 
 #include "loadgate/engine.h"
 #include "loadgate/load_model.h"
+#include "loadgate/scenario.h"
 
 namespace loadgate::engine {
 
-// Beyond what one process can send: a larger test is split over shards.
+// Beyond what one process can send (per shard): a larger test is split over
+// shards.
 // The bound also keeps a typo (1e300) from scheduling arrivals closer than a
 // nanosecond, which no loop could work through.
 inline constexpr double kMaxRate = 1e7;
 
 // Throws std::invalid_argument ("load.rate: expected a positive number")
-// for options or a model the engine cannot run.
-void ValidateRun(const LoadModel& model, const RunOptions& options);
+// for options, a model or a shard the engine cannot run.
+void ValidateRun(const Scenario& scenario, const LoadModel& model,
+                 const RunOptions& options);
 
 // Whether a closed model runs wrk-style: full speed over
 // RunOptions::connections keep-alive connections, one user each.

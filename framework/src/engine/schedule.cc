@@ -97,33 +97,27 @@ int64_t ArrivalSchedule::TimeOfArrivalNs(double n) const {
 }
 
 ArrivalStream::ArrivalStream(const ArrivalSchedule& schedule,
-                             OpenModel::Arrivals arrivals, int worker,
-                             int workers, uint64_t seed)
+                             OpenModel::Arrivals arrivals, ArrivalLane lane,
+                             uint64_t seed)
     : schedule_(&schedule),
       arrivals_(arrivals),
-      workers_(workers),
-      position_(arrivals == OpenModel::Arrivals::kConstant ? worker : 0),
+      stride_(lane.stride),
+      // Just before arrival 0 (index -1, or no unit-rate time yet), so
+      // walking first + 1 steps lands on the lane's first arrival.
+      position_(arrivals == OpenModel::Arrivals::kConstant ? -1 : 0),
       rng_(seed) {
-  if (arrivals_ == OpenModel::Arrivals::kPoisson) {
-    position_ = rng_.Exponential();
-  }
-  Compute();
+  Walk(lane.first + 1);
 }
 
-void ArrivalStream::Advance() {
+void ArrivalStream::Advance() { Walk(stride_); }
+
+void ArrivalStream::Walk(uint64_t steps) {
   if (arrivals_ == OpenModel::Arrivals::kConstant) {
-    position_ += workers_;
+    position_ += static_cast<double>(steps);
   } else {
-    position_ += rng_.Exponential();
+    for (uint64_t i = 0; i < steps; ++i) position_ += rng_.Exponential();
   }
-  Compute();
-}
-
-void ArrivalStream::Compute() {
-  const double n = arrivals_ == OpenModel::Arrivals::kConstant
-                       ? position_
-                       : position_ * workers_;
-  next_ns_ = schedule_->TimeOfArrivalNs(n);
+  next_ns_ = schedule_->TimeOfArrivalNs(position_);
 }
 
 int64_t SampleThinkTimeNs(const ThinkTime& think, Rng& rng) {

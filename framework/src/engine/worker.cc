@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "engine/shard.h"
 #include "engine/worker_loop.h"
 
 namespace loadgate::engine {
@@ -72,8 +73,8 @@ Worker::Loop::Loop(WorkerSetup setup)
       timers_.Set(s.id, start);
     }
   } else {
-    arrivals_.emplace(*setup_.schedule, setup_.arrivals, setup_.index,
-                      setup_.workers, setup_.seed ^ 0x5bd1e995a1b2c3d4ULL);
+    arrivals_.emplace(*setup_.schedule, setup_.arrivals, setup_.lane,
+                      setup_.arrival_seed);
   }
 }
 
@@ -267,12 +268,14 @@ void Worker::Loop::StartIteration(Session& s, int64_t intended_ns) {
   std::fill(s.values.begin(), s.values.end(), std::string_view());
   for (size_t d = 0; d < plan_->data.size(); ++d) {
     const CompiledData& data = plan_->data[d];
-    const size_t rows = data.data->rows.size();
-    const size_t row =
+    // This shard's rows: K, K + N, ... (all of them unsharded).
+    const uint64_t rows = ShareOf(data.data->rows.size(), setup_.shard);
+    const uint64_t pick =
         data.data->order == DataSet::Order::kRandom
             ? rng_.Below(rows)
             : control_->data_rows[d].fetch_add(1, std::memory_order_relaxed) %
                   rows;
+    const size_t row = GlobalIndex(pick, setup_.shard);
     const std::vector<std::string>& values = data.data->rows[row];
     for (size_t c = 0; c < data.column_slots.size(); ++c) {
       s.values[data.column_slots[c]] = values[c];

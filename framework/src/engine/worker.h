@@ -15,6 +15,7 @@
 #include "engine/plan.h"
 #include "engine/schedule.h"
 #include "engine/transport.h"
+#include "loadgate/engine.h"
 #include "loadgate/load_model.h"
 #include "loadgate/metrics.h"
 
@@ -64,12 +65,14 @@ struct WorkerSetup {
   const TlsContext* tls = nullptr;  // null when no origin uses https
   RunControl* control = nullptr;
   uint64_t seed = 1;
+  Shard shard;  // sequential and random data rows come from its share
   int64_t expected_duration_s = 0;
-  // Open model: the shared schedule and this worker's share of in-flight
-  // iterations.
+  // Open model: the shared schedule, the arrivals this worker starts (with
+  // the whole test's arrival seed) and its share of in-flight iterations.
   const ArrivalSchedule* schedule = nullptr;
   OpenModel::Arrivals arrivals = OpenModel::Arrivals::kConstant;
-  int workers = 1;
+  ArrivalLane lane;
+  uint64_t arrival_seed = 1;
   int max_in_flight = 0;
   // Closed model: this worker's users by start time (ns since start).
   bool closed = false;

@@ -12,7 +12,6 @@
 
 #include "gtest/report_directory.h"
 #include "loadgate/duration.h"
-#include "loadgate/format.h"
 #include "loadgate/live.h"
 #include "loadgate/objective.h"
 #include "loadgate/slo.h"
@@ -32,16 +31,6 @@ std::string Sanitized(std::string text) {
     if (!allowed) c = '_';
   }
   return text;
-}
-
-Preset MakePreset(double rps, std::chrono::nanoseconds duration) {
-  Preset preset;
-  preset.name = "rps_" + std::to_string(static_cast<int>(rps));
-  preset.rps = rps;
-  preset.users = static_cast<int>(rps);
-  preset.spawn_rate = rps / 2;
-  preset.duration = duration;
-  return preset;
 }
 
 // The live view of LOADGATE_LIVE, one for the whole test program: started by
@@ -169,38 +158,10 @@ std::string LiveRunName(const Scenario& scenario) {
 
 }  // namespace
 
-OpenModel Preset::Open() const {
-  OpenModel model;
-  model.rate = rps;
-  return model;
-}
-
-ClosedModel Preset::Closed(ThinkTime think) const {
-  ClosedModel model;
-  model.users = users;
-  model.spawn_rate = spawn_rate;
-  model.think = think;
-  return model;
-}
-
-void PrintTo(const Preset& preset, std::ostream* os) {
-  *os << preset.name << " (" << preset.rps << " req/s, " << preset.users
-      << " users at " << preset.spawn_rate << "/s, "
-      << FormatMilliseconds(preset.duration);
-  if (!preset.host.empty()) *os << ", " << preset.host;
-  *os << ")";
-}
-
 std::string PresetName::operator()(
     const ::testing::TestParamInfo<Preset>& info) const {
   return Sanitized(info.param.name.empty() ? std::to_string(info.index)
                                            : info.param.name);
-}
-
-std::vector<Preset> StandardPresets() {
-  constexpr std::chrono::seconds kDuration(10);
-  return {MakePreset(10, kDuration), MakePreset(100, kDuration),
-          MakePreset(1000, kDuration)};
 }
 
 std::filesystem::path LoadTest::ReportPath() {

@@ -260,6 +260,15 @@ RunInfo ReadInfo(const Reader& reader, const JsonDocument& document) {
       reader.NonNegativeNumber(prices, "info.prices", "input_per_million");
   info.prices.output_per_million =
       reader.NonNegativeNumber(prices, "info.prices", "output_per_million");
+  // Optional: only shards' reports carry them.
+  if (info_json.contains("shard")) {
+    const JsonDocument& shard = reader.Object(info_json, "info", "shard");
+    info.shard.count = static_cast<int>(
+        reader.Integer(shard, "info.shard", "count", 1, INT_MAX));
+    info.shard.index = static_cast<int>(
+        reader.Integer(shard, "info.shard", "index", 0, info.shard.count - 1));
+    info.test_id = reader.String(info_json, "info", "test_id");
+  }
   return info;
 }
 

@@ -151,20 +151,25 @@ void WriteJson(const RunReport& report, std::ostream& out) {
                     {"observed", slo.observed},
                     {"explanation", slo.explanation}});
   }
+  json info_json{{"name", info.name},
+                 {"load_model", info.load_model},
+                 {"target_rps", info.target_rps},
+                 {"users", info.users},
+                 {"planned_duration_ns", info.planned_duration_ns},
+                 {"actual_duration_ns", info.actual_duration_ns},
+                 {"started_at", info.started_at},
+                 {"stop_reason", info.stop_reason},
+                 {"prices",
+                  {{"input_per_million", info.prices.input_per_million},
+                   {"output_per_million", info.prices.output_per_million}}}};
+  if (info.shard.count > 1) {
+    info_json["shard"] = {{"index", info.shard.index},
+                          {"count", info.shard.count}};
+    info_json["test_id"] = info.test_id;
+  }
   const json document{
       {"schema_version", kReportSchemaVersion},
-      {"info",
-       {{"name", info.name},
-        {"load_model", info.load_model},
-        {"target_rps", info.target_rps},
-        {"users", info.users},
-        {"planned_duration_ns", info.planned_duration_ns},
-        {"actual_duration_ns", info.actual_duration_ns},
-        {"started_at", info.started_at},
-        {"stop_reason", info.stop_reason},
-        {"prices",
-         {{"input_per_million", info.prices.input_per_million},
-          {"output_per_million", info.prices.output_per_million}}}}},
+      {"info", std::move(info_json)},
       {"summary", StatsJson(report.metrics.total, info)},
       {"errors_by_kind", ErrorsByKindJson(report.metrics.total.errors_by_kind)},
       {"status_counts", StatusCountsJson(report.metrics.total.status_counts)},
