@@ -274,6 +274,24 @@ TEST(PrometheusExpositionTest, RendersOneScenarioAndOnlyFamiliesWithSeries) {
   EXPECT_EQ(exposition.Scenarios(), (std::vector<std::string>{"a", "b"}));
 }
 
+// Counts the report drops (abandoned at the end) leave the counter at the
+// report's count, not wrapped around.
+TEST(PrometheusExpositionTest, ReportBelowTheLastProgressStaysExact) {
+  Exposition exposition;
+  exposition.BeginRun("a", ClosedModel{});
+  Progress progress;
+  progress.requests = 10;
+  progress.errors = 4;
+  exposition.Update(progress);
+  RunReport report = ReportWithLatencies(std::vector<int64_t>(8, 1'000'000));
+  report.metrics.total.errors = 3;
+  exposition.EndRun(FiguresOf(report));
+  const std::string text = exposition.Render(Format::kText);
+  EXPECT_THAT(text,
+              HasSubstr("loadgate_run_requests_total{scenario=\"a\"} 8\n"));
+  EXPECT_THAT(text, HasSubstr("loadgate_run_errors_total{scenario=\"a\"} 3\n"));
+}
+
 TEST(PrometheusExpositionTest, ShardLabelAndEscapedValues) {
   Exposition exposition(ExpositionOptions{.shard = "2"});
   exposition.BeginRun("say \"hi\"\\\n", ClosedModel{});

@@ -212,9 +212,10 @@ void Exposition::BeginRun(const std::string& scenario, const LoadModel& model) {
 void Exposition::Update(const Progress& progress) {
   if (!open_run_) return;
   Scenario& state = scenarios_[*open_run_];
-  // The engine's counters only grow within a run.
-  state.requests += progress.requests - state.open_requests;
-  state.errors += progress.errors - state.open_errors;
+  // The open run's part is replaced, never subtracted below zero: the
+  // totals always hold it.
+  state.requests = state.requests - state.open_requests + progress.requests;
+  state.errors = state.errors - state.open_errors + progress.errors;
   state.open_requests = progress.requests;
   state.open_errors = progress.errors;
   state.in_flight = progress.in_flight;
@@ -234,8 +235,9 @@ void Exposition::EndRun(const RunFigures& figures) {
   if (!open_run_) return;
   const std::string scenario = *open_run_;
   Scenario& state = scenarios_[scenario];
-  state.requests += figures.requests - state.open_requests;
-  state.errors += figures.errors - state.open_errors;
+  // Exactly the report's counts, even were they below the last progress.
+  state.requests = state.requests - state.open_requests + figures.requests;
+  state.errors = state.errors - state.open_errors + figures.errors;
   state.open_requests = state.open_errors = 0;
   for (const TagFigures& tag : figures.tags) {
     TagFigures& total = tags_[{scenario, tag.tag}];
