@@ -12,6 +12,9 @@ packages=(
   podman runc podman-compose debootstrap curl chromium
   nginx-light wrk python3
   clang-14 libclang-rt-14-dev llvm-14
+  # Real Prometheus and Pushgateway for the tests of /metrics (promtool
+  # comes with prometheus).
+  prometheus prometheus-pushgateway
 )
 
 missing=()

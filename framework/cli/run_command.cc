@@ -25,6 +25,7 @@
 #include "loadgate/report.h"
 #include "output_file.h"
 #include "progress_line.h"
+#include "prometheus/pushgateway.h"
 
 namespace loadgate::cli {
 namespace {
@@ -96,21 +97,49 @@ void DrawProgress(const Progress& progress) {
   std::fflush(stderr);
 }
 
-// Serves the live view (--live) of `run` and sends its progress there too.
+// Serves the live view (--live) or only its /metrics (--metrics) of `run`
+// and sends its progress there too.
 void StartLiveView(const CommandLine& command_line, ScenarioFile& run,
                    std::optional<LiveServer>& live_view) {
-  if (command_line.live_address.empty()) return;
+  const bool page = !command_line.live_address.empty();
+  if (!page && command_line.metrics_address.empty()) return;
   try {
-    live_view.emplace(command_line.live_address);
+    if (page) {
+      live_view.emplace(command_line.live_address);
+    } else {
+      live_view.emplace(command_line.metrics_address, LivePage::kOff);
+    }
   } catch (const std::exception& error) {
-    throw UsageError("--live: " + std::string(error.what()));
+    throw UsageError((page ? "--live: " : "--metrics: ") +
+                     std::string(error.what()));
   }
-  std::cerr << "live view: " << live_view->url() << std::endl;
+  std::cerr << (page ? "live view: " + live_view->url()
+                     : "metrics: " + live_view->url() + "metrics")
+            << std::endl;
   live_view->BeginRun(
       run.scenario.name.empty() ? "loadgate" : run.scenario.name, run.model,
       run.scenario, run.options.duration);
   run.options.on_progress =
       live_view->ProgressCallback(std::move(run.options.on_progress));
+}
+
+// Pushes the run's figures to --pushgateway, if given, from here on.
+void StartPushing(const CommandLine& command_line, ScenarioFile& run,
+                  std::optional<prometheus::Pusher>& pusher) {
+  if (command_line.pushgateway_url.empty()) return;
+  try {
+    pusher.emplace(
+        prometheus::PushOptions{.url = command_line.pushgateway_url,
+                                .interval = command_line.push_interval,
+                                .delete_at_end = command_line.push_delete},
+        std::cerr);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError("--pushgateway: " + std::string(error.what()));
+  }
+  pusher->BeginRun(run.scenario.name.empty() ? "loadgate" : run.scenario.name,
+                   run.model);
+  run.options.on_progress =
+      pusher->ProgressCallback(std::move(run.options.on_progress));
 }
 
 // Every output gets the same verdicts: the objectives, then whatever makes
@@ -160,6 +189,10 @@ int RunCommand(const CommandLine& command_line) {
   if (live) run.options.on_progress = DrawProgress;
   std::optional<LiveServer> live_view;
   StartLiveView(command_line, run, live_view);
+  // Lives until RunCommand returns: its final push (and --push-delete)
+  // come then, after any --live-linger.
+  std::optional<prometheus::Pusher> pusher;
+  StartPushing(command_line, run, pusher);
   InstallStopSignalHandlers();
 
   RunReport report;
@@ -168,10 +201,12 @@ int RunCommand(const CommandLine& command_line) {
   } catch (const std::invalid_argument& error) {
     if (live) std::fputs("\r\x1b[K", stderr);
     if (live_view) live_view->AbortRun(error.what());
+    if (pusher) pusher->AbortRun();
     throw UsageError(error.what());
   }
   if (live) std::fputs("\r\x1b[K", stderr);
   if (live_view) live_view->EndRun(report);
+  if (pusher) pusher->EndRun(report);
 
   const size_t failed = Judge(run.objectives, report);
   WriteOutput(outputs.json, command_line.out_path,
@@ -195,7 +230,9 @@ int RunCommand(const CommandLine& command_line) {
   std::cout.flush();
 
   if (live_view && command_line.live_linger.count() > 0) {
-    std::cerr << "live view: " << live_view->url() << " stays up for "
+    std::cerr << (command_line.live_address.empty() ? "metrics: "
+                                                    : "live view: ")
+              << live_view->url() << " stays up for "
               << FormatDuration(command_line.live_linger) << " (Ctrl-C ends it)"
               << std::endl;
     live_view->Linger(command_line.live_linger);

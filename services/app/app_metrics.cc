@@ -35,11 +35,18 @@ std::string_view RouteName(Route route) {
 }
 
 void AppMetrics::Histogram::Record(double seconds) {
-  size_t bucket = 0;
-  while (bucket < kBuckets.size() && seconds > kBuckets[bucket]) ++bucket;
-  counts[bucket].fetch_add(1, std::memory_order_relaxed);
+  counts[prometheus::BucketIndexOfSeconds(seconds)].fetch_add(
+      1, std::memory_order_relaxed);
   sum_us.fetch_add(static_cast<uint64_t>(seconds * 1e6),
                    std::memory_order_relaxed);
+}
+
+uint64_t AppMetrics::Histogram::Count() const {
+  uint64_t total = 0;
+  for (const std::atomic<uint64_t>& count : counts) {
+    total += count.load(std::memory_order_relaxed);
+  }
+  return total;
 }
 
 void AppMetrics::Histogram::Render(std::string_view name,
@@ -49,11 +56,10 @@ void AppMetrics::Histogram::Render(std::string_view name,
                              std::string(labels) + (labels.empty() ? "" : ",") +
                              "le=\"";
   uint64_t cumulative = 0;
-  for (size_t i = 0; i <= kBuckets.size(); ++i) {
+  for (size_t i = 0; i <= prometheus::kBucketCount; ++i) {
     cumulative += counts[i].load(std::memory_order_relaxed);
-    *out += prefix +
-            (i < kBuckets.size() ? FormatDouble(kBuckets[i]) : "+Inf") +
-            "\"} " + std::to_string(cumulative) + "\n";
+    *out += prefix + prometheus::LeLabel(i) + "\"} " +
+            std::to_string(cumulative) + "\n";
   }
   std::string braces;
   if (!labels.empty()) braces.append("{").append(labels).append("}");
@@ -100,6 +106,10 @@ std::string AppMetrics::Render(const GaugeSnapshot& gauges) const {
       "# HELP app_request_duration_seconds Time from request to response, "
       "by route.\n# TYPE app_request_duration_seconds histogram\n";
   for (int r = 0; r < kRouteCount; ++r) {
+    // A route's series appear with its first request, as client libraries
+    // create labelled series on first use: 118 buckets per unused route
+    // would bury the others.
+    if (latency_[r].Count() == 0) continue;
     latency_[r].Render("app_request_duration_seconds",
                        "route=\"" + std::string(kRouteNames[r]) + "\"", &out);
   }

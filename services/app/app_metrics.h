@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/prometheus_buckets.h"
+
 namespace loadgate::services::app {
 
 enum class Route {
@@ -40,8 +42,9 @@ struct GaugeSnapshot {
   int64_t agent_turns_in_flight = 0;
 };
 
-// Request counts by route and status, latency histograms by route and LLM
-// calls by outcome, in the Prometheus text format. Recording is lock-free
+// Request counts by route and status, latency histograms by route (for the
+// routes that were requested) and LLM calls by outcome, in the Prometheus
+// text format. Recording is lock-free
 // (relaxed atomics on fixed arrays): it happens on every request.
 class AppMetrics {
  public:
@@ -49,19 +52,17 @@ class AppMetrics {
   void RecordLlmCall(LlmCallOutcome outcome, double seconds);
   std::string Render(const GaugeSnapshot& gauges) const;
 
-  // Bucket upper bounds in seconds (+Inf is implicit).
-  static constexpr std::array<double, 14> kBuckets = {
-      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-      0.25,  0.5,    1,     2.5,  5,     10,   30};
   // Statuses counted individually; anything else is counted as "other".
   static constexpr std::array<int, 13> kStatuses = {
       200, 201, 400, 404, 405, 413, 415, 499, 500, 502, 503, 504, 0};
 
  private:
+  // Over loadgate's bucket table (common/prometheus_buckets.h), +Inf last.
   struct Histogram {
-    std::array<std::atomic<uint64_t>, kBuckets.size() + 1> counts{};
+    std::array<std::atomic<uint64_t>, prometheus::kBucketCount + 1> counts{};
     std::atomic<uint64_t> sum_us{0};
     void Record(double seconds);
+    uint64_t Count() const;
     void Render(std::string_view name, std::string_view labels,
                 std::string* out) const;
   };

@@ -1,6 +1,5 @@
 #include "mock_llm/metrics.h"
 
-#include <algorithm>
 #include <cstdio>
 
 namespace loadgate::services::mock_llm {
@@ -39,9 +38,7 @@ void Metrics::TokensGenerated(int64_t tokens) {
 
 void Metrics::FirstToken(double seconds) {
   Shard& shard = LocalShard();
-  const size_t bucket =
-      std::lower_bound(kTtftBuckets.begin(), kTtftBuckets.end(), seconds) -
-      kTtftBuckets.begin();
+  const size_t bucket = prometheus::BucketIndexOfSeconds(seconds);
   std::lock_guard<std::mutex> lock(shard.mutex);
   ++shard.ttft_counts[bucket];
   shard.ttft_sum += seconds;
@@ -76,24 +73,24 @@ void AppendRequestSeries(
   }
 }
 
-// The time-to-first-token histogram: `counts` per bucket of `bounds`, then
-// the overflow bucket.
-template <size_t kBuckets>
-void AppendTtftHistogram(const std::array<double, kBuckets>& bounds,
-                         const std::array<int64_t, kBuckets + 1>& counts,
-                         double sum, std::string* out) {
+// The time-to-first-token histogram: `counts` per bucket of loadgate's
+// table, then the overflow bucket.
+void AppendTtftHistogram(
+    const std::array<int64_t, prometheus::kBucketCount + 1>& counts, double sum,
+    std::string* out) {
   char line[512];
   *out +=
       "# HELP mock_llm_time_to_first_token_seconds Actual time from request "
       "to first token.\n# TYPE mock_llm_time_to_first_token_seconds "
       "histogram\n";
   int64_t cumulative = 0;
-  for (size_t i = 0; i < kBuckets; ++i) {
+  for (size_t i = 0; i < prometheus::kBucketCount; ++i) {
     cumulative += counts[i];
     std::snprintf(line, sizeof(line),
-                  "mock_llm_time_to_first_token_seconds_bucket{le=\"%g\"} "
+                  "mock_llm_time_to_first_token_seconds_bucket{le=\"%s\"} "
                   "%lld\n",
-                  bounds[i], static_cast<long long>(cumulative));
+                  prometheus::LeLabel(i).c_str(),
+                  static_cast<long long>(cumulative));
     *out += line;
   }
   cumulative += counts.back();
@@ -110,7 +107,7 @@ void AppendTtftHistogram(const std::array<double, kBuckets>& bounds,
 
 std::string Metrics::RenderPrometheus() const {
   std::map<SeriesKey, int64_t> requests;
-  std::array<int64_t, kTtftBuckets.size() + 1> ttft{};
+  std::array<int64_t, prometheus::kBucketCount + 1> ttft{};
   double ttft_sum = 0;
   int64_t tokens = 0;
   for (const Shard& shard : shards_) {
@@ -137,7 +134,7 @@ std::string Metrics::RenderPrometheus() const {
                 static_cast<long long>(in_flight_streams_.load()),
                 static_cast<long long>(tokens));
   out += line;
-  AppendTtftHistogram(kTtftBuckets, ttft, ttft_sum, &out);
+  AppendTtftHistogram(ttft, ttft_sum, &out);
   return out;
 }
 

@@ -10,17 +10,14 @@
 #include <string_view>
 #include <tuple>
 
+#include "common/prometheus_buckets.h"
+
 namespace loadgate::services::mock_llm {
 
 // The mock's own Prometheus metrics. Recording goes to one of a few shards
 // picked per thread, so worker threads never contend; a scrape merges them.
 class Metrics {
  public:
-  // Upper bounds (seconds) of the time-to-first-token histogram buckets.
-  static constexpr std::array<double, 14> kTtftBuckets = {
-      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-      0.75,  1.0,  1.5,   2.0,  3.0, 5.0,  10.0};
-
   void RequestDone(std::string_view api, std::string_view model, int status);
   void TokensGenerated(int64_t tokens);
   void FirstToken(double seconds);
@@ -38,7 +35,8 @@ class Metrics {
   struct alignas(64) Shard {
     mutable std::mutex mutex;
     std::map<SeriesKey, int64_t> requests;
-    std::array<int64_t, kTtftBuckets.size() + 1> ttft_counts{};
+    // Over loadgate's bucket table (common/prometheus_buckets.h), +Inf last.
+    std::array<int64_t, prometheus::kBucketCount + 1> ttft_counts{};
     double ttft_sum = 0;
     int64_t tokens = 0;
   };

@@ -31,6 +31,16 @@ std::string ReadLine(int fd, Clock::time_point deadline) {
 
 }  // namespace
 
+void ExecOrExit(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const std::string& arg : args) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  }
+  argv.push_back(nullptr);
+  execv(argv[0], argv.data());
+  _exit(127);
+}
+
 ServiceProcess::ServiceProcess(const std::vector<std::string>& args) {
   if (!std::filesystem::exists(args[0])) {
     throw std::runtime_error(args[0] + " is not built");
@@ -42,13 +52,7 @@ ServiceProcess::ServiceProcess(const std::vector<std::string>& args) {
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
-    std::vector<char*> argv;
-    for (const std::string& arg : args) {
-      argv.push_back(const_cast<char*>(arg.c_str()));
-    }
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
+    ExecOrExit(args);
   }
   close(out[1]);
   stdout_ = out[0];

@@ -14,6 +14,10 @@ namespace loadgate::test_support {
 // "listening on HOST:PORT" line the services print first on stdout. Throws
 // std::runtime_error when the binary is missing or does not announce a port
 // within 30 s. Stopped with SIGTERM (SIGKILL after 10 s) when destroyed.
+// In a forked child: replaces it with `args` (args[0] is the program's
+// path), or exits with status 127 when that fails.
+[[noreturn]] void ExecOrExit(const std::vector<std::string>& args);
+
 class ServiceProcess {
  public:
   explicit ServiceProcess(const std::vector<std::string>& args);

@@ -222,13 +222,48 @@ TEST(CommandLineTest, LiveViewFlags) {
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--live="}),
             "--live: expected PORT or HOST:PORT");
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--live-linger", "30s"}),
-            "--live-linger: keeps a live view up, so needs --live");
+            "--live-linger: keeps a live view up, so needs --live or "
+            "--metrics");
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--live", "8089",
                           "--live-linger", "soon"}),
             "--live-linger: invalid duration \"soon\": expected a number at "
             "\"soon\"; expected a duration such as \"250ms\", \"10s\", "
             "\"1m30s\", \"1h\" or \"500us\" (units ns, us, ms, s, m, h)");
   EXPECT_NE(kRunUsage.find("--live ADDR"), std::string_view::npos);
+}
+
+TEST(CommandLineTest, MetricsFlag) {
+  const std::string url = "http://127.0.0.1:1/";
+  const CommandLine command_line = ParseCommandLine(
+      {"run", "--url", url, "--metrics", "9464", "--live-linger", "10s"});
+  EXPECT_EQ(command_line.metrics_address, "9464");
+  EXPECT_EQ(command_line.live_address, "");
+  EXPECT_EQ(command_line.live_linger, seconds(10));
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--metrics="}),
+            "--metrics: expected PORT or HOST:PORT");
+  EXPECT_EQ(
+      UsageErrorOf({"run", "--url", url, "--live", "1", "--metrics", "2"}),
+      "--metrics: --live serves /metrics too; give one of the two");
+  EXPECT_NE(kRunUsage.find("--metrics ADDR"), std::string_view::npos);
+}
+
+TEST(CommandLineTest, PushgatewayFlags) {
+  const std::string url = "http://127.0.0.1:1/";
+  const CommandLine command_line = ParseCommandLine(
+      {"run", "--url", url, "--pushgateway", "http://127.0.0.1:9091",
+       "--push-interval", "1s", "--push-delete"});
+  EXPECT_EQ(command_line.pushgateway_url, "http://127.0.0.1:9091");
+  EXPECT_EQ(command_line.push_interval, seconds(1));
+  EXPECT_TRUE(command_line.push_delete);
+  const CommandLine defaults = ParseCommandLine({"run", "--url", url});
+  EXPECT_EQ(defaults.pushgateway_url, "");
+  EXPECT_EQ(defaults.push_interval, seconds(5));
+  EXPECT_FALSE(defaults.push_delete);
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--push-delete"}),
+            "--push-delete: needs --pushgateway");
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--push-interval", "1s"}),
+            "--push-interval: needs --pushgateway");
+  EXPECT_NE(kRunUsage.find("--pushgateway URL"), std::string_view::npos);
 }
 
 TEST(CommandLineTest, ScenarioRunTakesOverrides) {

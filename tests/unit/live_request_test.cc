@@ -74,11 +74,13 @@ TEST(LiveRequestTest, ParsesTheRequestHead) {
   EXPECT_EQ(request->method, "GET");
   EXPECT_EQ(request->path, "/events");
   EXPECT_EQ(request->host, "127.0.0.1:8089");
+  EXPECT_EQ(request->accept, "text/event-stream");  // /metrics negotiates
 
   const auto bare = live::ParseRequestHead("GET / HTTP/1.0");
   ASSERT_TRUE(bare.has_value());
   EXPECT_EQ(bare->path, "/");
   EXPECT_EQ(bare->host, "");
+  EXPECT_EQ(bare->accept, "");
 
   EXPECT_FALSE(live::ParseRequestHead("hello"));
   EXPECT_FALSE(live::ParseRequestHead("GET / SPDY/3"));

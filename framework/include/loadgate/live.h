@@ -14,12 +14,16 @@
 // The server is one background thread with plain sockets: `GET /` is a
 // self-contained page (no network needed), `GET /events` a Server-Sent
 // Events stream that starts with a snapshot of everything so far, so a late
-// viewer still sees the charts from the start of each run. It listens on
+// viewer still sees the charts from the start of each run, and
+// `GET /metrics` the runs' figures for Prometheus (text format 0.0.4, or
+// OpenMetrics when asked for; families in docs/prometheus.md). Its
+// counters add up over every run of the process. It listens on
 // loopback only, because it has no authentication. Viewers and history are
 // bounded; publishing never waits for a viewer.
 //
 // The GoogleTest fixture (testing.h) starts one for the whole process when
-// LOADGATE_LIVE is set, and `loadgate run --live ADDR` starts one too.
+// LOADGATE_LIVE is set, `loadgate run --live ADDR` starts one too, and
+// `loadgate run --metrics ADDR` one that serves /metrics only.
 #ifndef LOADGATE_LIVE_H_
 #define LOADGATE_LIVE_H_
 
@@ -49,13 +53,18 @@ struct LiveAddress {
 // ("0.0.0.0", "192.168.1.5", a host name other than localhost).
 LiveAddress ParseLiveAddress(std::string_view text);
 
+// Whether a LiveServer serves the page (/ and /events) besides /metrics.
+enum class LivePage { kServed, kOff };
+
 class LiveServer {
  public:
   // Binds and starts serving. Throws std::invalid_argument for a
   // non-loopback address and std::system_error when it cannot listen
   // (e.g. the port is taken).
-  explicit LiveServer(const LiveAddress& address);
-  explicit LiveServer(std::string_view address);  // ParseLiveAddress
+  explicit LiveServer(const LiveAddress& address,
+                      LivePage page = LivePage::kServed);
+  explicit LiveServer(std::string_view address,  // ParseLiveAddress
+                      LivePage page = LivePage::kServed);
   // Sends what was published to connected viewers (waiting at most half a
   // second for slow ones), then closes everything.
   ~LiveServer();

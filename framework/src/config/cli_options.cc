@@ -70,7 +70,14 @@ Options (all runs):
                          PORT, 127.0.0.1:PORT or [::1]:PORT (loopback only;
                          port 0 picks a free one, printed on stderr)
   --live-linger D        keep the live view up for D after the run, e.g. 1m
-                         (Ctrl-C ends it early)
+                         (Ctrl-C ends it early); also for --metrics
+  --metrics ADDR         serve /metrics for Prometheus without the web page
+                         (--live serves it too); same ADDR forms as --live
+  --pushgateway URL      push the /metrics figures to a Prometheus
+                         Pushgateway (http://HOST:PORT) while the run goes
+                         on and at its end; group job/scenario
+  --push-interval D      how often to push (default 5s)
+  --push-delete          delete the pushed group when loadgate exits
   -q, --quiet            no live progress and no summary; SLO verdicts only
   -h, --help             this help
 )";
@@ -263,6 +270,23 @@ bool ReadRunFlag(ArgumentReader& reader, CommandLine& command_line) {
     if (command_line.live_address.empty()) {
       throw UsageError("--live: expected PORT or HOST:PORT");
     }
+  } else if (reader.Is("--metrics")) {
+    command_line.metrics_address = reader.Value();
+    if (command_line.metrics_address.empty()) {
+      throw UsageError("--metrics: expected PORT or HOST:PORT");
+    }
+  } else if (reader.Is("--pushgateway")) {
+    command_line.pushgateway_url = reader.Value();
+    if (command_line.pushgateway_url.empty()) {
+      throw UsageError(
+          "--pushgateway: expected a URL such as "
+          "http://127.0.0.1:9091");
+    }
+  } else if (reader.Is("--push-interval")) {
+    command_line.push_interval = ParsePositiveDuration(flag, reader.Value());
+  } else if (reader.Is("--push-delete")) {
+    reader.NoValue();
+    command_line.push_delete = true;
   } else if (reader.Is("--live-linger")) {
     command_line.live_linger = ParsePositiveDuration(flag, reader.Value());
   } else if (reader.Is("--quiet", "-q")) {
@@ -289,8 +313,22 @@ void CheckRunFlagsAgree(const CommandLine& command_line,
     throw UsageError("--host is for scenario files; --url names the whole URL");
   }
   if (command_line.live_linger.count() > 0 &&
-      command_line.live_address.empty()) {
-    throw UsageError("--live-linger: keeps a live view up, so needs --live");
+      command_line.live_address.empty() &&
+      command_line.metrics_address.empty()) {
+    throw UsageError(
+        "--live-linger: keeps a live view up, so needs --live or --metrics");
+  }
+  if (command_line.pushgateway_url.empty() &&
+      (command_line.push_delete ||
+       command_line.push_interval != std::chrono::seconds(5))) {
+    throw UsageError(std::string(command_line.push_delete ? "--push-delete"
+                                                          : "--push-interval") +
+                     ": needs --pushgateway");
+  }
+  if (!command_line.live_address.empty() &&
+      !command_line.metrics_address.empty()) {
+    throw UsageError(
+        "--metrics: --live serves /metrics too; give one of the two");
   }
   if (command_line.rate && command_line.users) {
     throw UsageError(

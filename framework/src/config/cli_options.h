@@ -71,6 +71,10 @@ struct CommandLine {
   std::string junit_path;       // JUnit XML, one testcase per SLO
   std::string html_path;        // self-contained HTML report
   std::string live_address;     // --live: serve the live web view there
+  std::string metrics_address;  // --metrics: serve only /metrics there
+  std::string pushgateway_url;  // --pushgateway: push /metrics there
+  std::chrono::nanoseconds push_interval{std::chrono::seconds(5)};
+  bool push_delete = false;  // --push-delete: delete the group at the end
   std::chrono::nanoseconds live_linger{0};  // and keep it up this long after
   bool quiet = false;
 };

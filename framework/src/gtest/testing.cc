@@ -15,6 +15,7 @@
 #include "loadgate/live.h"
 #include "loadgate/objective.h"
 #include "loadgate/slo.h"
+#include "prometheus/pushgateway.h"
 
 namespace loadgate {
 namespace {
@@ -95,6 +96,55 @@ LiveServer* LiveView() {
   return g_live_view;
 }
 
+// The pusher of LOADGATE_PUSHGATEWAY (LOADGATE_PUSH_INTERVAL,
+// LOADGATE_PUSH_DELETE=1), one for the whole test program like the live
+// view: started by the first RunLoad, its final push (and delete) when the
+// program's tests are done.
+bool g_pusher_tried = false;
+prometheus::Pusher* g_pusher = nullptr;
+
+class PusherCloser : public ::testing::EmptyTestEventListener {
+ public:
+  explicit PusherCloser(std::unique_ptr<prometheus::Pusher> pusher)
+      : pusher_(std::move(pusher)) {}
+  void OnTestProgramEnd(const ::testing::UnitTest&) override {
+    g_pusher = nullptr;
+    pusher_.reset();
+  }
+
+ private:
+  std::unique_ptr<prometheus::Pusher> pusher_;
+};
+
+// nullptr when LOADGATE_PUSHGATEWAY is unset or unusable, which fails the
+// test that first tried, once.
+prometheus::Pusher* Pusher() {
+  if (g_pusher_tried) return g_pusher;
+  g_pusher_tried = true;
+  const char* url = std::getenv("LOADGATE_PUSHGATEWAY");
+  if (url == nullptr || *url == '\0') return nullptr;
+  prometheus::PushOptions options{.url = url};
+  const char* delete_at_end = std::getenv("LOADGATE_PUSH_DELETE");
+  options.delete_at_end =
+      delete_at_end != nullptr && std::string_view(delete_at_end) == "1";
+  std::unique_ptr<prometheus::Pusher> pusher;
+  try {
+    if (const char* interval = std::getenv("LOADGATE_PUSH_INTERVAL");
+        interval != nullptr && *interval != '\0') {
+      options.interval = ParseDuration(interval);
+    }
+    pusher = std::make_unique<prometheus::Pusher>(options, std::cerr);
+  } catch (const std::invalid_argument& error) {
+    ADD_FAILURE() << "LOADGATE_PUSHGATEWAY=" << url << ": " << error.what()
+                  << "; the tests run without pushing";
+    return nullptr;
+  }
+  g_pusher = pusher.get();
+  ::testing::UnitTest::GetInstance()->listeners().Append(
+      new PusherCloser(std::move(pusher)));
+  return g_pusher;
+}
+
 // "Suite.Test/param", and the scenario's name when it has one.
 std::string LiveRunName(const Scenario& scenario) {
   const ::testing::TestInfo* test =
@@ -165,14 +215,22 @@ RunReport LoadTest::RunLoad(const Scenario& scenario, const LoadModel& model,
     options.on_progress =
         live->ProgressCallback(std::move(options.on_progress));
   }
+  prometheus::Pusher* pusher = Pusher();
+  if (pusher != nullptr) {
+    pusher->BeginRun(LiveRunName(scenario), model);
+    options.on_progress =
+        pusher->ProgressCallback(std::move(options.on_progress));
+  }
   RunReport report;
   try {
     report = loadgate::Run(scenario, model, options);
   } catch (const std::exception& error) {
     if (live != nullptr) live->AbortRun(error.what());
+    if (pusher != nullptr) pusher->AbortRun();
     throw;
   }
   if (live != nullptr) live->EndRun(report);
+  if (pusher != nullptr) pusher->EndRun(report);
   ReportRun(report, ReportPath());
   return report;
 }

@@ -73,9 +73,12 @@ std::optional<RequestHead> ParseRequestHead(std::string_view head) {
     const std::string_view header = rest.substr(0, end);
     rest = end == std::string_view::npos ? "" : rest.substr(end + 1);
     const size_t colon = header.find(':');
-    if (colon != std::string_view::npos &&
-        EqualsIgnoringCase(header.substr(0, colon), "host")) {
+    if (colon == std::string_view::npos) continue;
+    const std::string_view name = header.substr(0, colon);
+    if (EqualsIgnoringCase(name, "host")) {
       request.host = Trimmed(header.substr(colon + 1));
+    } else if (EqualsIgnoringCase(name, "accept")) {
+      request.accept = Trimmed(header.substr(colon + 1));
     }
   }
   return request;

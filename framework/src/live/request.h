@@ -11,8 +11,9 @@ namespace loadgate::live {
 
 struct RequestHead {
   std::string method;
-  std::string path;  // the target without its query
-  std::string host;  // the Host header, "" when absent
+  std::string path;    // the target without its query
+  std::string host;    // the Host header, "" when absent
+  std::string accept;  // the Accept header, "" when absent (for /metrics)
 };
 
 // Parses a request head: the request line and headers up to and excluding

@@ -1,7 +1,8 @@
 // LiveServer: one thread polling a listening socket, an eventfd that
 // publishers use to wake it, and the viewers' connections. Publishers only
-// queue copies under a mutex; all formatting, history and sending happen on
-// the server thread, so the engine never waits for a viewer.
+// queue copies under a mutex; all formatting, history, the Prometheus
+// exposition and sending happen on the server thread, so the engine never
+// waits for a viewer or a scraper.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -28,6 +29,7 @@
 #include "live/page.h"
 #include "live/request.h"
 #include "loadgate/live.h"
+#include "prometheus/exposition.h"
 
 namespace loadgate {
 namespace {
@@ -134,14 +136,16 @@ void Flush(Client& client) {
 
 class LiveServer::Impl {
  public:
-  explicit Impl(const LiveAddress& address);
+  Impl(const LiveAddress& address, LivePage page);
   ~Impl();
 
   uint16_t port() const { return port_; }
   std::string url() const { return url_; }
   size_t viewers() const { return viewers_.load(std::memory_order_relaxed); }
 
-  using Update = std::variant<live::RunStart, Progress, live::RunEnd>;
+  // A run's figures for /metrics come just before its RunEnd.
+  using Update = std::variant<live::RunStart, Progress, prometheus::RunFigures,
+                              live::RunEnd>;
   void Post(Update update);
 
  private:
@@ -158,6 +162,7 @@ class LiveServer::Impl {
   int wake_fd_ = -1;
   uint16_t port_ = 0;
   std::string url_;
+  const bool page_served_;
   const std::string page_response_;
   std::atomic<size_t> viewers_{0};
 
@@ -167,12 +172,14 @@ class LiveServer::Impl {
 
   // The server thread's own.
   live::History history_;
+  prometheus::Exposition exposition_;
   std::vector<Client> clients_;
   std::thread thread_;
 };
 
-LiveServer::Impl::Impl(const LiveAddress& address)
-    : page_response_(
+LiveServer::Impl::Impl(const LiveAddress& address, LivePage page)
+    : page_served_(page == LivePage::kServed),
+      page_response_(
           live::Response(200, "text/html; charset=utf-8", live::LivePage())) {
   if (!live::IsLoopbackHost(address.host)) {
     throw std::invalid_argument(
@@ -259,10 +266,16 @@ bool LiveServer::Impl::ApplyPending() {
   for (const Update& update : updates) {
     if (const auto* start = std::get_if<live::RunStart>(&update)) {
       frames += history_.Begin(*start);
+      exposition_.BeginRun(start->name, start->model);
     } else if (const auto* progress = std::get_if<Progress>(&update)) {
       frames += history_.Add(*progress);
+      exposition_.Update(*progress);
+    } else if (const auto* figures =
+                   std::get_if<prometheus::RunFigures>(&update)) {
+      exposition_.EndRun(*figures);
     } else {
       frames += history_.End(std::get<live::RunEnd>(update));
+      exposition_.AbortRun();  // nothing left to do after EndRun
     }
   }
   if (!frames.empty()) Broadcast(frames);
@@ -340,6 +353,14 @@ void LiveServer::Impl::Respond(Client& client,
                                 "the live view answers loopback hosts only\n");
   } else if (request.method != "GET") {
     client.out = live::Response(405, "text/plain", "GET only\n");
+  } else if (request.path == "/metrics") {
+    const prometheus::Format format =
+        prometheus::NegotiateFormat(request.accept);
+    client.out = live::Response(200, prometheus::ContentType(format),
+                                exposition_.Render(format));
+  } else if (!page_served_) {
+    client.out =
+        live::Response(404, "text/plain", "only /metrics is served here\n");
   } else if (request.path == "/" || request.path == "/index.html") {
     client.out = page_response_;
   } else if (request.path == "/events") {
@@ -424,11 +445,11 @@ void LiveServer::Impl::Serve() {
   }
 }
 
-LiveServer::LiveServer(const LiveAddress& address)
-    : impl_(std::make_unique<Impl>(address)) {}
+LiveServer::LiveServer(const LiveAddress& address, LivePage page)
+    : impl_(std::make_unique<Impl>(address, page)) {}
 
-LiveServer::LiveServer(std::string_view address)
-    : LiveServer(ParseLiveAddress(address)) {}
+LiveServer::LiveServer(std::string_view address, LivePage page)
+    : LiveServer(ParseLiveAddress(address), page) {}
 
 LiveServer::~LiveServer() = default;
 
@@ -454,6 +475,8 @@ void LiveServer::BeginRun(std::string name, const LoadModel& model,
 void LiveServer::Publish(const Progress& progress) { impl_->Post(progress); }
 
 void LiveServer::EndRun(const RunReport& report) {
+  // Bucketed here, so the server thread only adds arrays.
+  impl_->Post(prometheus::FiguresOf(report));
   impl_->Post(live::FinalFigures(report));
 }
 
