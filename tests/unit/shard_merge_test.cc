@@ -92,6 +92,24 @@ TEST(ShardMergeTest, ListsMissingShardsAndKeepsStopReasons) {
   EXPECT_EQ(merged.report.info.stop_reason, "shard 2/4: interrupted");
 }
 
+TEST(ShardMergeTest, StoredObjectivesAreEachTakenOnce) {
+  RunReport first = ShardReport(0, 2);
+  RunReport second = ShardReport(1, 2);
+  first.slos = {{.objective = "a", .expression = "error_rate < 0.01"},
+                {.objective = "stopped early"}};
+  second.slos = {{.objective = "b", .expression = "p95(latency) < 1000000ns"},
+                 {.objective = "a", .expression = "error_rate < 0.01"}};
+  EXPECT_THAT(StoredObjectives({first, second}),
+              ElementsAre("error_rate < 0.01", "p95(latency) < 1000000ns"));
+  const ShardMergeResult merged = MergeShardReports({first}, Names(1));
+  const std::vector<SloVerdict> missing = MissingShardVerdicts(merged);
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_FALSE(missing[0].passed);
+  EXPECT_EQ(missing[0].observed, "missing shard 1/2");
+  EXPECT_TRUE(MissingShardVerdicts(MergeShardReports({first, second}, Names(2)))
+                  .empty());
+}
+
 TEST(ShardMergeTest, RefusesReportsThatDoNotBelongTogether) {
   auto merge = [](std::vector<RunReport> reports, int expect = 0) {
     MergeShardReports(reports, Names(reports.size()), expect);

@@ -27,6 +27,7 @@ struct ShardMergeResult {
   // Shards of the test no report was given for (ascending): the merged
   // report covers only part of the test, which fails any verdict on it.
   std::vector<int> missing;
+  int shard_count = 0;  // N, the shards the test was split into
 };
 
 // Merges `reports` (read from `names`, parallel, for messages) of one
@@ -39,6 +40,17 @@ struct ShardMergeResult {
 ShardMergeResult MergeShardReports(const std::vector<RunReport>& reports,
                                    const std::vector<std::string>& names,
                                    int expected_shards = 0);
+
+// The objectives the shards were given (SloVerdict::expression of their
+// stored verdicts), each once, in the order first seen: what the merged
+// report is to be judged on.
+std::vector<std::string> StoredObjectives(
+    const std::vector<RunReport>& reports);
+
+// A failed verdict "every shard of the test reports" naming the missing
+// shards ("missing shards 1/4, 3/4"), for every output that judges the
+// merge; empty when none is missing.
+std::vector<SloVerdict> MissingShardVerdicts(const ShardMergeResult& merged);
 
 }  // namespace loadgate
 

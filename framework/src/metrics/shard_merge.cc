@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -86,6 +87,7 @@ ShardMergeResult MergeShardReports(const std::vector<RunReport>& reports,
   merged.info.actual_duration_ns = 0;
   merged.info.stop_reason.clear();
   const int count = reports.front().info.shard.count;
+  result.shard_count = count;
   std::vector<bool> present(count, false);
   for (size_t i = 0; i < reports.size(); ++i) {
     const RunInfo& info = reports[i].info;
@@ -114,6 +116,42 @@ ShardMergeResult MergeShardReports(const std::vector<RunReport>& reports,
     if (!present[k]) result.missing.push_back(k);
   }
   return result;
+}
+
+std::vector<std::string> StoredObjectives(
+    const std::vector<RunReport>& reports) {
+  std::vector<std::string> objectives;
+  for (const RunReport& report : reports) {
+    for (const SloVerdict& verdict : report.slos) {
+      if (verdict.expression.empty() ||
+          std::find(objectives.begin(), objectives.end(), verdict.expression) !=
+              objectives.end()) {
+        continue;
+      }
+      objectives.push_back(verdict.expression);
+    }
+  }
+  return objectives;
+}
+
+std::vector<SloVerdict> MissingShardVerdicts(const ShardMergeResult& merged) {
+  if (merged.missing.empty()) return {};
+  const int count = static_cast<int>(merged.missing.size());
+  std::string shards;
+  for (int index : merged.missing) {
+    if (!shards.empty()) shards += ", ";
+    // The test's shard count: the merge kept it in no other field.
+    shards += std::to_string(index) + "/" + std::to_string(merged.shard_count);
+  }
+  const std::string observed =
+      (count == 1 ? "missing shard " : "missing shards ") + shards;
+  return {
+      {.objective = "every shard of the test reports",
+       .passed = false,
+       .observed = observed,
+       .explanation = "FAILED every shard of the test reports: " + observed +
+                      "; the merged report covers only part of the test, "
+                      "so its objectives cannot pass"}};
 }
 
 }  // namespace loadgate
