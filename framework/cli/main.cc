@@ -5,6 +5,7 @@
 
 #include "compare_command.h"
 #include "config/cli_options.h"
+#include "merge_command.h"
 #include "report_command.h"
 #include "run_command.h"
 
@@ -38,14 +39,16 @@ int main(int argc, char** argv) {
   namespace cli = loadgate::cli;
   const std::vector<std::string> args(argv + 1, argv + argc);
   const std::string command = args.empty() ? "" : args[0];
-  // `compare` and `report` read reports, not run options, so they parse their
-  // own arguments; their bad input names them.
-  const bool reads_reports = command == "compare" || command == "report";
+  // `compare`, `merge` and `report` read reports, not run options, so they
+  // parse their own arguments; their bad input names them.
+  const bool reads_reports =
+      command == "compare" || command == "merge" || command == "report";
   try {
     if (reads_reports) {
       const std::vector<std::string> rest(args.begin() + 1, args.end());
-      return command == "compare" ? cli::CompareCommand(rest)
-                                  : cli::ReportCommand(rest);
+      if (command == "compare") return cli::CompareCommand(rest);
+      if (command == "merge") return cli::MergeCommand(rest);
+      return cli::ReportCommand(rest);
     }
     return cli::RunCommandLine(cli::ParseCommandLine(args));
   } catch (const std::exception& error) {

@@ -5,11 +5,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <functional>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -18,50 +15,15 @@
 #include "loadgate/duration.h"
 #include "loadgate/engine.h"
 #include "loadgate/format.h"
-#include "loadgate/gate.h"
-#include "loadgate/html_report.h"
 #include "loadgate/live.h"
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
-#include "output_file.h"
 #include "progress_line.h"
 #include "prometheus/pushgateway.h"
+#include "report_outputs.h"
 
 namespace loadgate::cli {
 namespace {
-
-// The report files of a run, opened before it so that a bad path costs
-// nothing.
-struct OutputFiles {
-  std::optional<std::ofstream> json, csv, junit, html;
-};
-
-std::optional<std::ofstream> OpenIfNamed(const std::string& path) {
-  if (path.empty()) return std::nullopt;
-  return OpenOutputFile(path);
-}
-
-OutputFiles OpenOutputs(const CommandLine& command_line) {
-  OutputFiles files;
-  files.json = OpenIfNamed(command_line.out_path);
-  files.csv = OpenIfNamed(command_line.csv_path);
-  files.junit = OpenIfNamed(command_line.junit_path);
-  files.html = OpenIfNamed(command_line.html_path);
-  return files;
-}
-
-// Writes one report into its file. A file that cannot be written is reported
-// and the others are still written: the run's verdict stands.
-void WriteOutput(std::optional<std::ofstream>& out, const std::string& path,
-                 const std::function<void(std::ostream&)>& write) {
-  if (!out) return;
-  write(*out);
-  try {
-    CloseOutputFile(*out, path);
-  } catch (const std::runtime_error& error) {
-    std::cerr << "loadgate: " << error.what() << "\n";
-  }
-}
 
 // The width of the terminal on stderr, 0 when it does not say (asked at
 // every redraw, so a resized window is followed).
@@ -142,31 +104,6 @@ void StartPushing(const CommandLine& command_line, ScenarioFile& run,
       pusher->ProgressCallback(std::move(run.options.on_progress));
 }
 
-// Every output gets the same verdicts: the objectives, then whatever makes
-// the run itself unfit to pass (stopped early, nothing recorded). The JSON
-// report keeps them for `loadgate report` later. Returns how many failed.
-size_t Judge(const std::vector<Objective>& objectives, RunReport& report) {
-  for (const Objective& objective : objectives) {
-    report.slos.push_back(ToVerdict(Evaluate(objective, report)));
-  }
-  for (SloVerdict& verdict : RunIntegrityVerdicts(report)) {
-    report.slos.push_back(std::move(verdict));
-  }
-  return static_cast<size_t>(
-      std::count_if(report.slos.begin(), report.slos.end(),
-                    [](const SloVerdict& verdict) { return !verdict.passed; }));
-}
-
-void PrintVerdicts(const RunReport& report, size_t failed, bool quiet) {
-  if (report.slos.empty()) return;
-  if (!quiet) std::cout << "\n";  // apart from the summary
-  std::cout << "SLOs: " << report.slos.size() - failed << " passed, " << failed
-            << " failed\n";
-  for (const SloVerdict& verdict : report.slos) {
-    std::cout << "  " << verdict.explanation << "\n";
-  }
-}
-
 int ExitCode(const RunReport& report, size_t failed) {
   const std::string& stop_reason = report.info.stop_reason;
   if (stop_reason == kStopReasonInterrupted) {
@@ -184,7 +121,10 @@ int ExitCode(const RunReport& report, size_t failed) {
 
 int RunCommand(const CommandLine& command_line) {
   ScenarioFile run = BuildRun(command_line);
-  OutputFiles outputs = OpenOutputs(command_line);
+  ReportOutputs outputs({.json = command_line.out_path,
+                         .csv = command_line.csv_path,
+                         .junit = command_line.junit_path,
+                         .html = command_line.html_path});
   const bool live = !command_line.quiet && isatty(STDERR_FILENO);
   if (live) run.options.on_progress = DrawProgress;
   std::optional<LiveServer> live_view;
@@ -209,24 +149,19 @@ int RunCommand(const CommandLine& command_line) {
   if (pusher) pusher->EndRun(report);
 
   const size_t failed = Judge(run.objectives, report);
-  WriteOutput(outputs.json, command_line.out_path,
-              [&](std::ostream& out) { WriteJson(report, out); });
-  WriteOutput(outputs.csv, command_line.csv_path,
-              [&](std::ostream& out) { WriteCsv(report, out); });
+  outputs.Write(report);
   if (!command_line.quiet) WriteSummary(report, std::cout);
-  WriteOutput(outputs.junit, command_line.junit_path, [&](std::ostream& out) {
-    // Each objective is judged on the whole run: its time is the run's.
-    WriteSloJUnit(
-        {{.name = report.info.name.empty() ? "loadgate" : report.info.name,
-          .verdicts = report.slos,
-          .seconds =
-              static_cast<double>(report.info.actual_duration_ns) / 1e9}},
-        out);
-  });
-  WriteOutput(outputs.html, command_line.html_path, [&](std::ostream& out) {
-    WriteHtmlReport({report}, std::vector<ObjectiveResult>(), out);
-  });
   PrintVerdicts(report, failed, command_line.quiet);
+  // A shard judges only its part: the objectives are kept in its report
+  // for `loadgate merge`, which judges the whole test; only a shard run
+  // that is unfit itself (stopped early, nothing recorded) fails here.
+  const bool shard = report.info.shard.count > 1;
+  if (shard && !run.objectives.empty()) {
+    std::cout << "shard " << report.info.shard.index << "/"
+              << report.info.shard.count
+              << ": the objectives above are judged on this shard's part "
+                 "only; loadgate merge judges the test\n";
+  }
   std::cout.flush();
 
   if (live_view && command_line.live_linger.count() > 0) {
@@ -237,7 +172,7 @@ int RunCommand(const CommandLine& command_line) {
               << std::endl;
     live_view->Linger(command_line.live_linger);
   }
-  return ExitCode(report, failed);
+  return ExitCode(report, shard ? RunIntegrityVerdicts(report).size() : failed);
 }
 
 int ValidateCommand(const CommandLine& command_line) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "loadgate/config.h"
+#include "loadgate/objective.h"
 #include "metrics/observation.h"
 #include "support/run_command.h"
 
@@ -79,6 +81,37 @@ TEST(MetricCatalogueTest, EveryTimeIsWorseWhenItGrows) {
   }
   EXPECT_TRUE(FindMetric("slo_attainment")->higher_is_better);
   EXPECT_FALSE(FindMetric("error_rate")->higher_is_better);
+}
+
+// Reports keep each objective as an expression that `loadgate merge` parses
+// again: for every metric, with a tag full of syntax, the expression must
+// give back the very objective.
+TEST(MetricCatalogueTest, EveryObjectiveSurvivesItsExpression) {
+  std::vector<std::string> metrics = {"custom:full_turn"};
+  for (const MetricDefinition& metric : MetricCatalogue()) {
+    metrics.emplace_back(metric.name);
+  }
+  for (const std::string& metric : metrics) {
+    const bool distribution =
+        metric.starts_with("custom:") ||
+        FindMetric(metric)->kind == MetricKind::kDistribution;
+    const bool fraction = !metric.starts_with("custom:") &&
+                          FindMetric(metric)->unit == MetricUnit::kFraction;
+    for (const std::string tag : {"", "GET /patients/{mrn} <v2>"}) {
+      Objective objective{.metric = metric,
+                          .percentile = distribution ? 99.9 : 0,
+                          .op = Objective::Op::kGe,
+                          .threshold = fraction ? 0.0125 : 2.159,
+                          .tag = tag};
+      const std::string expression = objective.Expression();
+      const Objective parsed = ParseObjective(expression);
+      EXPECT_EQ(parsed.metric, objective.metric) << expression;
+      EXPECT_EQ(parsed.percentile, objective.percentile) << expression;
+      EXPECT_EQ(parsed.op, objective.op) << expression;
+      EXPECT_EQ(parsed.threshold, objective.threshold) << expression;
+      EXPECT_EQ(parsed.tag, objective.tag) << expression;
+    }
+  }
 }
 
 TEST(MetricCatalogueTest, TheDocumentationListsTheCatalogue) {

@@ -78,6 +78,12 @@ ScenarioFile ParseScenario(std::string_view text, ConfigFormat format,
 // Throws std::invalid_argument saying what was expected.
 Objective ParseObjective(std::string_view text);
 
+// Parses "K/N", shard K (from 0) of a test split into N (`--shard`,
+// LOADGATE_SHARD; K matches a Kubernetes Indexed Job's
+// JOB_COMPLETION_INDEX). Throws std::invalid_argument saying what was
+// expected.
+Shard ParseShard(std::string_view text);
+
 }  // namespace loadgate
 
 #endif  // LOADGATE_CONFIG_H_

@@ -28,6 +28,11 @@ struct Objective {
 
   // "p95 latency < 3000 ms [tag GET /patients]", "error rate < 1 %".
   std::string Describe() const;
+  // The objective in the syntax ParseObjective() (config.h) reads back:
+  // "p95(latency{\"GET /patients\"}) < 3000000000ns", "error_rate < 0.01".
+  // Reports keep it (SloVerdict::expression) so a merge of shard reports
+  // can judge the objectives the shards were given.
+  std::string Expression() const;
 };
 
 // "<", "<=", ">", ">=".

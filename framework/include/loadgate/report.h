@@ -69,6 +69,10 @@ struct SloVerdict {
   std::string observed;
   // The whole story: neighbouring percentiles, sample size, error breakdown.
   std::string explanation;
+  // The objective as --slo takes it (Objective::Expression), so that it can
+  // be judged again, e.g. on the merge of a sharded test; empty for the
+  // verdicts on the run itself (stopped early, nothing recorded).
+  std::string expression;
 };
 
 struct RunReport {

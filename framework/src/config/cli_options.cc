@@ -24,6 +24,8 @@ Usage:
                                                     report regressed
   loadgate report --in F.json... --out F.html       JSON reports to one
                                                     self-contained HTML page
+  loadgate merge [-o F.json] SHARD.json...          a sharded test's reports
+                                                    to one, judged
   loadgate run --help                               all run options
   loadgate compare --help                           tolerances and the rule
 
@@ -60,6 +62,10 @@ Options (all runs):
   -d, --duration D       run time, e.g. 30s or 1m30s (default 10s, or the
                          scenario's)
   -t, --threads T        event-loop threads (default: one per core)
+  --shard K/N            run shard K (from 0) of the test split into N: the
+                         scenario and load describe the whole test, this
+                         process offers its 1/N share; `loadgate merge`
+                         judges the shards' reports as one run
   --slo EXPR             objective, repeatable: "p95(latency) < 300ms",
                          "error_rate < 1%", "p99(ttft{POST /chat}) < 2s"
   -o, --out FILE         write the JSON report
@@ -251,6 +257,12 @@ bool ReadRunFlag(ArgumentReader& reader, CommandLine& command_line) {
     command_line.duration = ParsePositiveDuration(flag, reader.Value());
   } else if (reader.Is("--threads", "-t")) {
     command_line.threads = ParseCount(flag, reader.Value(), 0);
+  } else if (reader.Is("--shard")) {
+    try {
+      command_line.shard = ParseShard(reader.Value());
+    } catch (const std::invalid_argument& error) {
+      throw UsageError("--shard: " + std::string(error.what()));
+    }
   } else if (reader.Is("--slo")) {
     try {
       command_line.slos.push_back(ParseObjective(reader.Value()));
@@ -436,6 +448,7 @@ ScenarioFile BuildRun(const CommandLine& command_line) {
   }
   if (command_line.duration) run.options.duration = *command_line.duration;
   if (command_line.threads) run.options.threads = *command_line.threads;
+  if (command_line.shard) run.options.shard = *command_line.shard;
   run.objectives.insert(run.objectives.end(), command_line.slos.begin(),
                         command_line.slos.end());
   return run;

@@ -65,6 +65,7 @@ struct CommandLine {
   // Both kinds of run.
   std::optional<std::chrono::nanoseconds> duration;
   std::optional<int> threads;
+  std::optional<Shard> shard;   // --shard K/N
   std::vector<Objective> slos;  // --slo, after the file's own
   std::string out_path;         // JSON report
   std::string csv_path;         // Locust-style CSV

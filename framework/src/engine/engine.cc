@@ -213,7 +213,9 @@ RunInfo BuildRunInfo(
   // stays 0 (the model's description says "iterations/s"), rather than
   // comparing achieved requests/s with iterations/s.
   if (layout.open != nullptr && engine::IterationsAreRequests(scenario)) {
-    info.target_rps = layout.schedule->ArrivalsBy(duration_s) / duration_s;
+    // A shard's target is its share of the whole test's schedule.
+    info.target_rps = layout.schedule->ArrivalsBy(duration_s) / duration_s /
+                      layout.shard.count;
   } else if (layout.closed != nullptr) {
     info.users = layout.users;
   }

@@ -1,8 +1,10 @@
 #include "loadgate/objective.h"
 
+#include <cmath>
 #include <string>
 
 #include "loadgate/format.h"
+#include "metrics/metric_catalogue.h"
 #include "metrics/observation.h"
 
 namespace loadgate {
@@ -10,6 +12,7 @@ namespace loadgate {
 SloVerdict ToVerdict(const ObjectiveResult& result) {
   SloVerdict verdict;
   verdict.objective = result.objective.Describe();
+  verdict.expression = result.objective.Expression();
   verdict.passed = result.passed;
   verdict.observed =
       result.samples == 0 && result.observed == 0
@@ -66,6 +69,24 @@ std::string Objective::Describe() const {
                                 : FormatNumber(threshold);
   return DescribeMetric(metric, percentile) + " " + std::string(OpSymbol(op)) +
          " " + bound + TagSuffix(tag);
+}
+
+std::string Objective::Expression() const {
+  std::string subject = metric;
+  if (!tag.empty()) subject += "{\"" + tag + "\"}";
+  if (percentile > 0) {
+    subject = "p" + FormatNumber(percentile, 17) + "(" + subject + ")";
+  }
+  // Times in whole nanoseconds (what a duration parses to), anything else
+  // with every decimal it needs.
+  const MetricDefinition* known = FindMetric(metric);
+  const bool time =
+      metric.starts_with(kCustomMetricPrefix) ||
+      (known != nullptr && known->unit == MetricUnit::kMilliseconds);
+  const std::string bound =
+      time ? std::to_string(std::llround(threshold * 1e6)) + "ns"
+           : FormatNumber(threshold, 17);
+  return subject + " " + std::string(OpSymbol(op)) + " " + bound;
 }
 
 ObjectiveResult Evaluate(const Objective& objective, const RunReport& report) {

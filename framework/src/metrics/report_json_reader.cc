@@ -329,6 +329,10 @@ void ReadSlos(const Reader& reader, const JsonDocument& document,
     slo.passed = reader.Boolean(rows[i], path, "passed");
     slo.observed = reader.String(rows[i], path, "observed");
     slo.explanation = reader.String(rows[i], path, "explanation");
+    // Optional: older reports and run verdicts have none.
+    if (rows[i].contains("expression")) {
+      slo.expression = reader.String(rows[i], path, "expression");
+    }
   }
 }
 

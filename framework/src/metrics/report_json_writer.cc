@@ -146,10 +146,12 @@ void WriteJson(const RunReport& report, std::ostream& out) {
   }
   json slos = json::array();
   for (const SloVerdict& slo : report.slos) {
-    slos.push_back({{"objective", slo.objective},
-                    {"passed", slo.passed},
-                    {"observed", slo.observed},
-                    {"explanation", slo.explanation}});
+    json row{{"objective", slo.objective},
+             {"passed", slo.passed},
+             {"observed", slo.observed},
+             {"explanation", slo.explanation}};
+    if (!slo.expression.empty()) row["expression"] = slo.expression;
+    slos.push_back(std::move(row));
   }
   json info_json{{"name", info.name},
                  {"load_model", info.load_model},

@@ -1,0 +1,165 @@
+// `loadgate merge`: shard reports to the whole test's report, judged.
+#include "merge_command.h"
+
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/cli_options.h"
+#include "loadgate/config.h"
+#include "loadgate/objective.h"
+#include "loadgate/report.h"
+#include "loadgate/shard_merge.h"
+#include "report_outputs.h"
+
+namespace loadgate::cli {
+
+const std::string_view kMergeUsage = R"(Usage:
+  loadgate merge [-o FILE] [--csv FILE] [--junit FILE] [--html FILE]
+                 [--slo EXPR]... [--expect N] [-q] REPORT...
+
+Merges the JSON reports of a sharded test (`loadgate run --shard K/N`, or
+LOADGATE_SHARD in a GoogleTest suite) into one report of the whole test:
+histograms merged exactly (the merged p99 is the p99 of every request of
+every shard), counts, tokens and cost added, per-second series aligned by
+wall-clock second. The objectives the shards stored and those given with
+--slo are judged on the merged report.
+
+Options:
+  -o, --out FILE  the merged JSON report
+  --csv FILE      Locust-style stats CSV of the merged report
+  --junit FILE    per-SLO JUnit XML (one <testcase> per objective)
+  --html FILE     the HTML report
+  --slo EXPR      an objective judged on the merged report (repeatable)
+  --expect N      the test has N shards (a report of another test fails)
+  -q, --quiet     no summary, only the verdicts
+  -h, --help      this help
+
+Exit status: 0 every objective holds, 1 an objective failed, a shard is
+missing or a shard stopped early (the outputs are written either way), 2
+reports that cannot be merged (not shards, shards of different tests, a
+shard given twice) or bad input, naming the files.
+)";
+
+namespace {
+
+struct MergeOptions {
+  std::vector<std::string> report_paths;
+  std::vector<std::string> slos;
+  ReportPaths outputs;
+  int expected_shards = 0;
+  bool quiet = false;
+  bool help = false;
+};
+
+int ParseShardCount(const std::string& text) {
+  try {
+    size_t used = 0;
+    const int count = std::stoi(text, &used);
+    if (used == text.size() && count >= 1) return count;
+  } catch (const std::logic_error&) {
+  }
+  throw UsageError("--expect: expected a shard count >= 1, got \"" + text +
+                   "\"");
+}
+
+MergeOptions ParseMergeArgs(const std::vector<std::string>& args) {
+  MergeOptions options;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "-h" || arg == "--help") {
+      options.help = true;
+      return options;
+    }
+    if (arg == "-q" || arg == "--quiet") {
+      options.quiet = true;
+      continue;
+    }
+    if (!arg.starts_with("-")) {
+      options.report_paths.push_back(arg);
+      continue;
+    }
+    const bool takes_value = arg == "-o" || arg == "--out" || arg == "--csv" ||
+                             arg == "--junit" || arg == "--html" ||
+                             arg == "--slo" || arg == "--expect";
+    if (!takes_value) {
+      throw UsageError("unknown option " + arg +
+                       " (see loadgate merge --help)");
+    }
+    if (i + 1 == args.size()) throw UsageError(arg + " needs a value");
+    const std::string& value = args[++i];
+    if (arg == "-o" || arg == "--out") {
+      options.outputs.json = value;
+    } else if (arg == "--csv") {
+      options.outputs.csv = value;
+    } else if (arg == "--junit") {
+      options.outputs.junit = value;
+    } else if (arg == "--html") {
+      options.outputs.html = value;
+    } else if (arg == "--slo") {
+      options.slos.push_back(value);
+    } else {
+      options.expected_shards = ParseShardCount(value);
+    }
+  }
+  if (options.report_paths.empty()) {
+    throw UsageError("no report to merge (see loadgate merge --help)");
+  }
+  return options;
+}
+
+// The shards' stored objectives, then --slo; a stored one that does not
+// parse names the reports it came from.
+std::vector<Objective> ObjectivesToJudge(const MergeOptions& options,
+                                         const std::vector<RunReport>& shards) {
+  std::vector<Objective> objectives;
+  for (const std::string& expression : StoredObjectives(shards)) {
+    try {
+      objectives.push_back(ParseObjective(expression));
+    } catch (const std::invalid_argument& error) {
+      throw UsageError("an objective stored in the reports, \"" + expression +
+                       "\": " + error.what());
+    }
+  }
+  for (const std::string& expression : options.slos) {
+    try {
+      objectives.push_back(ParseObjective(expression));
+    } catch (const std::invalid_argument& error) {
+      throw UsageError("--slo: " + std::string(error.what()));
+    }
+  }
+  return objectives;
+}
+
+}  // namespace
+
+int MergeCommand(const std::vector<std::string>& args) {
+  const MergeOptions options = ParseMergeArgs(args);
+  if (options.help) {
+    std::cout << kMergeUsage;
+    return kExitOk;
+  }
+  ReportOutputs outputs(options.outputs);
+  std::vector<RunReport> shards;
+  for (const std::string& path : options.report_paths) {
+    shards.push_back(ReadReportFile(path));
+  }
+  const std::vector<Objective> objectives = ObjectivesToJudge(options, shards);
+  ShardMergeResult merged =
+      MergeShardReports(shards, options.report_paths, options.expected_shards);
+  RunReport& report = merged.report;
+  size_t failed = Judge(objectives, report);
+  for (SloVerdict& verdict : MissingShardVerdicts(merged)) {
+    report.slos.push_back(std::move(verdict));
+    ++failed;
+  }
+  outputs.Write(report);
+  if (!options.quiet) WriteSummary(report, std::cout);
+  PrintVerdicts(report, failed, options.quiet);
+  std::cout << "merged " << shards.size() << " of " << merged.shard_count
+            << " shards\n";
+  return failed > 0 ? kExitFailed : kExitOk;
+}
+
+}  // namespace loadgate::cli

@@ -1,0 +1,148 @@
+// Merging shard reports: counts add up, histograms merge exactly (the
+// merged percentiles are those of all requests, not an average), series line
+// up by wall-clock second, missing shards are listed, and reports that do not
+// belong together are refused, naming the files.
+#include "loadgate/shard_merge.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "support/sample_report.h"
+
+namespace loadgate {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
+
+constexpr int64_t kMs = 1'000'000;
+
+RunReport ShardReport(int index, int count, std::string test_id = "t1") {
+  RunReport report = test_support::SampleReport();
+  report.info.shard = {index, count};
+  report.info.test_id = std::move(test_id);
+  report.info.target_rps = 100.0 / count;
+  report.slos = {{"p95 latency < 1 ms", false, "", ""}};
+  return report;
+}
+
+std::vector<std::string> Names(size_t n) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < n; ++i) names.push_back("s" + std::to_string(i));
+  return names;
+}
+
+TEST(ShardMergeTest, AddsCountsAndMergesHistogramsExactly) {
+  RunReport fast = ShardReport(0, 2);
+  RunReport slow = ShardReport(1, 2);
+  // The slow shard's requests all took 5 s: the merged p99 must see them.
+  slow.metrics.total.latency = Histogram();
+  slow.metrics.total.latency.RecordMultiple(5000 * kMs, 1000);
+
+  const ShardMergeResult merged = MergeShardReports({fast, slow}, Names(2));
+  EXPECT_TRUE(merged.missing.empty());
+  const RunReport& report = merged.report;
+  EXPECT_EQ(report.requests(), 2000u);
+  EXPECT_EQ(report.errors(), 6u);
+  EXPECT_DOUBLE_EQ(report.info.target_rps, 100);
+  EXPECT_EQ(report.info.shard.count, 1);
+  EXPECT_EQ(report.info.test_id, "t1");
+  EXPECT_TRUE(report.slos.empty());
+  Histogram expected = fast.metrics.total.latency;
+  expected.Merge(slow.metrics.total.latency);
+  for (double p : {50.0, 90.0, 99.0}) {
+    EXPECT_EQ(report.metrics.total.latency.Percentile(p),
+              expected.Percentile(p))
+        << p;
+  }
+  EXPECT_EQ(report.metrics.total.latency.Percentile(99),
+            slow.metrics.total.latency.Percentile(99));
+  ASSERT_EQ(report.metrics.tags.size(), fast.metrics.tags.size());
+  EXPECT_EQ(report.metrics.tags[0].requests, 2 * fast.metrics.tags[0].requests);
+}
+
+TEST(ShardMergeTest, SeriesLineUpByWallClockSecond) {
+  RunReport early = ShardReport(0, 2);
+  RunReport late = ShardReport(1, 2);
+  late.info.started_at = "2026-11-23T09:00:03Z";  // 3 s after the other
+  const RunReport merged = MergeShardReports({late, early}, Names(2)).report;
+  EXPECT_EQ(merged.info.started_at, early.info.started_at);
+  EXPECT_EQ(merged.info.actual_duration_ns,
+            early.info.actual_duration_ns + 3'000'000'000);
+  ASSERT_FALSE(early.metrics.series.empty());
+  const int64_t last = early.metrics.series.back().second;
+  EXPECT_EQ(merged.metrics.series.back().second, last + 3);
+  uint64_t requests = 0;
+  for (const TimeSlot& slot : merged.metrics.series) requests += slot.requests;
+  uint64_t per_shard = 0;
+  for (const TimeSlot& slot : early.metrics.series) per_shard += slot.requests;
+  EXPECT_EQ(requests, 2 * per_shard);
+}
+
+TEST(ShardMergeTest, ListsMissingShardsAndKeepsStopReasons) {
+  RunReport stopped = ShardReport(2, 4);
+  stopped.info.stop_reason = "interrupted";
+  const ShardMergeResult merged =
+      MergeShardReports({ShardReport(0, 4), stopped}, Names(2));
+  EXPECT_THAT(merged.missing, ElementsAre(1, 3));
+  EXPECT_EQ(merged.report.info.stop_reason, "shard 2/4: interrupted");
+}
+
+TEST(ShardMergeTest, StoredObjectivesAreEachTakenOnce) {
+  RunReport first = ShardReport(0, 2);
+  RunReport second = ShardReport(1, 2);
+  first.slos = {{.objective = "a", .expression = "error_rate < 0.01"},
+                {.objective = "stopped early"}};
+  second.slos = {{.objective = "b", .expression = "p95(latency) < 1000000ns"},
+                 {.objective = "a", .expression = "error_rate < 0.01"}};
+  EXPECT_THAT(StoredObjectives({first, second}),
+              ElementsAre("error_rate < 0.01", "p95(latency) < 1000000ns"));
+  const ShardMergeResult merged = MergeShardReports({first}, Names(1));
+  const std::vector<SloVerdict> missing = MissingShardVerdicts(merged);
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_FALSE(missing[0].passed);
+  EXPECT_EQ(missing[0].observed, "missing shard 1/2");
+  EXPECT_TRUE(MissingShardVerdicts(MergeShardReports({first, second}, Names(2)))
+                  .empty());
+}
+
+TEST(ShardMergeTest, RefusesReportsThatDoNotBelongTogether) {
+  auto merge = [](std::vector<RunReport> reports, int expect = 0) {
+    MergeShardReports(reports, Names(reports.size()), expect);
+  };
+  EXPECT_THAT([&] { merge({}); },
+              ThrowsMessage<ShardMergeError>(HasSubstr("no report")));
+  EXPECT_THAT(
+      [&] {
+        merge({ShardReport(0, 2), test_support::SampleReport()});
+      },
+      ThrowsMessage<ShardMergeError>(HasSubstr("s1: not a shard's report")));
+  EXPECT_THAT(
+      [&] {
+        merge({ShardReport(0, 2), ShardReport(1, 2, "t2")});
+      },
+      ThrowsMessage<ShardMergeError>(
+          HasSubstr("s0 and s1 are shards of different tests (0/2 of test t1 "
+                    "vs 1/2 of test t2)")));
+  EXPECT_THAT(
+      [&] {
+        merge({ShardReport(0, 2), ShardReport(1, 3)});
+      },
+      ThrowsMessage<ShardMergeError>(HasSubstr("different tests")));
+  EXPECT_THAT(
+      [&] {
+        merge({ShardReport(1, 2), ShardReport(1, 2)});
+      },
+      ThrowsMessage<ShardMergeError>(
+          HasSubstr("s0 and s1 are both shard 1/2")));
+  EXPECT_THAT([&] { merge({ShardReport(0, 2)}, 3); },
+              ThrowsMessage<ShardMergeError>(
+                  HasSubstr("s0: a test of 2 shards, expected 3")));
+}
+
+}  // namespace
+}  // namespace loadgate
