@@ -190,6 +190,20 @@ TEST_F(PackageConsumerTest, BuildsLoadgateAsASubprojectThroughFetchContent) {
         << program;
   }
   EXPECT_TRUE(fs::exists(build / "_deps/loadgate-build/bin/loadgate"));
+  // A subproject's libraries are unity builds (LOADGATE_UNITY_BUILD), so
+  // this case keeps them compiling as such; the fixtures, built only for a
+  // consumer that links them, are built here for the same reason.
+  const fs::path loadgate_build = build / "_deps/loadgate-build";
+  EXPECT_TRUE(fs::exists(loadgate_build /
+                         "framework/CMakeFiles/loadgate_http.dir/Unity"));
+  EXPECT_EQ(Run(LOADGATE_CMAKE_COMMAND,
+                {"--build", build, "--parallel", "2", "--target",
+                 "loadgate_fixtures"},
+                kBuildTimeout)
+                .exit_code,
+            0);
+  EXPECT_TRUE(fs::exists(loadgate_build /
+                         "fixtures/CMakeFiles/loadgate_fixtures.dir/Unity"));
   ExpectOnlyTheConsumerTestPasses(build);
   ExpectAnImpossibleObjectiveFails(build);
 }

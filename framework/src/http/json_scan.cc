@@ -4,10 +4,10 @@
 #include <cmath>
 #include <string_view>
 
+#include "http/text.h"
+
 namespace loadgate::http::json {
 namespace {
-
-constexpr size_t kNotFound = std::string_view::npos;
 
 bool IsWhitespace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';

@@ -148,7 +148,8 @@ void ReadAnthropicMessage(Value message, LlmChunk* chunk) {
   }
 }
 
-std::string_view TrimWhitespace(std::string_view text) {
+// Strips JSON's whitespace (space, tab, CR, LF) around a document.
+std::string_view TrimJsonWhitespace(std::string_view text) {
   const auto is_space = [](char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
   };
@@ -179,7 +180,7 @@ size_t ReadResponseObjectUsage(Value object, LlmUsage* usage) {
 }  // namespace
 
 LlmUsage InspectLlmResponse(std::string_view json) {
-  const std::string_view text = TrimWhitespace(json);
+  const std::string_view text = TrimJsonWhitespace(json);
   LlmUsage usage;
   // Most JSON answers a load test sees (database APIs, say) report no
   // usage: a substring search is several times cheaper than walking the
@@ -200,7 +201,7 @@ LlmUsage InspectLlmResponse(std::string_view json) {
 
 LlmChunk InspectLlmChunk(std::string_view json_or_done) {
   LlmChunk chunk;
-  const std::string_view text = TrimWhitespace(json_or_done);
+  const std::string_view text = TrimJsonWhitespace(json_or_done);
   if (text == "[DONE]") {
     chunk.done = true;
     return chunk;

@@ -4,20 +4,10 @@
 #include <string>
 #include <string_view>
 
+#include "http/text.h"
+
 namespace loadgate::http {
 namespace {
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = x - 'A' + 'a';
-    if (y >= 'A' && y <= 'Z') y = y - 'A' + 'a';
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // Methods whose requests carry a body by definition, so servers expect a
 // Content-Length even when it is 0.

@@ -5,24 +5,15 @@
 #include <string>
 #include <string_view>
 
+#include "http/text.h"
+
 namespace loadgate::http {
 namespace {
 
-constexpr size_t kNotFound = std::string_view::npos;
 // Chunk-size lines are tiny; a long one is garbage or an attack.
 constexpr size_t kMaxChunkLineBytes = 4096;
 // Largest body or chunk size accepted; keeps arithmetic far from overflow.
 constexpr int64_t kMaxBodySize = int64_t{1} << 60;
-
-char ToLower(char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLower(a[i]) != ToLower(b[i])) return false;
-  }
-  return true;
-}
 
 std::string_view TrimWhitespace(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {

@@ -5,10 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "http/text.h"
+
 namespace loadgate::http {
 namespace {
-
-constexpr size_t kNotFound = std::string_view::npos;
 
 [[noreturn]] void ThrowBadUrl(std::string_view text, std::string_view why) {
   std::string message = "bad URL \"";
@@ -17,8 +17,6 @@ constexpr size_t kNotFound = std::string_view::npos;
   message.append(why);
   throw std::invalid_argument(message);
 }
-
-char ToLower(char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
 
 bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
