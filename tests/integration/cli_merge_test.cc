@@ -1,15 +1,20 @@
-// `loadgate run --shard K/N` and `loadgate merge` end to end: three shard
-// processes side by side send what one process sends, the merge judges the
-// objectives the shards stored and those given to it on the merged data,
-// and a missing shard, reports of different tests and non-shard reports
-// fail the merge, naming them.
+// `loadgate run --shard K/N --start-at T` and `loadgate merge` end to end:
+// three shard processes side by side send what one process sends, the merge
+// judges the objectives the shards stored and those given to it on the
+// merged data, and a missing shard, reports of different tests and
+// non-shard reports fail the merge, naming them; runs wait for their start
+// time, and Ctrl-C during the wait ends them with an interrupted report.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "loadgate/report.h"
@@ -153,6 +158,47 @@ TEST_F(CliMergeTest, ReportsThatDoNotBelongTogetherAreRefused) {
   const CommandResult expect = Merge({"--expect", "4", Path("shard0.json")});
   EXPECT_EQ(expect.exit_code, 2);
   EXPECT_THAT(expect.err, HasSubstr("a test of 3 shards, expected 4"));
+}
+
+// Two whole seconds ahead: every shard given it starts then, and its report
+// says so (to the second, which is what the merge aligns series on).
+TEST_F(CliMergeTest, RunsWaitForTheStartTime) {
+  const auto now = std::chrono::system_clock::now();
+  const int64_t start =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch())
+          .count() +
+      2;
+  std::vector<std::string> args = RunArgs("1/2", "late");
+  args.insert(args.end(), {"-d", "1s", "--start-at", std::to_string(start)});
+  const CommandResult result = RunLoadgate(args, dir_.path());
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  const auto finished = std::chrono::system_clock::now();
+  EXPECT_GE(finished, std::chrono::system_clock::time_point(
+                          std::chrono::seconds(start + 1)));
+  const RunReport report = ReadReport(Path("late.json"));
+  std::time_t start_time = start;
+  std::tm utc{};
+  gmtime_r(&start_time, &utc);
+  char expected[32];
+  std::strftime(expected, sizeof(expected), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  EXPECT_EQ(report.info.started_at, expected);
+  EXPECT_EQ(report.requests(), 30u);  // shard 1/2 of 60/s for 1 s
+}
+
+// Ctrl-C while waiting for the start: the run ends before its first
+// request, and its report says it was interrupted.
+TEST_F(CliMergeTest, AnInterruptedWaitEndsTheRunBeforeItStarts) {
+  std::vector<std::string> args = RunArgs("", "waiting");
+  args.insert(args.end(), {"--start-at", "4102444800"});  // 2100-01-01
+  const CommandResult result = RunLoadgate(args, dir_.path(), [](pid_t pid) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(pid, SIGINT);
+  });
+  EXPECT_EQ(result.exit_code, 130) << result.out << result.err;
+  const RunReport report = ReadReport(Path("waiting.json"));
+  EXPECT_EQ(report.requests(), 0u);
+  EXPECT_EQ(report.info.stop_reason, kStopReasonInterrupted);
+  EXPECT_EQ(server_.requests(), 0u);
 }
 
 TEST_F(CliMergeTest, ABadShardIsAUsageError) {

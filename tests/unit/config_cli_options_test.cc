@@ -247,6 +247,39 @@ TEST(CommandLineTest, MetricsFlag) {
   EXPECT_NE(kRunUsage.find("--metrics ADDR"), std::string_view::npos);
 }
 
+TEST(CommandLineTest, ShardAndStartTimeFlags) {
+  const std::string url = "http://127.0.0.1:1/";
+  const CommandLine command_line =
+      ParseCommandLine({"run", "--url", url, "--shard", "2/4", "--start-at",
+                        "2026-12-06T15:30:00.5+01:00"});
+  ASSERT_TRUE(command_line.shard.has_value());
+  EXPECT_EQ(command_line.shard->index, 2);
+  EXPECT_EQ(command_line.shard->count, 4);
+  const ScenarioFile run = BuildRun(command_line);
+  EXPECT_EQ(run.options.shard.count, 4);
+  // 14:30:00.5 UTC on 2026-12-06 is 1796567400.5 Unix seconds.
+  EXPECT_EQ(run.options.start_at.time_since_epoch(),
+            milliseconds(1796567400500));
+  EXPECT_EQ(ParseStartTime("1796567400").time_since_epoch(),
+            seconds(1796567400));
+  EXPECT_EQ(ParseStartTime("2026-12-06T14:30:00Z"),
+            ParseStartTime("1796567400"));
+  EXPECT_EQ(ParseStartTime("2026-12-06 09:30:00-05:00"),
+            ParseStartTime("1796567400"));
+  for (const std::string bad :
+       {"1/1", "4/4", "-1/4", "2", "2/0", "a/b", "2/4x", ""}) {
+    EXPECT_THAT(UsageErrorOf({"run", "--url", url, "--shard", bad}),
+                StartsWith("--shard: expected K/N with 0 <= K < N"))
+        << bad;
+  }
+  for (const std::string bad : {"tomorrow", "2026-12-06T14:30:00",
+                                "2026-12-06T14:30:00+1", "12", "1e9", ""}) {
+    EXPECT_THAT(UsageErrorOf({"run", "--url", url, "--start-at", bad}),
+                StartsWith("--start-at: expected Unix seconds"))
+        << bad;
+  }
+}
+
 TEST(CommandLineTest, PushgatewayFlags) {
   const std::string url = "http://127.0.0.1:1/";
   const CommandLine command_line = ParseCommandLine(

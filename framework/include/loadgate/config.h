@@ -6,6 +6,7 @@
 #ifndef LOADGATE_CONFIG_H_
 #define LOADGATE_CONFIG_H_
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -83,6 +84,12 @@ Objective ParseObjective(std::string_view text);
 // JOB_COMPLETION_INDEX). Throws std::invalid_argument saying what was
 // expected.
 Shard ParseShard(std::string_view text);
+
+// Parses the instant a distributed run starts (`--start-at`): Unix seconds
+// ("1796567400", fractions allowed) or an RFC 3339 time
+// ("2026-12-06T14:30:00Z", "2026-12-06T15:30:00+01:00"). Throws
+// std::invalid_argument saying what was expected.
+std::chrono::system_clock::time_point ParseStartTime(std::string_view text);
 
 }  // namespace loadgate
 

@@ -53,6 +53,12 @@ struct RunOptions {
   TokenPrices prices;
   uint64_t seed = 1;
   Shard shard;
+  // When t = 0 is (wall clock): Run() waits until then, so the shards of a
+  // test on several machines start together and their per-second series
+  // line up (as well as the machines' clocks agree: that is NTP's job).
+  // Default, or a time already past: at once. A stop request during the
+  // wait ends the run before it starts (interrupted, nothing recorded).
+  std::chrono::system_clock::time_point start_at;
   std::function<void(const Progress&)> on_progress;  // called off the workers
 };
 

@@ -66,6 +66,9 @@ Options (all runs):
                          scenario and load describe the whole test, this
                          process offers its 1/N share; `loadgate merge`
                          judges the shards' reports as one run
+  --start-at TIME        start at TIME (Unix seconds or RFC 3339, e.g.
+                         2026-12-06T14:30:00Z) so that every shard starts
+                         together; their clocks must agree (NTP)
   --slo EXPR             objective, repeatable: "p95(latency) < 300ms",
                          "error_rate < 1%", "p99(ttft{POST /chat}) < 2s"
   -o, --out FILE         write the JSON report
@@ -257,6 +260,12 @@ bool ReadRunFlag(ArgumentReader& reader, CommandLine& command_line) {
     command_line.duration = ParsePositiveDuration(flag, reader.Value());
   } else if (reader.Is("--threads", "-t")) {
     command_line.threads = ParseCount(flag, reader.Value(), 0);
+  } else if (reader.Is("--start-at")) {
+    try {
+      command_line.start_at = ParseStartTime(reader.Value());
+    } catch (const std::invalid_argument& error) {
+      throw UsageError("--start-at: " + std::string(error.what()));
+    }
   } else if (reader.Is("--shard")) {
     try {
       command_line.shard = ParseShard(reader.Value());
@@ -449,6 +458,7 @@ ScenarioFile BuildRun(const CommandLine& command_line) {
   if (command_line.duration) run.options.duration = *command_line.duration;
   if (command_line.threads) run.options.threads = *command_line.threads;
   if (command_line.shard) run.options.shard = *command_line.shard;
+  if (command_line.start_at) run.options.start_at = *command_line.start_at;
   run.objectives.insert(run.objectives.end(), command_line.slos.begin(),
                         command_line.slos.end());
   return run;

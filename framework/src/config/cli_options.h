@@ -65,7 +65,9 @@ struct CommandLine {
   // Both kinds of run.
   std::optional<std::chrono::nanoseconds> duration;
   std::optional<int> threads;
-  std::optional<Shard> shard;   // --shard K/N
+  std::optional<Shard> shard;  // --shard K/N
+  // --start-at: when t = 0 is, so that the shards start together.
+  std::optional<std::chrono::system_clock::time_point> start_at;
   std::vector<Objective> slos;  // --slo, after the file's own
   std::string out_path;         // JSON report
   std::string csv_path;         // Locust-style CSV

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
+#include <thread>
 
 #include "loadgate/format.h"
 
@@ -68,7 +69,10 @@ void Supervisor::OnWorkerFinished() {
 void Supervisor::Run(const std::vector<std::unique_ptr<Worker>>& workers) {
   workers_ = &workers;
   stop_requests_at_start_ = g_stop_requests.load(std::memory_order_relaxed);
+  WaitForStartTime();
   control_.start_monotonic_ns = MonotonicNs() + kStartDelayNs;
+  // Interrupted while waiting: the run ends before its first arrival.
+  ApplyStopRequests(0);
   started_at_ = std::chrono::system_clock::now() +
                 std::chrono::nanoseconds(kStartDelayNs);
   // If supervision throws (an on_progress callback may), the workers are
@@ -84,6 +88,19 @@ void Supervisor::Run(const std::vector<std::unique_ptr<Worker>>& workers) {
   if (!worker_failure_.empty()) {
     throw std::runtime_error("loadgate engine worker failed: " +
                              worker_failure_);
+  }
+}
+
+void Supervisor::WaitForStartTime() const {
+  const auto start =
+      options_.start_at - std::chrono::nanoseconds(kStartDelayNs);
+  while (g_stop_requests.load(std::memory_order_relaxed) ==
+         stop_requests_at_start_) {
+    const auto remaining = start - std::chrono::system_clock::now();
+    if (remaining <= std::chrono::nanoseconds::zero()) return;
+    // In slices, so that a stop request ends the wait promptly.
+    std::this_thread::sleep_for(
+        std::min<std::chrono::nanoseconds>(remaining, kSupervisorTick));
   }
 }
 

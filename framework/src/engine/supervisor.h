@@ -70,6 +70,9 @@ class Supervisor {
     uint64_t output_tokens = 0;
   };
 
+  // Sleeps until RunOptions::start_at (less the start delay) or a stop
+  // request, whichever comes first.
+  void WaitForStartTime() const;
   int64_t Elapsed() const;
   void StartThreads();
   // Waits up to one tick; true once every worker has finished.
