@@ -16,8 +16,8 @@
 namespace loadgate::cli {
 
 const std::string_view kMergeUsage = R"(Usage:
-  loadgate merge [-o FILE] [--csv FILE] [--junit FILE] [--html FILE]
-                 [--slo EXPR]... [--expect N] [-q] REPORT...
+  loadgate merge [-o FILE] [--csv FILE] [--junit FILE [--junit-suite NAME]]
+                 [--html FILE] [--slo EXPR]... [--expect N] [-q] REPORT...
 
 Merges the JSON reports of a sharded test (`loadgate run --shard K/N`, or
 LOADGATE_SHARD in a GoogleTest suite) into one report of the whole test:
@@ -29,7 +29,12 @@ wall-clock second. The objectives the shards stored and those given with
 Options:
   -o, --out FILE  the merged JSON report
   --csv FILE      Locust-style stats CSV of the merged report
-  --junit FILE    per-SLO JUnit XML (one <testcase> per objective)
+  --junit FILE    per-SLO JUnit XML (one <testcase> per objective, named
+                  as the shards named it: EXPECT_SLO's words in a suite)
+  --junit-suite NAME
+                  its <testsuite> name (default: the run's name); give a
+                  GoogleTest test's name (Presets/DbApiLoad.MeetsSlos/rps_100)
+                  and the file matches a single-process run's
   --html FILE     the HTML report
   --slo EXPR      an objective judged on the merged report (repeatable)
   --expect N      the test has N shards (a report of another test fails)
@@ -82,7 +87,8 @@ MergeOptions ParseMergeArgs(const std::vector<std::string>& args) {
     }
     const bool takes_value = arg == "-o" || arg == "--out" || arg == "--csv" ||
                              arg == "--junit" || arg == "--html" ||
-                             arg == "--slo" || arg == "--expect";
+                             arg == "--slo" || arg == "--expect" ||
+                             arg == "--junit-suite";
     if (!takes_value) {
       throw UsageError("unknown option " + arg +
                        " (see loadgate merge --help)");
@@ -97,6 +103,8 @@ MergeOptions ParseMergeArgs(const std::vector<std::string>& args) {
       options.outputs.junit = value;
     } else if (arg == "--html") {
       options.outputs.html = value;
+    } else if (arg == "--junit-suite") {
+      options.outputs.junit_suite = value;
     } else if (arg == "--slo") {
       options.slos.push_back(value);
     } else {
@@ -110,16 +118,16 @@ MergeOptions ParseMergeArgs(const std::vector<std::string>& args) {
 }
 
 // The shards' stored objectives, then --slo; a stored one that does not
-// parse names the reports it came from.
-std::vector<Objective> ObjectivesToJudge(const MergeOptions& options,
-                                         const std::vector<RunReport>& shards) {
+// parse is bad input.
+std::vector<Objective> ObjectivesToJudge(
+    const MergeOptions& options, const std::vector<StoredObjective>& stored) {
   std::vector<Objective> objectives;
-  for (const std::string& expression : StoredObjectives(shards)) {
+  for (const StoredObjective& objective : stored) {
     try {
-      objectives.push_back(ParseObjective(expression));
+      objectives.push_back(ParseObjective(objective.expression));
     } catch (const std::invalid_argument& error) {
-      throw UsageError("an objective stored in the reports, \"" + expression +
-                       "\": " + error.what());
+      throw UsageError("an objective stored in the reports, \"" +
+                       objective.expression + "\": " + error.what());
     }
   }
   for (const std::string& expression : options.slos) {
@@ -145,11 +153,18 @@ int MergeCommand(const std::vector<std::string>& args) {
   for (const std::string& path : options.report_paths) {
     shards.push_back(ReadReportFile(path));
   }
-  const std::vector<Objective> objectives = ObjectivesToJudge(options, shards);
+  const std::vector<StoredObjective> stored = StoredObjectives(shards);
+  const std::vector<Objective> objectives = ObjectivesToJudge(options, stored);
   ShardMergeResult merged =
       MergeShardReports(shards, options.report_paths, options.expected_shards);
   RunReport& report = merged.report;
   size_t failed = Judge(objectives, report);
+  // The stored objectives' verdicts come first: named as the shards named
+  // them (EXPECT_SLO's words), so the JUnit testcases are those of a
+  // single-process run of the test.
+  for (size_t i = 0; i < stored.size(); ++i) {
+    report.slos[i].objective = stored[i].name;
+  }
   for (SloVerdict& verdict : MissingShardVerdicts(merged)) {
     report.slos.push_back(std::move(verdict));
     ++failed;

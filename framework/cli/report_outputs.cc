@@ -46,7 +46,9 @@ void ReportOutputs::Write(const RunReport& report) {
   WriteOutput(junit_, paths_.junit, [&](std::ostream& out) {
     // Each objective is judged on the whole run: its time is the run's.
     WriteSloJUnit(
-        {{.name = report.info.name.empty() ? "loadgate" : report.info.name,
+        {{.name = !paths_.junit_suite.empty() ? paths_.junit_suite
+                  : report.info.name.empty()  ? "loadgate"
+                                              : report.info.name,
           .verdicts = report.slos,
           .seconds =
               static_cast<double>(report.info.actual_duration_ns) / 1e9}},

@@ -17,6 +17,8 @@ namespace loadgate::cli {
 
 struct ReportPaths {
   std::string json, csv, junit, html;  // empty: not written
+  // The JUnit <testsuite> name; empty: the run's name (or "loadgate").
+  std::string junit_suite;
 };
 
 // The files of ReportPaths, opened (truncated) at construction; throws for a

@@ -173,8 +173,10 @@ TEST_F(CliMergeTest, RunsWaitForTheStartTime) {
   const CommandResult result = RunLoadgate(args, dir_.path());
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   const auto finished = std::chrono::system_clock::now();
-  EXPECT_GE(finished, std::chrono::system_clock::time_point(
-                          std::chrono::seconds(start + 1)));
+  // Its last arrival is due 983 ms after the start (arrival 59 of 60/s).
+  EXPECT_GE(finished,
+            std::chrono::system_clock::time_point(std::chrono::seconds(start)) +
+                std::chrono::milliseconds(983));
   const RunReport report = ReadReport(Path("late.json"));
   std::time_t start_time = start;
   std::tm utc{};

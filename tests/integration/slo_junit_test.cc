@@ -44,6 +44,19 @@ TEST(ExpectSloTest, PassesAndFailsLikeExpectThat) {
                           "  Actual: time to recover 7000 ms");
 }
 
+// A shard ran part of the test: its verdicts wait for `loadgate merge`, so
+// an objective its part misses does not fail it, while one the merge cannot
+// judge does, at once.
+TEST(ExpectSloTest, AShardDefersToTheMerge) {
+  RunReport shard = SampleReport();
+  shard.info.shard = {1, 4};
+  EXPECT_SLO(shard, LatencyPercentile(95, Lt(100ms)));
+  EXPECT_NONFATAL_FAILURE(
+      EXPECT_SLO(shard, LatencyPercentile(95, AllOf(Lt(100ms), Lt(1s)))),
+      "NOT JUDGED p95 latency (is < 100 ms) and (is < 1000 ms): shard 1/4 "
+      "runs part of the test");
+}
+
 // The child cases: two tests, four objectives, one of them failing.
 TEST(SloJUnitChild, DISABLED_Meets) {
   const RunReport report = SampleReport();

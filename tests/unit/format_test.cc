@@ -36,6 +36,16 @@ TEST(FormatNumberTest, WritesNegativeZeroAsZeroAndNamesNonFiniteValues) {
   EXPECT_EQ(FormatNumber(-std::numeric_limits<double>::infinity()), "-inf");
 }
 
+TEST(FormatExactTest, ReadsBackAsTheSameDoubleWithoutExponent) {
+  EXPECT_EQ(FormatExact(0.1), "0.1");
+  EXPECT_EQ(FormatExact(99.9), "99.9");
+  EXPECT_EQ(FormatExact(1e-7), "0.0000001");
+  EXPECT_EQ(FormatExact(2.5e6), "2500000");
+  for (double value : {0.1 + 0.2, 1.0 / 3, 2.159, 1e-9, 123456.789}) {
+    EXPECT_EQ(std::stod(FormatExact(value)), value) << FormatExact(value);
+  }
+}
+
 TEST(FormatFixedTest, KeepsEveryDecimal) {
   EXPECT_EQ(FormatFixed(12.5, 2), "12.50");
   EXPECT_EQ(FormatFixed(3, 0), "3");

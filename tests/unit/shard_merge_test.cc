@@ -99,8 +99,12 @@ TEST(ShardMergeTest, StoredObjectivesAreEachTakenOnce) {
                 {.objective = "stopped early"}};
   second.slos = {{.objective = "b", .expression = "p95(latency) < 1000000ns"},
                  {.objective = "a", .expression = "error_rate < 0.01"}};
-  EXPECT_THAT(StoredObjectives({first, second}),
-              ElementsAre("error_rate < 0.01", "p95(latency) < 1000000ns"));
+  const std::vector<StoredObjective> stored = StoredObjectives({first, second});
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].expression, "error_rate < 0.01");
+  EXPECT_EQ(stored[0].name, "a");
+  EXPECT_EQ(stored[1].expression, "p95(latency) < 1000000ns");
+  EXPECT_EQ(stored[1].name, "b");
   const ShardMergeResult merged = MergeShardReports({first}, Names(1));
   const std::vector<SloVerdict> missing = MissingShardVerdicts(merged);
   ASSERT_EQ(missing.size(), 1u);

@@ -20,6 +20,11 @@ std::string FormatNumber(double value, int max_decimals = 3);
 // column or a table.
 std::string FormatFixed(double value, int decimals);
 
+// The shortest decimal that reads back as the same double, never in
+// exponent notation: "0.1", "99.9", "0.0125". For text read back by a
+// program (an objective's expression), where FormatNumber would round.
+std::string FormatExact(double value);
+
 // A time in milliseconds, up to three decimals: "3000 ms", "3412.5 ms",
 // "0.25 ms". The unit of every latency in reports and failure messages.
 std::string FormatMilliseconds(double nanoseconds);

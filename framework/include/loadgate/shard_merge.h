@@ -41,10 +41,18 @@ ShardMergeResult MergeShardReports(const std::vector<RunReport>& reports,
                                    const std::vector<std::string>& names,
                                    int expected_shards = 0);
 
-// The objectives the shards were given (SloVerdict::expression of their
-// stored verdicts), each once, in the order first seen: what the merged
-// report is to be judged on.
-std::vector<std::string> StoredObjectives(
+// An objective a shard was given: its expression (SloVerdict::expression)
+// and its name (SloVerdict::objective: EXPECT_SLO's matcher description or
+// Objective::Describe()), so the merge's verdict is named as a
+// single-process run's would be.
+struct StoredObjective {
+  std::string expression;
+  std::string name;
+};
+
+// The objectives the shards were given, each once (by expression), in the
+// order first seen: what the merged report is to be judged on.
+std::vector<StoredObjective> StoredObjectives(
     const std::vector<RunReport>& reports);
 
 // A failed verdict "every shard of the test reports" naming the missing

@@ -48,6 +48,12 @@ struct PresetName {
 // A fixture for load tests. RunLoad() runs the scenario and reports it:
 //  - LOADGATE_DURATION ("3s", "500ms", "2m") overrides options.duration, so
 //    CI can run every suite briefly;
+//  - LOADGATE_SHARD ("2/4") runs shard 2 of the test split into 4 (see
+//    RunOptions::shard), from LOADGATE_START_AT (Unix seconds or RFC 3339)
+//    when set: each EXPECT_SLO then records its objective, judged on this
+//    shard's part, in the report for `loadgate merge` to judge on the whole
+//    test, and does not fail the test (an objective the merge cannot judge,
+//    anything but one Lt/Le/Gt/Ge of one metric, does);
 //  - SIGINT/SIGTERM stop the run gracefully, and its partial report is
 //    still written and returned; the test then fails (SLOs judged on part of
 //    a run mean nothing) and the tests after it are skipped;

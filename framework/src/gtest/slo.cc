@@ -1,12 +1,16 @@
 #include "loadgate/slo.h"
 
+#include <charconv>
 #include <cmath>
 #include <optional>
 #include <ostream>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
-#include "gtest/observed_headlines.h"
+#include "gtest/matcher_notes.h"
 #include "metrics/metric_catalogue.h"
 #include "metrics/observation.h"
 
@@ -15,6 +19,41 @@ namespace {
 
 using ::testing::MatchResultListener;
 using ::testing::StringMatchResultListener;
+
+// The objective an inner matcher states, read from its description when it
+// is one of GoogleMock's comparisons: "is < 100 ms" (times print in ms, see
+// slo.h), "is >= 0.95". Anything else (AllOf, Not, a matcher of the test's
+// own) states no single objective: nullopt.
+std::optional<Objective> ComparisonObjective(std::string metric,
+                                             double percentile,
+                                             const std::string& description,
+                                             bool time) {
+  static constexpr std::pair<std::string_view, Objective::Op> kOps[] = {
+      {"is <= ", Objective::Op::kLe},
+      {"is >= ", Objective::Op::kGe},
+      {"is < ", Objective::Op::kLt},
+      {"is > ", Objective::Op::kGt}};
+  for (const auto& [prefix, op] : kOps) {
+    if (!description.starts_with(prefix)) continue;
+    std::string_view value =
+        std::string_view(description).substr(prefix.size());
+    if (time) {
+      if (!value.ends_with(" ms")) return std::nullopt;
+      value.remove_suffix(3);
+    }
+    double threshold = 0;
+    const auto [end, error] =
+        std::from_chars(value.data(), value.data() + value.size(), threshold);
+    if (error != std::errc() || end != value.data() + value.size()) {
+      return std::nullopt;
+    }
+    return Objective{.metric = std::move(metric),
+                     .percentile = percentile,
+                     .op = op,
+                     .threshold = threshold};
+  }
+  return std::nullopt;
+}
 
 // One metric of the report compared by a GoogleMock matcher. Exactly one of
 // the inner matchers is set: time metrics compare durations, the rest
@@ -28,10 +67,19 @@ class MetricMatcher : public ::testing::MatcherInterface<const RunReport&> {
       : metric_(std::move(metric)),
         percentile_(percentile),
         time_(std::move(time)),
-        figure_(std::move(figure)) {}
+        figure_(std::move(figure)) {
+    std::ostringstream inner;
+    time_ ? time_->DescribeTo(&inner) : figure_->DescribeTo(&inner);
+    noted_.objective = ComparisonObjective(metric_, percentile_, inner.str(),
+                                           time_.has_value());
+    std::ostringstream description;
+    DescribeTo(&description);
+    noted_.description = description.str();
+  }
 
   bool MatchAndExplain(const RunReport& report,
                        MatchResultListener* listener) const override {
+    MatcherNotes::NoteObjective(noted_);
     const Observation observation = Observe(report, metric_, percentile_, "");
     if (!observation.found) {
       *listener << observation.problem;
@@ -42,7 +90,7 @@ class MetricMatcher : public ::testing::MatcherInterface<const RunReport&> {
                 << " is not a time; compare it with a number";
       return false;
     }
-    ObservedHeadlines::Note(observation.headline);
+    MatcherNotes::NoteHeadline(observation.headline);
     StringMatchResultListener inner_listener;
     const bool matched =
         time_ ? time_->MatchAndExplain(std::chrono::nanoseconds(std::llround(
@@ -74,6 +122,7 @@ class MetricMatcher : public ::testing::MatcherInterface<const RunReport&> {
   double percentile_;
   std::optional<::testing::Matcher<std::chrono::nanoseconds>> time_;
   std::optional<::testing::Matcher<double>> figure_;
+  MatcherNotes::NotedObjective noted_;
 };
 
 class ForTagMatcher : public ::testing::MatcherInterface<const RunReport&> {
@@ -85,6 +134,12 @@ class ForTagMatcher : public ::testing::MatcherInterface<const RunReport&> {
                        MatchResultListener* listener) const override {
     const TagStats* stats = report.FindTag(tag_);
     if (stats == nullptr) {
+      // The objective stands all the same (a merge of shards may have the
+      // tag): judged on an empty run, the inner matcher notes it.
+      NoteTaggedObjectives([&] {
+        StringMatchResultListener ignored;
+        inner_.MatchAndExplain(RunReport(), &ignored);
+      });
       *listener << MissingTagProblem(report, tag_);
       return false;
     }
@@ -96,16 +151,39 @@ class ForTagMatcher : public ::testing::MatcherInterface<const RunReport&> {
     projected.metrics.custom = report.metrics.custom;
     StringMatchResultListener inner_listener;
     bool matched = false;
-    std::string observed;
-    {
-      ObservedHeadlines inner_headlines;
-      matched = inner_.MatchAndExplain(projected, &inner_listener);
-      observed = inner_headlines.Joined();
-    }
     const std::string prefix = "for tag \"" + tag_ + "\": ";
-    if (!observed.empty()) ObservedHeadlines::Note(prefix + observed);
+    const std::string observed = NoteTaggedObjectives(
+        [&] { matched = inner_.MatchAndExplain(projected, &inner_listener); });
+    if (!observed.empty()) MatcherNotes::NoteHeadline(prefix + observed);
     *listener << prefix << inner_listener.str();
     return matched;
+  }
+
+  // Runs `judge` (the inner matcher) in a collector of its own, notes its
+  // objectives with this tag on the outer collector, and returns its
+  // headlines joined.
+  template <class Judge>
+  std::string NoteTaggedObjectives(Judge judge) const {
+    std::string observed;
+    std::vector<MatcherNotes::NotedObjective> objectives;
+    {
+      MatcherNotes inner_notes;
+      judge();
+      observed = inner_notes.Joined();
+      objectives = inner_notes.objectives();
+    }
+    for (MatcherNotes::NotedObjective& noted : objectives) {
+      // Custom metrics stay run-wide (see ForTag); a nested ForTag keeps
+      // its own tag.
+      std::optional<Objective>& objective = noted.objective;
+      if (objective && objective->tag.empty() &&
+          !objective->metric.starts_with(kCustomMetricPrefix)) {
+        objective->tag = tag_;
+      }
+      noted.description = "for tag \"" + tag_ + "\", " + noted.description;
+      MatcherNotes::NoteObjective(std::move(noted));
+    }
+    return observed;
   }
 
   void DescribeTo(std::ostream* os) const override {
@@ -130,8 +208,9 @@ class ObjectiveMatcher : public ::testing::MatcherInterface<const RunReport&> {
 
   bool MatchAndExplain(const RunReport& report,
                        MatchResultListener* listener) const override {
+    MatcherNotes::NoteObjective({objective_, objective_.Describe()});
     const ObjectiveResult result = Evaluate(objective_, report);
-    if (!result.headline.empty()) ObservedHeadlines::Note(result.headline);
+    if (!result.headline.empty()) MatcherNotes::NoteHeadline(result.headline);
     *listener << result.explanation;
     return result.passed;
   }

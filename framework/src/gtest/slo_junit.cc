@@ -8,13 +8,14 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "gtest/observed_headlines.h"
+#include "gtest/matcher_notes.h"
 #include "gtest/report_directory.h"
 #include "loadgate/gate.h"
 #include "loadgate/report.h"
@@ -136,23 +137,58 @@ class SloRecord {
          << "\n  Actual: " << verdict.explanation;
 }
 
+namespace {
+
+// A shard's verdict: recorded (with its expression, for `loadgate merge`)
+// but not the test's to give, as the shard ran only part of the test. An
+// objective that is no single comparison cannot be judged by the merge, so
+// it fails here rather than go unjudged.
+::testing::AssertionResult Deferred(const char* value_text, SloVerdict verdict,
+                                    const Shard& shard, double run_seconds) {
+  const std::string which = "shard " + std::to_string(shard.index) + "/" +
+                            std::to_string(shard.count);
+  if (verdict.expression.empty()) {
+    verdict.passed = false;
+    verdict.explanation =
+        "NOT JUDGED " + verdict.objective + ": " + which +
+        " runs part of the test, and loadgate merge judges only objectives "
+        "that are one comparison (Lt, Le, Gt or Ge) of one metric";
+    verdict.observed = "not judged";
+    return Judged(value_text, std::move(verdict), run_seconds);
+  }
+  verdict.explanation = which + " (its part only; loadgate merge judges the " +
+                        "test): " + verdict.explanation;
+  Judged(value_text, std::move(verdict), run_seconds);
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace
+
 ::testing::AssertionResult SloAssertion::operator()(
     const char* report_text, const RunReport& report) const {
   ::testing::StringMatchResultListener listener;
   SloVerdict verdict;
-  {
-    ObservedHeadlines observed;
-    verdict.passed = matcher_.MatchAndExplain(report, &listener);
-    verdict.observed = observed.Joined();
-  }
   std::ostringstream description;
   matcher_.DescribeTo(&description);
   verdict.objective = description.str();
+  std::optional<Objective> objective;
+  {
+    MatcherNotes notes;
+    verdict.passed = matcher_.MatchAndExplain(report, &listener);
+    verdict.observed = notes.Joined();
+    objective = notes.SingleObjective(verdict.objective);
+  }
   verdict.explanation = listener.str();
+  if (objective) verdict.expression = objective->Expression();
   // A matcher of the test's own (not one of slo.h) notes nothing.
   if (verdict.observed.empty()) verdict.observed = verdict.explanation;
-  return Judged(report_text, std::move(verdict),
-                static_cast<double>(report.info.actual_duration_ns) / 1e9);
+  const double run_seconds =
+      static_cast<double>(report.info.actual_duration_ns) / 1e9;
+  if (report.info.shard.count > 1) {
+    return Deferred(report_text, std::move(verdict), report.info.shard,
+                    run_seconds);
+  }
+  return Judged(report_text, std::move(verdict), run_seconds);
 }
 
 }  // namespace loadgate::slo_internal

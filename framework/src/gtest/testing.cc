@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "gtest/report_directory.h"
+#include "loadgate/config.h"
 #include "loadgate/duration.h"
 #include "loadgate/live.h"
 #include "loadgate/objective.h"
@@ -182,6 +183,33 @@ std::chrono::nanoseconds LoadDuration(std::chrono::nanoseconds configured) {
   }
 }
 
+namespace {
+
+// LOADGATE_SHARD ("2/4") and LOADGATE_START_AT (Unix seconds or RFC 3339)
+// into `options`, for a suite binary run as one shard of a test.
+void ApplyShardEnvironment(RunOptions& options) {
+  if (const char* shard = std::getenv("LOADGATE_SHARD");
+      shard != nullptr && *shard != '\0') {
+    try {
+      options.shard = ParseShard(shard);
+    } catch (const std::invalid_argument& error) {
+      throw std::invalid_argument("LOADGATE_SHARD: " +
+                                  std::string(error.what()));
+    }
+  }
+  if (const char* start = std::getenv("LOADGATE_START_AT");
+      start != nullptr && *start != '\0') {
+    try {
+      options.start_at = ParseStartTime(start);
+    } catch (const std::invalid_argument& error) {
+      throw std::invalid_argument("LOADGATE_START_AT: " +
+                                  std::string(error.what()));
+    }
+  }
+}
+
+}  // namespace
+
 bool WriteReportFiles(const RunReport& report,
                       const std::filesystem::path& path) {
   std::error_code error;
@@ -208,6 +236,7 @@ bool WriteReportFiles(const RunReport& report,
 RunReport LoadTest::RunLoad(const Scenario& scenario, const LoadModel& model,
                             RunOptions options) {
   options.duration = LoadDuration(options.duration);
+  ApplyShardEnvironment(options);
   InstallStopSignalHandlers();
   LiveServer* live = LiveView();
   if (live != nullptr) {

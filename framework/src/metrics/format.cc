@@ -22,6 +22,16 @@ std::string FormatFixed(double value, int decimals) {
   return text;
 }
 
+std::string FormatExact(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char buffer[400];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value,
+                                          std::chars_format::fixed);
+  if (error != std::errc()) return "?";
+  return std::string(buffer, end);
+}
+
 std::string FormatNumber(double value, int max_decimals) {
   std::string text = FormatFixed(value, max_decimals);
   if (text.find('.') != std::string::npos) {

@@ -75,7 +75,7 @@ std::string Objective::Expression() const {
   std::string subject = metric;
   if (!tag.empty()) subject += "{\"" + tag + "\"}";
   if (percentile > 0) {
-    subject = "p" + FormatNumber(percentile, 17) + "(" + subject + ")";
+    subject = "p" + FormatExact(percentile) + "(" + subject + ")";
   }
   // Times in whole nanoseconds (what a duration parses to), anything else
   // with every decimal it needs.
@@ -85,7 +85,7 @@ std::string Objective::Expression() const {
       (known != nullptr && known->unit == MetricUnit::kMilliseconds);
   const std::string bound =
       time ? std::to_string(std::llround(threshold * 1e6)) + "ns"
-           : FormatNumber(threshold, 17);
+           : FormatExact(threshold);
   return subject + " " + std::string(OpSymbol(op)) + " " + bound;
 }
 

@@ -3,8 +3,8 @@
 #include <time.h>
 
 #include <algorithm>
-#include <ctime>
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,17 +118,18 @@ ShardMergeResult MergeShardReports(const std::vector<RunReport>& reports,
   return result;
 }
 
-std::vector<std::string> StoredObjectives(
+std::vector<StoredObjective> StoredObjectives(
     const std::vector<RunReport>& reports) {
-  std::vector<std::string> objectives;
+  std::vector<StoredObjective> objectives;
   for (const RunReport& report : reports) {
     for (const SloVerdict& verdict : report.slos) {
-      if (verdict.expression.empty() ||
-          std::find(objectives.begin(), objectives.end(), verdict.expression) !=
-              objectives.end()) {
-        continue;
-      }
-      objectives.push_back(verdict.expression);
+      const bool seen =
+          std::any_of(objectives.begin(), objectives.end(),
+                      [&](const StoredObjective& stored) {
+                        return stored.expression == verdict.expression;
+                      });
+      if (verdict.expression.empty() || seen) continue;
+      objectives.push_back({verdict.expression, verdict.objective});
     }
   }
   return objectives;
