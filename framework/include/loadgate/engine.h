@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "loadgate/load_model.h"
+#include "loadgate/metrics.h"
 #include "loadgate/report.h"
 #include "loadgate/scenario.h"
 
@@ -31,6 +33,13 @@ struct Progress {
   double current_rps = 0;  // completions over the last second
   // Latency (from the intended time) over the last complete second.
   int64_t p50_ns = 0, p95_ns = 0, p99_ns = 0;
+  // Everything measured so far, by tag (the report's Metrics::tags, in its
+  // order): each worker's statistics as of when it handed in the last
+  // complete second (or finished), merged. Grows from call to call; the
+  // report adds what completed after the last call. Valid only during the
+  // on_progress call (the engine reuses it): copy what you keep.
+  const std::vector<TagStats>* tags = nullptr;
+  TokenPrices prices;  // RunOptions::prices, to estimate the cost of `tags`
 };
 
 struct RunOptions {

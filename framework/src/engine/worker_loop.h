@@ -44,6 +44,11 @@ class Worker::Loop {
   mutable std::mutex published_mutex;
   int64_t published_second = -1;
   TimeSlot published_slot;
+  // Guarded by published_mutex; filled only once EnableTagPublication()
+  // sized them: the recorder's tags as of the last publication, and each
+  // one's activity then (see Worker::AddPublishedActivity).
+  std::vector<TagStats> published_tags;
+  std::vector<uint64_t> published_activity;
 
  private:
   enum class SessionState {
@@ -129,6 +134,8 @@ class Worker::Loop {
   void OnLoadEnd();
   bool Finished() const;
   void PublishSeconds();
+  void PublishTags();
+  void CopyChangedTags();  // with published_mutex held
 
   // Iterations and steps (worker.cc).
   Session& NewSession();
