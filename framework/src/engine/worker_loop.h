@@ -1,7 +1,8 @@
 // The inside of a Worker (worker.h): its event loop, sessions and
 // exchanges. Private to the engine; worker.cc holds the loop, the
 // scheduling and the life of an iteration, worker_exchange.cc sending a
-// request and reading its response over a pooled connection.
+// request and reading its response over a pooled connection,
+// worker_publication.cc what the worker hands the supervisor once a second.
 //
 // A session is one in-flight iteration (open model) or one user (closed
 // model). Each step of its flow is an exchange: a request sent on a
