@@ -81,7 +81,8 @@ void Supervisor::Run(const std::vector<std::unique_ptr<Worker>>& workers) {
     Supervisor& supervisor;
     ~JoinOnExit() { supervisor.AbortAndJoin(); }
   } join_on_exit{*this};
-  if (options_.on_progress) {
+  // Progress::tags: copied by the workers only when someone reads them.
+  if (options_.on_progress && !workers.empty()) {
     for (const auto& worker : workers) worker->EnableTagPublication();
     tags_ = workers.front()->recorder().metrics().tags;  // empty, named
     tags_activity_.assign(tags_.size(), 0);
