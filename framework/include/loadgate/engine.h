@@ -34,10 +34,12 @@ struct Progress {
   // Latency (from the intended time) over the last complete second.
   int64_t p50_ns = 0, p95_ns = 0, p99_ns = 0;
   // Everything measured so far, by tag (the report's Metrics::tags, in its
-  // order): each worker's statistics as of when it handed in the last
-  // complete second (or finished), merged. Grows from call to call; the
-  // report adds what completed after the last call. Valid only during the
-  // on_progress call (the engine reuses it): copy what you keep.
+  // order): each worker's statistics as of its latest once-a-second
+  // hand-in (never older than the second this call reports), merged. So it
+  // holds every request completed before the end of that second, grows
+  // from call to call, and never exceeds the report. Set whenever
+  // on_progress is; valid only during the call (the engine reuses it):
+  // copy what you keep.
   const std::vector<TagStats>* tags = nullptr;
   TokenPrices prices;  // RunOptions::prices, to estimate the cost of `tags`
 };
