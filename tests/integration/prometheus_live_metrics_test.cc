@@ -69,42 +69,62 @@ TEST(PrometheusLiveMetricsTest, CountsARealRunAsItGoesAndExactlyAtItsEnd) {
   model.rate = 50;
   RunOptions options = test_support::ShortRun(3s);
   std::atomic<bool> progressed{false};
+  std::atomic<bool> finished{false};
   options.on_progress = live.ProgressCallback(
       [&progressed](const Progress&) { progressed.store(true); });
   live.BeginRun("checkout", model, scenario, options.duration);
   RunReport report;
-  std::thread run([&] { report = loadgate::Run(scenario, model, options); });
+  std::thread run([&] {
+    report = loadgate::Run(scenario, model, options);
+    finished.store(true);
+  });
 
-  // During the run: the live counters move, no per-tag figures yet.
+  // During the run (from its first progress, at about 1 s of 3): the live
+  // counters move, and so do the per-tag ones and histograms.
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (!progressed.load() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
   }
-  const std::optional<double> during = ScrapeUntil(
-      live.port(), "loadgate_run_requests_total{scenario=\"checkout\"}",
-      [](double value) { return value > 0; });
+  const std::string tag_series = "{scenario=\"checkout\",tag=\"get\"}";
+  const std::optional<double> during =
+      ScrapeUntil(live.port(), "loadgate_requests_total" + tag_series,
+                  [](double value) { return value > 0; });
   const std::string live_text = Scrape(live.port());
+  const bool still_running = progressed.load() && !finished.load();
   run.join();
   live.EndRun(report);
   ASSERT_TRUE(during.has_value()) << live_text;
+  EXPECT_TRUE(still_running);
   EXPECT_GT(*during, 0);
   EXPECT_LT(*during, static_cast<double>(report.requests()));
+  EXPECT_GT(SampleValue(live_text,
+                        "loadgate_run_requests_total{scenario=\"checkout\"}"),
+            0);
+  const std::optional<double> latency_count_during =
+      SampleValue(live_text, "loadgate_latency_seconds_count" + tag_series);
+  ASSERT_TRUE(latency_count_during.has_value()) << live_text;
+  EXPECT_GT(*latency_count_during, 0);
+  EXPECT_GT(SampleValue(live_text,
+                        "loadgate_latency_seconds_bucket{"
+                        "scenario=\"checkout\",tag=\"get\","
+                        "le=\"+Inf\"}"),
+            0);
   EXPECT_THAT(live_text, HasSubstr("loadgate_target_rate_requests_per_second{"
                                    "scenario=\"checkout\"} 50\n"));
   EXPECT_EQ(PromtoolSays(live_text), "");
 
-  // After it: exactly the report's counts.
-  const std::string tag_series =
-      "{scenario=\"checkout\",tag=\"" + report.metrics.tags.at(0).name + "\"}";
-  ASSERT_TRUE(ScrapeUntil(live.port(), "loadgate_requests_total" + tag_series,
-                          [](double) { return true; }));
+  // After it: exactly the report's counts (once the server applied EndRun).
+  const double reported = static_cast<double>(report.requests());
+  ASSERT_EQ(ScrapeUntil(live.port(), "loadgate_requests_total" + tag_series,
+                        [&](double value) { return value == reported; }),
+            reported);
   const std::string text = Scrape(live.port());
   EXPECT_EQ(SampleValue(text,
                         "loadgate_run_requests_total{scenario="
                         "\"checkout\"}"),
             static_cast<double>(report.requests()));
   EXPECT_EQ(SampleValue(text, "loadgate_requests_total" + tag_series),
-            static_cast<double>(report.requests()));
+            reported);
   EXPECT_EQ(SampleValue(text, "loadgate_latency_seconds_count" + tag_series),
             static_cast<double>(report.metrics.tags[0].latency.count()));
   EXPECT_EQ(SampleValue(text,

@@ -228,6 +228,104 @@ TEST(PrometheusExpositionTest, LiveCountersFollowProgressThenTheReport) {
   EXPECT_THAT(text, Not(HasSubstr("loadgate_ttft_seconds_count{")));
 }
 
+// Progress::tags: a run's tags show while it goes on, added to the finished
+// runs' of the same scenario, and the report's figures replace them.
+TEST(PrometheusExpositionTest, TagsFollowProgressThenTheReport) {
+  Exposition exposition;
+  exposition.BeginRun("a", ClosedModel{});
+  exposition.EndRun(FiguresOf(ReportWithLatencies({1'000'000})));
+  exposition.BeginRun("a", ClosedModel{});
+  std::vector<TagStats> tags =
+      ReportWithLatencies({1'000'000, 3'000'000}).metrics.tags;
+  tags[0].output_tokens = 1'000'000;
+  Progress progress;
+  progress.tags = &tags;
+  progress.prices.output_per_million = 2;
+  exposition.Update(progress);
+  std::string text = exposition.Render(Format::kText);
+  EXPECT_THAT(
+      text,
+      HasSubstr("loadgate_requests_total{scenario=\"a\",tag=\"get\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("loadgate_latency_seconds_count{scenario=\"a\","
+                              "tag=\"get\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("loadgate_estimated_cost_usd_total{scenario="
+                              "\"a\",tag=\"get\"} 2\n"));
+  // A progress without tags leaves them as they were.
+  exposition.Update(Progress{});
+  EXPECT_THAT(
+      exposition.Render(Format::kText),
+      HasSubstr("loadgate_requests_total{scenario=\"a\",tag=\"get\"} 3\n"));
+
+  exposition.EndRun(FiguresOf(ReportWithLatencies({1'000'000, 3'000'000, 5})));
+  text = exposition.Render(Format::kText);
+  EXPECT_THAT(
+      text,
+      HasSubstr("loadgate_requests_total{scenario=\"a\",tag=\"get\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("loadgate_estimated_cost_usd_total{scenario="
+                              "\"a\",tag=\"get\"} 0\n"));
+}
+
+// A run that fails keeps its tags as last shown.
+TEST(PrometheusExpositionTest, AbortedRunKeepsItsTagsSoFar) {
+  Exposition exposition;
+  exposition.BeginRun("a", ClosedModel{});
+  std::vector<TagStats> tags = ReportWithLatencies({1'000'000}).metrics.tags;
+  Progress progress;
+  progress.tags = &tags;
+  exposition.Update(progress);
+  exposition.AbortRun();
+  exposition.BeginRun("a", ClosedModel{});
+  exposition.Update(progress);
+  EXPECT_THAT(
+      exposition.Render(Format::kText),
+      HasSubstr("loadgate_requests_total{scenario=\"a\",tag=\"get\"} 2\n"));
+}
+
+// Buckets of `latencies_ns` with any cumulative count below `earlier`'s.
+bool GoesDown(const std::vector<int64_t>& earlier,
+              const std::vector<int64_t>& latencies_ns) {
+  Buckets before, after;
+  before.Add(ReportWithLatencies(earlier).metrics.tags[0].latency);
+  after.Add(ReportWithLatencies(latencies_ns).metrics.tags[0].latency);
+  uint64_t cumulative_before = 0, cumulative_after = 0;
+  for (size_t i = 0; i < before.counts.size(); ++i) {
+    cumulative_before += before.counts[i];
+    cumulative_after += after.counts[i];
+    if (cumulative_after < cumulative_before) return true;
+  }
+  return false;
+}
+
+// A new maximum moves samples that sat clamped at the old maximum to their
+// histogram bucket's middle, which can lie in the next bucket up: raw
+// buckets would go down there; the series shown keep their counts.
+TEST(PrometheusExpositionTest, LiveBucketsNeverGoDown) {
+  int64_t value = 0;
+  for (int64_t ns = 1'000'000; ns < 2'000'000 && value == 0; ns += 1'000) {
+    if (GoesDown({ns, ns, ns}, {ns, ns, ns, 2 * ns, 2 * ns})) value = ns;
+  }
+  ASSERT_NE(value, 0) << "no bucket edge inside a histogram bucket";
+  Exposition exposition;
+  exposition.BeginRun("a", ClosedModel{});
+  RunReport first = ReportWithLatencies({value, value, value});
+  Progress progress;
+  progress.tags = &first.metrics.tags;
+  exposition.Update(progress);
+  const auto before = ParseBuckets(exposition.Render(Format::kText),
+                                   "loadgate_latency_seconds", "get");
+  RunReport second =
+      ReportWithLatencies({value, value, value, 2 * value, 2 * value});
+  progress.tags = &second.metrics.tags;
+  exposition.Update(progress);
+  const auto after = ParseBuckets(exposition.Render(Format::kText),
+                                  "loadgate_latency_seconds", "get");
+  ASSERT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_GE(after[i].second, before[i].second) << "le=" << after[i].first;
+  }
+  EXPECT_EQ(after.back().second, 5);
+}
+
 TEST(PrometheusExpositionTest, CountersAddUpOverRunsAndScenarios) {
   Exposition exposition;
   const RunReport report = ReportWithLatencies({1'000'000, 2'000'000});

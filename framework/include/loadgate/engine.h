@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "loadgate/load_model.h"
+#include "loadgate/metrics.h"
 #include "loadgate/report.h"
 #include "loadgate/scenario.h"
 
@@ -31,6 +33,15 @@ struct Progress {
   double current_rps = 0;  // completions over the last second
   // Latency (from the intended time) over the last complete second.
   int64_t p50_ns = 0, p95_ns = 0, p99_ns = 0;
+  // Everything measured so far, by tag (the report's Metrics::tags, in its
+  // order): each worker's statistics as of its latest once-a-second
+  // hand-in (never older than the second this call reports), merged. So it
+  // holds every request completed before the end of that second, grows
+  // from call to call, and never exceeds the report. Set whenever
+  // on_progress is; valid only during the call (the engine reuses it):
+  // copy what you keep.
+  const std::vector<TagStats>* tags = nullptr;
+  TokenPrices prices;  // RunOptions::prices, to estimate the cost of `tags`
 };
 
 struct RunOptions {

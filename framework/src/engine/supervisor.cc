@@ -81,6 +81,12 @@ void Supervisor::Run(const std::vector<std::unique_ptr<Worker>>& workers) {
     Supervisor& supervisor;
     ~JoinOnExit() { supervisor.AbortAndJoin(); }
   } join_on_exit{*this};
+  // Progress::tags: copied by the workers only when someone reads them.
+  if (options_.on_progress && !workers.empty()) {
+    for (const auto& worker : workers) worker->EnableTagPublication();
+    tags_ = workers.front()->recorder().metrics().tags;  // empty, named
+    tags_activity_.assign(tags_.size(), 0);
+  }
   StartThreads();
   while (!WaitForWorkers()) Tick(Elapsed());
   for (std::thread& thread : threads_) thread.join();
@@ -231,7 +237,36 @@ void Supervisor::ReportProgress(int64_t now, const Totals& totals) {
   progress.p50_ns = slot.latency.Percentile(50);
   progress.p95_ns = slot.latency.Percentile(95);
   progress.p99_ns = slot.latency.Percentile(99);
+  MergeWorkerTags();
+  progress.tags = &tags_;
+  progress.prices = options_.prices;
   options_.on_progress(progress);
+}
+
+void Supervisor::MergeWorkerTags() {
+  activity_scratch_.assign(tags_.size(), 0);
+  for (const auto& worker : *workers_) {
+    worker->AddPublishedActivity(activity_scratch_);
+  }
+  // Each worker's activity only grows, so an unchanged sum means no worker
+  // published anything new for the tag.
+  changed_scratch_.assign(tags_.size(), false);
+  bool any = false;
+  for (size_t t = 0; t < tags_.size(); ++t) {
+    changed_scratch_[t] = activity_scratch_[t] != tags_activity_[t];
+    any = any || changed_scratch_[t];
+  }
+  if (!any) return;
+  bool replace = true;
+  for (const auto& worker : *workers_) {
+    worker->MergePublishedTags(changed_scratch_, replace, tags_);
+    replace = false;
+  }
+  // A worker that published between the two passes only makes the next
+  // merge of its tags happen sooner.
+  for (size_t t = 0; t < tags_.size(); ++t) {
+    if (changed_scratch_[t]) tags_activity_[t] = activity_scratch_[t];
+  }
 }
 
 void Supervisor::Stop(int64_t now, int64_t abandon_at, std::string reason) {

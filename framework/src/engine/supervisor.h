@@ -1,6 +1,7 @@
 // The calling thread's part of a run: it starts the workers' threads, wakes
 // every 100 ms to act on stop requests and safety limits, hands on_progress
-// each completed second, and joins the threads. See engine.cc for the
+// each completed second (with the per-tag statistics so far), and joins the
+// threads. See engine.cc for the
 // overall design.
 #ifndef LOADGATE_ENGINE_SUPERVISOR_H_
 #define LOADGATE_ENGINE_SUPERVISOR_H_
@@ -84,6 +85,9 @@ class Supervisor {
   void ApplyMaxErrorRate(int64_t now, const Totals& totals);
   void ApplyMaxCost(int64_t now, const Totals& totals);
   void ReportProgress(int64_t now, const Totals& totals);
+  // Brings tags_ up to date with what the workers published: a tag is
+  // merged again only when some worker's copy of it changed.
+  void MergeWorkerTags();
   // Ends the load at `now` (no new iterations) and drops in-flight work at
   // `abandon_at`; the first reason given is the one reported.
   void Stop(int64_t now, int64_t abandon_at, std::string reason);
@@ -101,6 +105,12 @@ class Supervisor {
   std::string stop_reason_;
   ErrorWindow error_window_;
   int64_t next_progress_second_ = 1;
+  // Progress::tags (only with on_progress), and per tag the workers'
+  // activity summed when it was last merged.
+  std::vector<TagStats> tags_;
+  std::vector<uint64_t> tags_activity_;
+  std::vector<uint64_t> activity_scratch_;
+  std::vector<bool> changed_scratch_;
 
   std::mutex finished_mutex_;
   std::condition_variable finished_cv_;

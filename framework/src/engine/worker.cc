@@ -120,6 +120,7 @@ void Worker::Loop::Run() {
   counters.in_flight.store(0, std::memory_order_relaxed);
   now_ = Now();
   PublishSeconds();
+  PublishTags();  // even within the second: the supervisor needs them all
   counters.finished_ns.store(now_, std::memory_order_relaxed);
   counters.finished.store(true, std::memory_order_release);
   if (setup_.on_finished) setup_.on_finished();
@@ -234,27 +235,6 @@ bool Worker::Loop::Finished() const {
   return budget_exhausted_ ||
          arrivals_->next_ns() >=
              control_->load_end_ns.load(std::memory_order_relaxed);
-}
-
-void Worker::Loop::PublishSeconds() {
-  const int64_t current = now_ / kSecondNs;
-  if (current < next_publish_second_) return;
-  next_publish_second_ = current + 1;
-  const int64_t second = current - 1;
-  const auto& series = recorder.metrics().series;
-  const TimeSlot* found = nullptr;
-  for (auto it = series.rbegin(); it != series.rend(); ++it) {
-    if (it->second == second) found = &*it;
-    if (it->second <= second) break;
-  }
-  std::lock_guard lock(published_mutex);
-  if (found != nullptr) {
-    published_slot = *found;
-  } else {
-    published_slot = TimeSlot();
-    published_slot.second = second;
-  }
-  published_second = second;
 }
 
 void Worker::Loop::StartIteration(Session& s, int64_t intended_ns) {
@@ -555,12 +535,5 @@ void Worker::Wake() { loop_->Wake(); }
 const WorkerCounters& Worker::counters() const { return loop_->counters; }
 
 const Recorder& Worker::recorder() const { return loop_->recorder; }
-
-bool Worker::MergePublishedSecond(int64_t second, TimeSlot& out) const {
-  std::lock_guard lock(loop_->published_mutex);
-  if (loop_->published_second < second) return false;
-  if (loop_->published_second == second) out.Merge(loop_->published_slot);
-  return true;
-}
 
 }  // namespace loadgate::engine

@@ -105,6 +105,19 @@ class Worker {
   // Returns false when not published yet.
   bool MergePublishedSecond(int64_t second, TimeSlot& out) const;
 
+  // Per-tag statistics for Progress::tags. Once enabled (before Run()), the
+  // worker also publishes, with each second and when it finishes, a copy of
+  // its Recorder's tags: only those with new samples since the last copy,
+  // under the same mutex, once a second, never on the hot path.
+  void EnableTagPublication();
+  // Adds each published tag's activity (requests plus chunk gaps recorded:
+  // it grows with every sample) to `activity` (one entry per tag).
+  void AddPublishedActivity(std::vector<uint64_t>& activity) const;
+  // For each tag t with changed[t]: copies the published tag into into[t]
+  // when `replace`, else merges it in.
+  void MergePublishedTags(const std::vector<bool>& changed, bool replace,
+                          std::vector<TagStats>& into) const;
+
  private:
   class Loop;
   std::unique_ptr<Loop> loop_;

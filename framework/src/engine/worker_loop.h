@@ -1,7 +1,8 @@
 // The inside of a Worker (worker.h): its event loop, sessions and
 // exchanges. Private to the engine; worker.cc holds the loop, the
 // scheduling and the life of an iteration, worker_exchange.cc sending a
-// request and reading its response over a pooled connection.
+// request and reading its response over a pooled connection,
+// worker_publication.cc what the worker hands the supervisor once a second.
 //
 // A session is one in-flight iteration (open model) or one user (closed
 // model). Each step of its flow is an exchange: a request sent on a
@@ -44,6 +45,11 @@ class Worker::Loop {
   mutable std::mutex published_mutex;
   int64_t published_second = -1;
   TimeSlot published_slot;
+  // Guarded by published_mutex; filled only once EnableTagPublication()
+  // sized them: the recorder's tags as of the last publication, and each
+  // one's activity then (see Worker::AddPublishedActivity).
+  std::vector<TagStats> published_tags;
+  std::vector<uint64_t> published_activity;
 
  private:
   enum class SessionState {
@@ -129,6 +135,8 @@ class Worker::Loop {
   void OnLoadEnd();
   bool Finished() const;
   void PublishSeconds();
+  void PublishTags();
+  void CopyChangedTags();  // with published_mutex held
 
   // Iterations and steps (worker.cc).
   Session& NewSession();

@@ -132,6 +132,13 @@ void Flush(Client& client) {
   }
 }
 
+// A progress as queued: its tags bucketed by the publishing thread, since
+// Progress::tags is valid only during the on_progress call.
+struct QueuedProgress {
+  Progress progress;  // tags null
+  prometheus::RunFigures so_far;
+};
+
 }  // namespace
 
 class LiveServer::Impl {
@@ -144,8 +151,8 @@ class LiveServer::Impl {
   size_t viewers() const { return viewers_.load(std::memory_order_relaxed); }
 
   // A run's figures for /metrics come just before its RunEnd.
-  using Update = std::variant<live::RunStart, Progress, prometheus::RunFigures,
-                              live::RunEnd>;
+  using Update = std::variant<live::RunStart, QueuedProgress,
+                              prometheus::RunFigures, live::RunEnd>;
   void Post(Update update);
 
  private:
@@ -267,9 +274,9 @@ bool LiveServer::Impl::ApplyPending() {
     if (const auto* start = std::get_if<live::RunStart>(&update)) {
       frames += history_.Begin(*start);
       exposition_.BeginRun(start->name, start->model);
-    } else if (const auto* progress = std::get_if<Progress>(&update)) {
-      frames += history_.Add(*progress);
-      exposition_.Update(*progress);
+    } else if (const auto* queued = std::get_if<QueuedProgress>(&update)) {
+      frames += history_.Add(queued->progress);
+      exposition_.Update(queued->progress, queued->so_far);
     } else if (const auto* figures =
                    std::get_if<prometheus::RunFigures>(&update)) {
       exposition_.EndRun(*figures);
@@ -472,7 +479,11 @@ void LiveServer::BeginRun(std::string name, const LoadModel& model,
                              planned_duration, UtcNow()});
 }
 
-void LiveServer::Publish(const Progress& progress) { impl_->Post(progress); }
+void LiveServer::Publish(const Progress& progress) {
+  QueuedProgress queued{progress, prometheus::FiguresOf(progress)};
+  queued.progress.tags = nullptr;
+  impl_->Post(std::move(queued));
+}
 
 void LiveServer::EndRun(const RunReport& report) {
   // Bucketed here, so the server thread only adds arrays.

@@ -118,6 +118,19 @@ double CostUsd(const TagStats& stats, const TokenPrices& prices) {
              1e6;
 }
 
+TagFigures FiguresOf(const TagStats& stats, const TokenPrices& prices) {
+  TagFigures tag;
+  tag.tag = stats.name;
+  tag.requests = stats.requests;
+  tag.errors_by_kind = stats.errors_by_kind;
+  tag.output_tokens = stats.output_tokens;
+  tag.cost_usd = CostUsd(stats, prices);
+  for (size_t i = 0; i < kHistogramFamilies.size(); ++i) {
+    tag.histograms[i].Add(stats.*kHistogramFamilies[i].source);
+  }
+  return tag;
+}
+
 }  // namespace
 
 Format NegotiateFormat(std::string_view accept) {
@@ -178,20 +191,50 @@ void TagFigures::Add(const TagFigures& other) {
   }
 }
 
+void Buckets::RaiseTo(const Buckets& now) {
+  uint64_t shown = 0;   // cumulative, as last exposed
+  uint64_t latest = 0;  // cumulative, of `now`
+  uint64_t raised = 0;  // cumulative, of the result
+  for (size_t i = 0; i < counts.size(); ++i) {
+    shown += counts[i];
+    latest += now.counts[i];
+    const uint64_t cumulative = std::max(shown, latest);
+    counts[i] = cumulative - raised;
+    raised = cumulative;
+  }
+  count = std::max(count, now.count);
+  sum_seconds = std::max(sum_seconds, now.sum_seconds);
+}
+
+void TagFigures::RaiseTo(const TagFigures& now) {
+  requests = std::max(requests, now.requests);
+  for (size_t i = 0; i < errors_by_kind.size(); ++i) {
+    errors_by_kind[i] = std::max(errors_by_kind[i], now.errors_by_kind[i]);
+  }
+  output_tokens = std::max(output_tokens, now.output_tokens);
+  cost_usd = std::max(cost_usd, now.cost_usd);
+  for (size_t i = 0; i < histograms.size(); ++i) {
+    histograms[i].RaiseTo(now.histograms[i]);
+  }
+}
+
 RunFigures FiguresOf(const RunReport& report) {
   RunFigures figures;
   figures.requests = report.requests();
   figures.errors = report.errors();
   for (const TagStats& stats : report.metrics.tags) {
-    TagFigures& tag = figures.tags.emplace_back();
-    tag.tag = stats.name;
-    tag.requests = stats.requests;
-    tag.errors_by_kind = stats.errors_by_kind;
-    tag.output_tokens = stats.output_tokens;
-    tag.cost_usd = CostUsd(stats, report.info.prices);
-    for (size_t i = 0; i < kHistogramFamilies.size(); ++i) {
-      tag.histograms[i].Add(stats.*kHistogramFamilies[i].source);
-    }
+    figures.tags.push_back(FiguresOf(stats, report.info.prices));
+  }
+  return figures;
+}
+
+RunFigures FiguresOf(const Progress& progress) {
+  RunFigures figures;
+  figures.requests = progress.requests;
+  figures.errors = progress.errors;
+  if (progress.tags == nullptr) return figures;
+  for (const TagStats& stats : *progress.tags) {
+    figures.tags.push_back(FiguresOf(stats, progress.prices));
   }
   return figures;
 }
@@ -210,7 +253,17 @@ void Exposition::BeginRun(const std::string& scenario, const LoadModel& model) {
 }
 
 void Exposition::Update(const Progress& progress) {
+  if (!open_run_) return;  // spares the bucketing
+  Update(progress, FiguresOf(progress));
+}
+
+void Exposition::Update(const Progress& progress, const RunFigures& so_far) {
   if (!open_run_) return;
+  for (const TagFigures& tag : so_far.tags) {
+    TagFigures& shown = open_tags_[tag.tag];
+    shown.tag = tag.tag;
+    shown.RaiseTo(tag);
+  }
   Scenario& state = scenarios_[*open_run_];
   // The open run's part is replaced, never subtracted below zero: the
   // totals always hold it.
@@ -239,6 +292,7 @@ void Exposition::EndRun(const RunFigures& figures) {
   state.requests = state.requests - state.open_requests + figures.requests;
   state.errors = state.errors - state.open_errors + figures.errors;
   state.open_requests = state.open_errors = 0;
+  open_tags_.clear();  // the report's figures replace them
   for (const TagFigures& tag : figures.tags) {
     TagFigures& total = tags_[{scenario, tag.tag}];
     total.tag = tag.tag;
@@ -258,7 +312,24 @@ void Exposition::CloseRun() {
   state.target_rps.reset();
   state.open_model.reset();
   state.last_second_ns = {};
+  // A failed run's tags stay counted as last shown.
+  for (const auto& [name, tag] : open_tags_) {
+    TagFigures& total = tags_[{*open_run_, name}];
+    total.tag = name;
+    total.Add(tag);
+  }
+  open_tags_.clear();
   open_run_.reset();
+}
+
+std::map<Exposition::TagKey, TagFigures> Exposition::CurrentTags() const {
+  std::map<TagKey, TagFigures> current = tags_;
+  for (const auto& [name, tag] : open_tags_) {
+    TagFigures& total = current[{*open_run_, name}];
+    total.tag = name;
+    total.Add(tag);
+  }
+  return current;
 }
 
 std::string Exposition::Labels(
@@ -331,21 +402,24 @@ void Exposition::RenderLive(Format format, std::optional<std::string_view> only,
 
 void Exposition::RenderTags(Format format, std::optional<std::string_view> only,
                             std::string& out) const {
+  const std::map<TagKey, TagFigures> tags = CurrentTags();
   // One counter family with a sample per tag of `value`.
   const auto counter = [&](std::string_view name, std::string_view help,
                            const auto& value) {
     FamilyWriter writer(format, name, "counter", help, out);
-    for (const auto& [key, tag] : tags_) {
+    for (const auto& [key, tag] : tags) {
       if (!Shown(key.first, only)) continue;
       writer.Value(Labels(key.first, {{"tag", key.second}}), value(tag));
     }
   };
-  counter("loadgate_requests", "Requests of finished runs, by tag.",
-          [](const TagFigures& tag) { return std::to_string(tag.requests); });
-  FamilyWriter errors(format, "loadgate_errors", "counter",
-                      "Failed requests of finished runs, by tag and kind.",
-                      out);
-  for (const auto& [key, tag] : tags_) {
+  counter(
+      "loadgate_requests",
+      "Requests completed, by tag (a run under way as of its last progress).",
+      [](const TagFigures& tag) { return std::to_string(tag.requests); });
+  FamilyWriter errors(
+      format, "loadgate_errors", "counter",
+      "Failed requests, by tag and kind (as loadgate_requests_total).", out);
+  for (const auto& [key, tag] : tags) {
     if (!Shown(key.first, only)) continue;
     for (int kind = 1; kind < kErrorKindCount; ++kind) {
       errors.Value(
@@ -357,16 +431,16 @@ void Exposition::RenderTags(Format format, std::optional<std::string_view> only,
   }
   counter(
       "loadgate_output_tokens",
-      "Output tokens received by finished runs, by tag.",
+      "Output tokens received, by tag (as loadgate_requests_total).",
       [](const TagFigures& tag) { return std::to_string(tag.output_tokens); });
   counter("loadgate_estimated_cost_usd",
-          "Estimated LLM cost of finished runs in US dollars, by tag, from "
-          "the run's token prices.",
+          "Estimated LLM cost in US dollars, by tag (as "
+          "loadgate_requests_total), from the run's token prices.",
           [](const TagFigures& tag) { return Number(tag.cost_usd); });
   for (size_t i = 0; i < kHistogramFamilies.size(); ++i) {
     const HistogramFamily& family = kHistogramFamilies[i];
     FamilyWriter histogram(format, family.name, "histogram", family.help, out);
-    for (const auto& [key, tag] : tags_) {
+    for (const auto& [key, tag] : tags) {
       // TTFT and ITL of a tag that never streamed stay absent.
       if (!Shown(key.first, only) || tag.histograms[i].count == 0) continue;
       histogram.Histogram(Labels(key.first, {{"tag", key.second}}),

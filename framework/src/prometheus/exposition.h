@@ -8,8 +8,9 @@
 //     loadgate_in_flight_requests, loadgate_target_rate_requests_per_second,
 //     loadgate_achieved_rate_requests_per_second,
 //     loadgate_run_latency_last_second_seconds{percentile} (gauges)
-//   per scenario and tag, added from each run's report when it ends (the
-//   engine hands out no per-tag figures while it runs):
+//   per scenario and tag, live from the per-tag statistics so far that the
+//   progress carries (Progress::tags), and exactly the report's once the
+//   run ends:
 //     loadgate_requests_total, loadgate_errors_total{kind},
 //     loadgate_output_tokens_total, loadgate_estimated_cost_usd_total,
 //     and the histograms loadgate_{latency,service_time,ttfb,ttft,
@@ -62,6 +63,10 @@ struct Buckets {
   // buckets.h then holds exactly).
   void Add(const Histogram& histogram);
   void Add(const Buckets& other);
+  // Becomes `now`, except that no cumulative count (le) goes down: each
+  // keeps the larger of the two. Both share their +Inf count when `now`
+  // has at least this one's samples, so the result is a valid histogram.
+  void RaiseTo(const Buckets& now);
 };
 
 // What one finished run adds to a tag's series. Built from the report by
@@ -77,6 +82,9 @@ struct TagFigures {
   std::array<Buckets, 5> histograms;
 
   void Add(const TagFigures& other);
+  // Becomes `now` (the same tag later in the same run), no series going
+  // down (see Buckets::RaiseTo).
+  void RaiseTo(const TagFigures& now);
 };
 
 struct RunFigures {
@@ -85,6 +93,10 @@ struct RunFigures {
   std::vector<TagFigures> tags;
 };
 RunFigures FiguresOf(const RunReport& report);
+// The run so far: its counters and, when the progress carries them, its
+// tags. Call it during the on_progress call (Progress::tags is valid only
+// then).
+RunFigures FiguresOf(const Progress& progress);
 
 struct ExpositionOptions {
   // The `shard` label of every series; empty leaves it out. Set it when
@@ -99,12 +111,18 @@ class Exposition {
   // A run of `scenario` begins; an open model gives its target rate. A run
   // still open is ended first as AbortRun() would.
   void BeginRun(const std::string& scenario, const LoadModel& model);
-  // The run's progress (ignored when no run is open).
+  // The run's progress (ignored when no run is open), with its tags so far
+  // (`so_far`, from FiguresOf(progress); no tags leaves them as they were).
+  // A tag's series only grow: a histogram bucket that a sample at the
+  // run's new minimum or maximum would move to a neighbouring bucket keeps
+  // its count until the report's exact figures replace it at EndRun.
+  void Update(const Progress& progress, const RunFigures& so_far);
+  // As above with FiguresOf(progress): during the on_progress call only.
   void Update(const Progress& progress);
-  // The run ended: its counters become exactly the report's, and its tags'
-  // figures are added.
+  // The run ended: its counters, its tags' included, become exactly the
+  // report's.
   void EndRun(const RunFigures& figures);
-  // The run failed: what it counted so far stays counted.
+  // The run failed: what it counted so far (its tags' too) stays counted.
   void AbortRun();
 
   // Every scenario's series, or those of `only`.
@@ -126,7 +144,11 @@ class Exposition {
     std::array<int64_t, 3> last_second_ns{};  // p50, p95, p99
   };
 
+  using TagKey = std::pair<std::string, std::string>;  // scenario, tag
+
   void CloseRun();
+  // Every tag's figures: finished runs plus the open run's so far.
+  std::map<TagKey, TagFigures> CurrentTags() const;
   std::string Labels(
       std::string_view scenario,
       std::initializer_list<std::pair<std::string_view, std::string_view>> more)
@@ -140,8 +162,9 @@ class Exposition {
 
   ExpositionOptions options_;
   std::map<std::string, Scenario> scenarios_;
-  std::map<std::pair<std::string, std::string>, TagFigures> tags_;
-  std::optional<std::string> open_run_;  // the scenario of the open run
+  std::map<TagKey, TagFigures> tags_;            // finished runs
+  std::optional<std::string> open_run_;          // the scenario of the open run
+  std::map<std::string, TagFigures> open_tags_;  // the open run's, by tag
 };
 
 }  // namespace loadgate::prometheus

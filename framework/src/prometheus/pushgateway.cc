@@ -89,9 +89,10 @@ void Pusher::BeginRun(const std::string& scenario, const LoadModel& model) {
 }
 
 void Pusher::Publish(const Progress& progress) {
+  const RunFigures so_far = FiguresOf(progress);  // outside the lock
   std::lock_guard lock(mutex_);
   if (!open_run_) return;
-  exposition_.Update(progress);
+  exposition_.Update(progress, so_far);
   dirty_.insert(*open_run_);
 }
 
