@@ -49,15 +49,6 @@ shard given twice) or bad input, naming the files.
 
 namespace {
 
-struct MergeOptions {
-  std::vector<std::string> report_paths;
-  std::vector<std::string> slos;
-  ReportPaths outputs;
-  int expected_shards = 0;
-  bool quiet = false;
-  bool help = false;
-};
-
 int ParseShardCount(const std::string& text) {
   try {
     size_t used = 0;
@@ -69,7 +60,10 @@ int ParseShardCount(const std::string& text) {
                    "\"");
 }
 
-MergeOptions ParseMergeArgs(const std::vector<std::string>& args) {
+}  // namespace
+
+MergeOptions ParseMergeArgs(const std::vector<std::string>& args,
+                            bool take_reports) {
   MergeOptions options;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -82,6 +76,10 @@ MergeOptions ParseMergeArgs(const std::vector<std::string>& args) {
       continue;
     }
     if (!arg.starts_with("-")) {
+      if (!take_reports) {
+        throw UsageError("unexpected argument " + arg +
+                         " (the shards send their reports)");
+      }
       options.report_paths.push_back(arg);
       continue;
     }
@@ -111,11 +109,13 @@ MergeOptions ParseMergeArgs(const std::vector<std::string>& args) {
       options.expected_shards = ParseShardCount(value);
     }
   }
-  if (options.report_paths.empty()) {
+  if (take_reports && options.report_paths.empty()) {
     throw UsageError("no report to merge (see loadgate merge --help)");
   }
   return options;
 }
+
+namespace {
 
 // The shards' stored objectives, then --slo; a stored one that does not
 // parse is bad input.
@@ -142,21 +142,13 @@ std::vector<Objective> ObjectivesToJudge(
 
 }  // namespace
 
-int MergeCommand(const std::vector<std::string>& args) {
-  const MergeOptions options = ParseMergeArgs(args);
-  if (options.help) {
-    std::cout << kMergeUsage;
-    return kExitOk;
-  }
-  ReportOutputs outputs(options.outputs);
-  std::vector<RunReport> shards;
-  for (const std::string& path : options.report_paths) {
-    shards.push_back(ReadReportFile(path));
-  }
+int MergeJudgeAndWrite(const std::vector<RunReport>& shards,
+                       const std::vector<std::string>& names,
+                       const MergeOptions& options, ReportOutputs& outputs) {
   const std::vector<StoredObjective> stored = StoredObjectives(shards);
   const std::vector<Objective> objectives = ObjectivesToJudge(options, stored);
   ShardMergeResult merged =
-      MergeShardReports(shards, options.report_paths, options.expected_shards);
+      MergeShardReports(shards, names, options.expected_shards);
   RunReport& report = merged.report;
   size_t failed = Judge(objectives, report);
   // The stored objectives' verdicts come first: named as the shards named
@@ -175,6 +167,20 @@ int MergeCommand(const std::vector<std::string>& args) {
   std::cout << "merged " << shards.size() << " of " << merged.shard_count
             << " shards\n";
   return failed > 0 ? kExitFailed : kExitOk;
+}
+
+int MergeCommand(const std::vector<std::string>& args) {
+  const MergeOptions options = ParseMergeArgs(args);
+  if (options.help) {
+    std::cout << kMergeUsage;
+    return kExitOk;
+  }
+  ReportOutputs outputs(options.outputs);
+  std::vector<RunReport> shards;
+  for (const std::string& path : options.report_paths) {
+    shards.push_back(ReadReportFile(path));
+  }
+  return MergeJudgeAndWrite(shards, options.report_paths, options, outputs);
 }
 
 }  // namespace loadgate::cli

@@ -7,6 +7,9 @@
 #include <string_view>
 #include <vector>
 
+#include "loadgate/report.h"
+#include "report_outputs.h"
+
 namespace loadgate::cli {
 
 extern const std::string_view kMergeUsage;  // loadgate merge --help
@@ -16,6 +19,28 @@ extern const std::string_view kMergeUsage;  // loadgate merge --help
 // early. Throws for bad input (an option, a file, reports that cannot be
 // merged); main reports it with kExitBadInput.
 int MergeCommand(const std::vector<std::string>& args);
+
+// What merge does with its reports, shared with `loadgate collect`.
+struct MergeOptions {
+  std::vector<std::string> report_paths;
+  std::vector<std::string> slos;
+  ReportPaths outputs;
+  int expected_shards = 0;
+  bool quiet = false;
+  bool help = false;
+};
+
+// Reads merge's options from `args`; with `take_reports` false a report
+// path is refused (collect receives its reports). Throws UsageError.
+MergeOptions ParseMergeArgs(const std::vector<std::string>& args,
+                            bool take_reports = true);
+
+// Merges `shards` (named `names` in messages), judges the stored
+// objectives and --slo on the whole test, writes the outputs and prints the
+// summary and verdicts; returns the exit code as MergeCommand does.
+int MergeJudgeAndWrite(const std::vector<RunReport>& shards,
+                       const std::vector<std::string>& names,
+                       const MergeOptions& options, ReportOutputs& outputs);
 
 }  // namespace loadgate::cli
 

@@ -9,12 +9,14 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "loadgate/duration.h"
 #include "loadgate/engine.h"
 #include "loadgate/format.h"
+#include "loadgate/http_probe.h"
 #include "loadgate/live.h"
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
@@ -24,6 +26,10 @@
 
 namespace loadgate::cli {
 namespace {
+
+// A collector busy merging answers within this, or the shard counts as
+// missing.
+constexpr auto kSendTimeout = std::chrono::seconds(60);
 
 // The width of the terminal on stderr, 0 when it does not say (asked at
 // every redraw, so a resized window is followed).
@@ -104,6 +110,26 @@ void StartPushing(const CommandLine& command_line, ScenarioFile& run,
       pusher->ProgressCallback(std::move(run.options.on_progress));
 }
 
+// POSTs the JSON report to a `loadgate collect` at `url` (none when empty);
+// false, having said why on stderr, when the collector did not take it.
+bool SendReport(const std::string& url, const RunReport& report) {
+  if (url.empty()) return true;
+  std::ostringstream json;
+  WriteJson(report, json);
+  const HttpProbeResult sent =
+      HttpFetch("POST", url, json.str(), "application/json", kSendTimeout);
+  const std::string answer = sent.error.empty()
+                                 ? std::to_string(sent.status) + " " + sent.body
+                                 : sent.error;
+  if (sent.ok()) {
+    std::cerr << "loadgate: sent the report to " << url << ": " << answer;
+    return true;
+  }
+  std::cerr << "loadgate: the collector at " << url
+            << " did not take the report: " << answer << "\n";
+  return false;
+}
+
 int ExitCode(const RunReport& report, size_t failed) {
   const std::string& stop_reason = report.info.stop_reason;
   if (stop_reason == kStopReasonInterrupted) {
@@ -163,6 +189,7 @@ int RunCommand(const CommandLine& command_line) {
                  "only; loadgate merge judges the test\n";
   }
   std::cout.flush();
+  const bool sent = SendReport(command_line.send_report_url, report);
 
   if (live_view && command_line.live_linger.count() > 0) {
     std::cerr << (command_line.live_address.empty() ? "metrics: "
@@ -172,7 +199,11 @@ int RunCommand(const CommandLine& command_line) {
               << std::endl;
     live_view->Linger(command_line.live_linger);
   }
-  return ExitCode(report, shard ? RunIntegrityVerdicts(report).size() : failed);
+  const int exit_code =
+      ExitCode(report, shard ? RunIntegrityVerdicts(report).size() : failed);
+  // A report the collector did not take leaves its shard missing from the
+  // merge: the run fails too, so a Kubernetes Job retries it.
+  return exit_code == kExitOk && !sent ? kExitFailed : exit_code;
 }
 
 int ValidateCommand(const CommandLine& command_line) {

@@ -26,6 +26,8 @@ Usage:
                                                     self-contained HTML page
   loadgate merge [-o F.json] SHARD.json...          a sharded test's reports
                                                     to one, judged
+  loadgate collect --listen ADDR --expect N         receive the shards'
+                                                    reports, then merge
   loadgate run --help                               all run options
   loadgate compare --help                           tolerances and the rule
 
@@ -66,6 +68,8 @@ Options (all runs):
                          scenario and load describe the whole test, this
                          process offers its 1/N share; `loadgate merge`
                          judges the shards' reports as one run
+  --send-report URL      POST the JSON report to `loadgate collect` at URL
+                         when the run ends (a shard of a distributed test)
   --start-at TIME        start at TIME (Unix seconds or RFC 3339, e.g.
                          2026-12-06T14:30:00Z) so that every shard starts
                          together; their clocks must agree (NTP)
@@ -260,6 +264,13 @@ bool ReadRunFlag(ArgumentReader& reader, CommandLine& command_line) {
     command_line.duration = ParsePositiveDuration(flag, reader.Value());
   } else if (reader.Is("--threads", "-t")) {
     command_line.threads = ParseCount(flag, reader.Value(), 0);
+  } else if (reader.Is("--send-report")) {
+    command_line.send_report_url = reader.Value();
+    if (!command_line.send_report_url.starts_with("http://")) {
+      throw UsageError(
+          "--send-report: expected the collector's URL, such as "
+          "http://loadgate-collector:8090/reports");
+    }
   } else if (reader.Is("--start-at")) {
     try {
       command_line.start_at = ParseStartTime(reader.Value());

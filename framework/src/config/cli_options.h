@@ -70,6 +70,7 @@ struct CommandLine {
   std::optional<std::chrono::system_clock::time_point> start_at;
   std::vector<Objective> slos;  // --slo, after the file's own
   std::string out_path;         // JSON report
+  std::string send_report_url;  // --send-report: POSTed to a collector
   std::string csv_path;         // Locust-style CSV
   std::string junit_path;       // JUnit XML, one testcase per SLO
   std::string html_path;        // self-contained HTML report

@@ -31,6 +31,8 @@ std::string_view ReasonPhrase(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 201:
+      return "Created";
     case 400:
       return "Bad Request";
     case 403:
@@ -39,6 +41,12 @@ std::string_view ReasonPhrase(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
     case 431:
       return "Request Header Fields Too Large";
     case 503:
@@ -77,6 +85,10 @@ std::optional<RequestHead> ParseRequestHead(std::string_view head) {
     const std::string_view name = header.substr(0, colon);
     if (EqualsIgnoringCase(name, "host")) {
       request.host = Trimmed(header.substr(colon + 1));
+    } else if (EqualsIgnoringCase(name, "content-length")) {
+      request.content_length = Trimmed(header.substr(colon + 1));
+    } else if (EqualsIgnoringCase(name, "transfer-encoding")) {
+      request.transfer_encoding = Trimmed(header.substr(colon + 1));
     } else if (EqualsIgnoringCase(name, "accept")) {
       request.accept = Trimmed(header.substr(colon + 1));
     }

@@ -1,5 +1,6 @@
-// The little HTTP/1.1 the live server speaks: the head of a viewer's
-// request, the Host check, and complete responses. Pure, unit-tested.
+// The little HTTP/1.1 the live server (and `loadgate collect`) speaks: the
+// head of a request, the Host check, and complete responses. Pure,
+// unit-tested.
 #ifndef LOADGATE_LIVE_REQUEST_H_
 #define LOADGATE_LIVE_REQUEST_H_
 
@@ -14,6 +15,10 @@ struct RequestHead {
   std::string path;    // the target without its query
   std::string host;    // the Host header, "" when absent
   std::string accept;  // the Accept header, "" when absent (for /metrics)
+  // The Content-Length and Transfer-Encoding headers, "" when absent (for
+  // the bodies `loadgate collect` receives).
+  std::string content_length;
+  std::string transfer_encoding;
 };
 
 // Parses a request head: the request line and headers up to and excluding
