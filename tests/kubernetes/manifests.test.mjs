@@ -110,6 +110,14 @@ function checkPodSpec(objects, jobName, expectedImage) {
       assert.ok(container.resources?.[bound]?.cpu && container.resources[bound].memory,
         `${jobName}/${container.name} has no ${bound}`);
     }
+    // Kubernetes expands $(NAME) in command and args from the container's
+    // env only; an undeclared one stays literally "$(NAME)".
+    const envNames = new Set((container.env ?? []).map((e) => e.name));
+    for (const arg of [...(container.command ?? []), ...(container.args ?? [])]) {
+      for (const [, name] of arg.matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+        assert.ok(envNames.has(name), `${jobName}/${container.name}: $(${name}) is not in env`);
+      }
+    }
     for (const env of container.env ?? []) {
       const ref = env.valueFrom?.configMapKeyRef;
       if (ref) {
@@ -141,10 +149,9 @@ for (const expected of renders) {
       assert.equal(argAfter(shard.args, "--shard"),
         `$(JOB_COMPLETION_INDEX)/${expected.shards}`);
       assert.equal(argAfter(shard.args, "--start-at"), "$(START_AT)");
-      const envNames = shard.env.map((e) => e.name);
-      for (const name of ["JOB_COMPLETION_INDEX", "START_AT", "TARGET"]) {
-        assert.ok(envNames.includes(name), `env ${name}`);
-      }
+      const index = shard.env.find((e) => e.name === "JOB_COMPLETION_INDEX");
+      assert.equal(index.valueFrom.fieldRef.fieldPath,
+        "metadata.annotations['batch.kubernetes.io/job-completion-index']");
       const [collector] = checkPodSpec(objects, "loadgate-collector", expected.image).containers;
       assert.equal(collector.args[0], "collect");
       assert.equal(argAfter(collector.args, "--expect"), String(expected.shards));
