@@ -11,6 +11,7 @@
 # the run did not end in TIMEOUT or left no results.
 # Environment: LEAD (default 120 s: scheduling and image pulls of every pod
 # must fit in it, or the late shards start late), TIMEOUT (default 1200 s).
+# Needs bash, GNU date, base64 and tar beside kubectl.
 set -euo pipefail
 
 kustomization="${1:-$(dirname "$0")}"
