@@ -31,17 +31,21 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 
 # The SDKs themselves come from the npm registry, pinned by
-# tests/node/package-lock.json; installed once, when node_modules is missing.
+# tests/node/package-lock.json, and so does the Kubernetes schema the
+# manifests are validated against (tests/kubernetes/package-lock.json);
+# each installed once, when its node_modules is missing.
 install_node_packages() {
-  local dir
-  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/node"
-  [[ -f "$dir/package.json" && ! -d "$dir/node_modules" ]] || return 0
-  echo "loadgate: installing the SDKs for the Node.js tests in $dir" >&2
-  if [[ -f "$dir/package-lock.json" ]]; then
-    (cd "$dir" && npm ci --no-audit --no-fund)
-  else
-    (cd "$dir" && npm install --no-audit --no-fund)
-  fi
+  local root dir
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  for dir in "$root/tests/node" "$root/tests/kubernetes"; do
+    [[ -f "$dir/package.json" && ! -d "$dir/node_modules" ]] || continue
+    echo "loadgate: installing the npm packages of the tests in $dir" >&2
+    if [[ -f "$dir/package-lock.json" ]]; then
+      (cd "$dir" && npm ci --no-audit --no-fund)
+    else
+      (cd "$dir" && npm install --no-audit --no-fund)
+    fi
+  done
 }
 
 if ((${#missing[@]} == 0)); then
