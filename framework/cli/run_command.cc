@@ -73,9 +73,11 @@ void StartLiveView(const CommandLine& command_line, ScenarioFile& run,
   if (!page && command_line.metrics_address.empty()) return;
   try {
     if (page) {
-      live_view.emplace(command_line.live_address);
+      live_view.emplace(command_line.live_address, LivePage::kServed,
+                        command_line.shard);
     } else {
-      live_view.emplace(command_line.metrics_address, LivePage::kOff);
+      live_view.emplace(command_line.metrics_address, LivePage::kOff,
+                        command_line.shard);
     }
   } catch (const std::exception& error) {
     throw UsageError((page ? "--live: " : "--metrics: ") +
@@ -97,9 +99,13 @@ void StartPushing(const CommandLine& command_line, ScenarioFile& run,
   if (command_line.pushgateway_url.empty()) return;
   try {
     pusher.emplace(
-        prometheus::PushOptions{.url = command_line.pushgateway_url,
-                                .interval = command_line.push_interval,
-                                .delete_at_end = command_line.push_delete},
+        prometheus::PushOptions{
+            .url = command_line.pushgateway_url,
+            .interval = command_line.push_interval,
+            .delete_at_end = command_line.push_delete,
+            .shard = command_line.shard
+                         ? std::to_string(command_line.shard->index)
+                         : ""},
         std::cerr);
   } catch (const std::invalid_argument& error) {
     throw UsageError("--pushgateway: " + std::string(error.what()));

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -20,6 +21,7 @@
 #include "support/mock_llm_http_client.h"
 #include "support/prometheus_server.h"
 #include "support/run_command.h"
+#include "support/sample_report.h"
 #include "support/short_run.h"
 #include "support/temp_dir.h"
 #include "support/test_server.h"
@@ -167,6 +169,27 @@ TEST(PrometheusLiveMetricsTest, MetricsOnlyServerHasNoPage) {
               StartsWith("text/plain; version=0.0.4"));
   LiveServer page("127.0.0.1:0");
   EXPECT_EQ(mock_llm_test::Fetch(page.port(), "GET", "/").status, 200);
+}
+
+// A shard's server labels every series shard="K", so the shards of one test
+// can be told apart (and summed) in Prometheus.
+TEST(PrometheusLiveMetricsTest, AShardLabelsEverySeries) {
+  LiveServer metrics("127.0.0.1:0", LivePage::kOff, Shard{1, 2});
+  metrics.BeginRun("checkout", OpenModel{.rate = 10}, 1s);
+  metrics.EndRun(test_support::SampleReport());
+  std::string text;
+  for (int i = 0; i < 100 && text.find("tag=") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);
+    text = Scrape(metrics.port());
+  }
+  int samples = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("loadgate_")) continue;
+    ++samples;
+    EXPECT_THAT(line, HasSubstr("shard=\"1\"")) << line;
+  }
+  EXPECT_GT(samples, 10) << text;
 }
 
 // `loadgate run --metrics`, kept up by --live-linger until Ctrl-C: its

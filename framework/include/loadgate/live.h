@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -61,10 +62,14 @@ class LiveServer {
   // Binds and starts serving. Throws std::invalid_argument for a
   // non-loopback address and std::system_error when it cannot listen
   // (e.g. the port is taken).
+  // `shard` (a sharded test's shard K/N) labels every /metrics series
+  // shard="K", so the shards' figures can be told apart and summed.
   explicit LiveServer(const LiveAddress& address,
-                      LivePage page = LivePage::kServed);
+                      LivePage page = LivePage::kServed,
+                      std::optional<Shard> shard = std::nullopt);
   explicit LiveServer(std::string_view address,  // ParseLiveAddress
-                      LivePage page = LivePage::kServed);
+                      LivePage page = LivePage::kServed,
+                      std::optional<Shard> shard = std::nullopt);
   // Sends what was published to connected viewers (waiting at most half a
   // second for slow ones), then closes everything.
   ~LiveServer();

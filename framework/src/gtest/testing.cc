@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -64,6 +65,18 @@ class LiveViewCloser : public ::testing::EmptyTestEventListener {
   std::chrono::nanoseconds linger_;
 };
 
+// LOADGATE_SHARD ("2/4"), nullopt when unset; throws std::invalid_argument
+// naming the variable.
+std::optional<Shard> ShardFromEnvironment() {
+  const char* shard = std::getenv("LOADGATE_SHARD");
+  if (shard == nullptr || *shard == '\0') return std::nullopt;
+  try {
+    return ParseShard(shard);
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument("LOADGATE_SHARD: " + std::string(error.what()));
+  }
+}
+
 // The live view, started on first use; nullptr when LOADGATE_LIVE is unset
 // or the view cannot start, which fails the test that first tried, once.
 LiveServer* LiveView() {
@@ -84,7 +97,8 @@ LiveServer* LiveView() {
   }
   std::unique_ptr<LiveServer> server;
   try {
-    server = std::make_unique<LiveServer>(std::string_view(address));
+    server = std::make_unique<LiveServer>(
+        std::string_view(address), LivePage::kServed, ShardFromEnvironment());
   } catch (const std::exception& error) {
     ADD_FAILURE() << "LOADGATE_LIVE=" << address << ": " << error.what()
                   << "; the tests run without the live view";
@@ -133,6 +147,9 @@ prometheus::Pusher* Pusher() {
     if (const char* interval = std::getenv("LOADGATE_PUSH_INTERVAL");
         interval != nullptr && *interval != '\0') {
       options.interval = ParseDuration(interval);
+    }
+    if (std::optional<Shard> shard = ShardFromEnvironment()) {
+      options.shard = std::to_string(shard->index);
     }
     pusher = std::make_unique<prometheus::Pusher>(options, std::cerr);
   } catch (const std::invalid_argument& error) {
@@ -188,14 +205,8 @@ namespace {
 // LOADGATE_SHARD ("2/4") and LOADGATE_START_AT (Unix seconds or RFC 3339)
 // into `options`, for a suite binary run as one shard of a test.
 void ApplyShardEnvironment(RunOptions& options) {
-  if (const char* shard = std::getenv("LOADGATE_SHARD");
-      shard != nullptr && *shard != '\0') {
-    try {
-      options.shard = ParseShard(shard);
-    } catch (const std::invalid_argument& error) {
-      throw std::invalid_argument("LOADGATE_SHARD: " +
-                                  std::string(error.what()));
-    }
+  if (std::optional<Shard> shard = ShardFromEnvironment()) {
+    options.shard = *shard;
   }
   if (const char* start = std::getenv("LOADGATE_START_AT");
       start != nullptr && *start != '\0') {

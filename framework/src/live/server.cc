@@ -17,6 +17,7 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -143,7 +144,7 @@ struct QueuedProgress {
 
 class LiveServer::Impl {
  public:
-  Impl(const LiveAddress& address, LivePage page);
+  Impl(const LiveAddress& address, LivePage page, std::optional<Shard> shard);
   ~Impl();
 
   uint16_t port() const { return port_; }
@@ -184,10 +185,13 @@ class LiveServer::Impl {
   std::thread thread_;
 };
 
-LiveServer::Impl::Impl(const LiveAddress& address, LivePage page)
+LiveServer::Impl::Impl(const LiveAddress& address, LivePage page,
+                       std::optional<Shard> shard)
     : page_served_(page == LivePage::kServed),
       page_response_(
-          live::Response(200, "text/html; charset=utf-8", live::LivePage())) {
+          live::Response(200, "text/html; charset=utf-8", live::LivePage())),
+      exposition_(prometheus::ExpositionOptions{
+          .shard = shard ? std::to_string(shard->index) : ""}) {
   if (!live::IsLoopbackHost(address.host)) {
     throw std::invalid_argument(
         "live view: " + address.host +
@@ -452,11 +456,13 @@ void LiveServer::Impl::Serve() {
   }
 }
 
-LiveServer::LiveServer(const LiveAddress& address, LivePage page)
-    : impl_(std::make_unique<Impl>(address, page)) {}
+LiveServer::LiveServer(const LiveAddress& address, LivePage page,
+                       std::optional<Shard> shard)
+    : impl_(std::make_unique<Impl>(address, page, shard)) {}
 
-LiveServer::LiveServer(std::string_view address, LivePage page)
-    : LiveServer(ParseLiveAddress(address), page) {}
+LiveServer::LiveServer(std::string_view address, LivePage page,
+                       std::optional<Shard> shard)
+    : LiveServer(ParseLiveAddress(address), page, shard) {}
 
 LiveServer::~LiveServer() = default;
 
