@@ -19,7 +19,6 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free,
               "RequestStop must be async-signal-safe");
 
 constexpr auto kSupervisorTick = std::chrono::milliseconds(100);
-constexpr int64_t kSecondNs = 1'000'000'000;
 // t = 0 a little ahead, so the first arrivals are not late merely because
 // the threads were still starting.
 constexpr int64_t kStartDelayNs = 2'000'000;

@@ -29,7 +29,6 @@ static_assert(ConnectionPool::kFirstToken > kWakeToken);
 
 constexpr size_t kReadBufferBytes = 64 * 1024;
 constexpr int kMaxEvents = 256;
-constexpr int64_t kSecondNs = 1'000'000'000;
 
 }  // namespace
 

@@ -21,6 +21,8 @@
 
 namespace loadgate::engine {
 
+inline constexpr int64_t kSecondNs = 1'000'000'000;
+
 // CLOCK_MONOTONIC in ns: the clock of RunControl's times, read by the
 // supervisor and every worker.
 inline int64_t MonotonicNs() {

@@ -13,8 +13,6 @@
 namespace loadgate::engine {
 namespace {
 
-constexpr int64_t kSecondNs = 1'000'000'000;
-
 // Grows with every sample recorded into `stats` (Recorder::Record counts a
 // request, RecordChunkGap a chunk gap), so an unchanged value means an
 // unchanged tag.
