@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "loadgate/version.h"
@@ -209,6 +210,58 @@ TEST_F(PackageDebTest, CliImageRunsALoadTestOnLoopback) {
   // The requests went to this test's server, on 127.0.0.1.
   EXPECT_GE(server.requests(), requests);
   EXPECT_TRUE(fs::exists(reports.path() / "run.html"));
+}
+
+// A distributed run's shard as it runs on a cluster node: in the CLI image,
+// delivering its report to a collector (here on the host, over 127.0.0.1),
+// which merges it with the other shard's and judges the whole test.
+TEST_F(PackageDebTest, AShardInTheImageDeliversToACollector) {
+  ASSERT_EQ(Run({kLocalStack, "build-cli"}, kImageBuildTimeout).exit_code, 0);
+  TestServer server;
+  server.Handle("/hello", Respond(200, "hello"));
+  const TempDir collector_dir;
+  const fs::path merged = collector_dir.path() / "merged.json";
+  auto shard = [&](int index, const std::string& url, bool in_image) {
+    std::vector<std::string> argv;
+    if (in_image) {
+      argv = {"/usr/bin/env", "podman", "run",    "--rm",
+              "--network",    "host",   kCliImage};
+    } else {
+      argv = {std::string(LOADGATE_BINARY_DIR) + "/bin/loadgate"};
+    }
+    argv.insert(
+        argv.end(),
+        {"run", "--url", server.base_url() + "/hello", "--rate", "20", "-d",
+         "2s", "--threads", "1", "--slo", "error_rate < 1%", "-q", "--shard",
+         std::to_string(index) + "/2", "--send-report", url});
+    return Run(argv, 2min);
+  };
+  const CommandResult collector = test_support::RunLoadgate(
+      {"collect", "--listen", "127.0.0.1:0", "--expect", "2", "--deadline",
+       "2m", "-o", merged.string()},
+      collector_dir.path(), [&](pid_t) {
+        const std::string marker = "at http://127.0.0.1:";
+        std::string err;
+        for (int i = 0; i < 200 && err.find(marker) == std::string::npos; ++i) {
+          std::this_thread::sleep_for(50ms);
+          err = ReadFileText(collector_dir.path() / "stderr");
+        }
+        const size_t at = err.find(marker);
+        ASSERT_NE(at, std::string::npos) << err;
+        const std::string url =
+            err.substr(at + 3, err.find(' ', at + 3) - at - 3);
+        const CommandResult in_image = shard(0, url, true);
+        EXPECT_THAT(in_image.err, HasSubstr("201 accepted shard 0/2"))
+            << in_image.out;
+        const CommandResult on_host = shard(1, url, false);
+        EXPECT_THAT(on_host.err, HasSubstr("201 accepted shard 1/2"));
+      });
+  EXPECT_EQ(collector.exit_code, 0) << collector.out << collector.err;
+  EXPECT_THAT(collector.out, HasSubstr("merged 2 of 2 shards"));
+  const nlohmann::json report = nlohmann::json::parse(ReadFileText(merged));
+  // 40 arrivals in 2 s at 20/s, half sent from the container.
+  EXPECT_EQ(report["summary"]["requests"].get<uint64_t>(), 40u);
+  EXPECT_EQ(server.requests(), 40u);
 }
 
 }  // namespace
