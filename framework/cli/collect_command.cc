@@ -25,6 +25,7 @@
 #include "live/request.h"
 #include "loadgate/duration.h"
 #include "loadgate/format.h"
+#include "loadgate/objective.h"
 #include "loadgate/report.h"
 #include "merge_command.h"
 #include "report_outputs.h"
@@ -331,8 +332,22 @@ int CollectCommand(const std::vector<std::string>& args) {
               << " shard reports" << std::endl;
   }
   if (inbox.reports().empty()) {
-    std::cerr << "loadgate collect: no shard reported; nothing to judge"
-              << std::endl;
+    // The outputs were opened (truncated) at the start: each still gets a
+    // failed verdict, so no CI reads an empty file as nothing failed.
+    std::cerr << "loadgate collect: no shard reported" << std::endl;
+    RunReport nothing;
+    nothing.info.name = options.merge.outputs.junit_suite;
+    nothing.slos = RunIntegrityVerdicts(nothing);
+    nothing.slos.push_back(
+        {.objective = "every shard of the test reports",
+         .passed = false,
+         .observed = "no shard reported",
+         .explanation =
+             "FAILED every shard of the test reports: none of the " +
+             std::to_string(expected) + " shards reported before " +
+             (g_stop != 0 ? "the collector was stopped" : "the deadline")});
+    outputs.Write(nothing);
+    PrintVerdicts(nothing, nothing.slos.size(), options.merge.quiet);
     return kExitFailed;
   }
   return MergeJudgeAndWrite(inbox.reports(), inbox.names(), options.merge,

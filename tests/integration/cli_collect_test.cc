@@ -138,6 +138,25 @@ TEST_F(CliCollectTest, RefusesAnythingButAShardOfTheTestAndNamesTheMissing) {
             "every shard of the test reports");
 }
 
+// Nobody reported: every output still says the test failed, and why.
+TEST_F(CliCollectTest, NoShardAtTheDeadlineFailsEveryOutput) {
+  const CommandResult collector =
+      Collect({"--expect", "2", "--deadline", "1s", "-o", Path("merged.json"),
+               "--junit", Path("slos.xml"), "--html", Path("report.html")},
+              [](const std::string&) {});
+  EXPECT_EQ(collector.exit_code, 1) << collector.out << collector.err;
+  EXPECT_THAT(collector.err, HasSubstr("no shard reported"));
+  std::ifstream in(Path("merged.json"));
+  const RunReport report = ReadJson(in, "merged.json");
+  ASSERT_FALSE(report.slos.empty());
+  for (const SloVerdict& verdict : report.slos) EXPECT_FALSE(verdict.passed);
+  EXPECT_EQ(report.slos.back().objective, "every shard of the test reports");
+  EXPECT_THAT(test_support::ReadFileText(Path("slos.xml")),
+              HasSubstr("<failure"));
+  EXPECT_THAT(test_support::ReadFileText(Path("report.html")),
+              HasSubstr("no shard reported"));
+}
+
 TEST_F(CliCollectTest, AReportNobodyTookFailsItsRun) {
   // A port nothing listens on: the shard would be missing from the merge.
   const CommandResult sent = Shard("0/2", "http://127.0.0.1:1/reports");
