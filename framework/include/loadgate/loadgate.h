@@ -1,5 +1,5 @@
 // Everything loadgate offers in one include: the engine and its load models,
-// scenarios, metrics and reports, objectives and SLOs, configuration files
+// scenarios and LLM traffic shapes, metrics and reports, objectives and SLOs, configuration files
 // and load presets, the gate and the HTML report, the live view, and, when
 // GoogleTest is on the include path (loadgate::gtest), the LoadTest fixture,
 // preset test names and the SLO matchers. The version is in loadgate/version.h.
@@ -15,6 +15,7 @@
 #include "loadgate/html_report.h"
 #include "loadgate/http_probe.h"
 #include "loadgate/live.h"
+#include "loadgate/llm_traffic.h"
 #include "loadgate/load_model.h"
 #include "loadgate/metrics.h"
 #include "loadgate/objective.h"

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "loadgate/llm_traffic.h"
+
 namespace loadgate {
 
 using Header = std::pair<std::string, std::string>;
@@ -100,12 +102,15 @@ struct Step {
 // kind) ends the iteration: later steps would lack its captures. When
 // `metric` is set, the time from the flow's start (its intended start in
 // open models) to the end of its last step is recorded as that custom
-// metric, failed when any step failed.
+// metric, failed when any step failed. A flow with `llm` set has no steps:
+// each iteration replays one conversation, a request per turn reported
+// under the flow's name, and `metric` times the whole conversation.
 struct Flow {
   std::string name;
   double weight = 1;
   std::vector<Step> steps;
   std::string metric;
+  std::optional<LlmConversations> llm;
 };
 
 // Rows of template variables. Each iteration takes the next row (in order,
