@@ -378,39 +378,6 @@ const char* JsonTree::Value::type_name() const {
   }
 }
 
-int64_t JsonTree::Value::as_int64() const {
-  switch (type_) {
-    case Type::kUnsigned:
-      return static_cast<int64_t>(scalar_.unsigned_integer);
-    case Type::kFloat:
-      return static_cast<int64_t>(scalar_.number);
-    default:
-      return scalar_.integer;
-  }
-}
-
-uint64_t JsonTree::Value::as_uint64() const {
-  switch (type_) {
-    case Type::kInteger:
-      return static_cast<uint64_t>(scalar_.integer);
-    case Type::kFloat:
-      return static_cast<uint64_t>(scalar_.number);
-    default:
-      return scalar_.unsigned_integer;
-  }
-}
-
-double JsonTree::Value::as_double() const {
-  switch (type_) {
-    case Type::kInteger:
-      return static_cast<double>(scalar_.integer);
-    case Type::kUnsigned:
-      return static_cast<double>(scalar_.unsigned_integer);
-    default:
-      return scalar_.number;
-  }
-}
-
 const JsonTree::Value* JsonTree::Value::find(std::string_view key) const {
   if (!is_object()) return nullptr;
   for (const Value& member : *this) {

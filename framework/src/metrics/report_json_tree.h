@@ -51,10 +51,11 @@ class JsonTree {
     // "object", "number", ... (nlohmann's type_name).
     const char* type_name() const;
 
-    // Numbers of any type, converted as nlohmann's get<T>() does.
-    int64_t as_int64() const;
-    uint64_t as_uint64() const;
-    double as_double() const;
+    // Numbers of any type, converted as nlohmann's get<T>() does (a
+    // static_cast); 0 for anything else.
+    int64_t as_int64() const { return NumberAs<int64_t>(); }
+    uint64_t as_uint64() const { return NumberAs<uint64_t>(); }
+    double as_double() const { return NumberAs<double>(); }
     bool as_bool() const { return scalar_.boolean; }
     std::string_view as_string() const { return {scalar_.string, size_}; }
 
@@ -86,6 +87,20 @@ class JsonTree {
 
    private:
     friend class JsonTree;
+
+    template <typename T>
+    T NumberAs() const {
+      switch (type_) {
+        case Type::kInteger:
+          return static_cast<T>(scalar_.integer);
+        case Type::kUnsigned:
+          return static_cast<T>(scalar_.unsigned_integer);
+        case Type::kFloat:
+          return static_cast<T>(scalar_.number);
+        default:
+          return T{};
+      }
+    }
 
     Type type_ = Type::kNull;
     uint32_t span_ = 1;  // this value and all it holds, in Values
