@@ -1,7 +1,8 @@
 // JsonTree: a JSON text parsed in one pass into a flat, read-only tree whose
 // strings point into the text: how reports are read, since a shard report of
-// a 10-minute run holds hundreds of thousands of values and a JsonDocument
-// (one allocation per value, a key set per object) costs ~100 ms for it.
+// a 10-minute run holds hundreds of thousands of values, and reading one
+// through a JsonDocument (an allocation per value, a key set per object)
+// took ~120 ms against ~11 ms through this.
 // It accepts exactly what ParseJsonDocument accepts; when it refuses a text,
 // ParseJsonDocument says where and why.
 #ifndef LOADGATE_METRICS_REPORT_JSON_TREE_H_
