@@ -138,9 +138,9 @@ class JsonTree::Parser {
     const size_t index = tree_.values_.size() - 1;
     switch (*at_) {
       case '{':
-        return ParseObject(index, depth + 1);
+        return ParseContainer(index, depth + 1, Type::kObject);
       case '[':
-        return ParseArray(index, depth + 1);
+        return ParseContainer(index, depth + 1, Type::kArray);
       case '"': {
         const char* data = nullptr;
         uint32_t size = 0;
@@ -162,68 +162,51 @@ class JsonTree::Parser {
     }
   }
 
-  bool ParseArray(size_t index, int depth) {
+  // An array or an object, `type` telling which.
+  bool ParseContainer(size_t index, int depth, Type type) {
     if (depth > kMaxJsonDepth) return false;
+    const char close = type == Type::kObject ? '}' : ']';
     ++at_;
     SkipWhitespace();
     uint32_t count = 0;
-    if (at_ != end_ && *at_ == ']') {
+    if (at_ != end_ && *at_ == close) {
       ++at_;
     } else {
       for (;; ++count) {
-        if (!ParseValue(depth)) return false;
-        SkipWhitespace();
-        if (at_ == end_) return false;
-        const char next = *at_++;
-        if (next == ']') break;
-        if (next != ',') return false;
-        SkipWhitespace();
-      }
-      ++count;
-    }
-    Close(index, Type::kArray, count);
-    return true;
-  }
-
-  bool ParseObject(size_t index, int depth) {
-    if (depth > kMaxJsonDepth) return false;
-    ++at_;
-    SkipWhitespace();
-    uint32_t count = 0;
-    if (at_ != end_ && *at_ == '}') {
-      ++at_;
-    } else {
-      for (;; ++count) {
-        const char* key = nullptr;
-        uint32_t key_size = 0;
-        if (at_ == end_ || *at_ != '"' || !ParseString(key, key_size)) {
+        if (!(type == Type::kObject ? ParseMember(depth) : ParseValue(depth))) {
           return false;
         }
         SkipWhitespace();
-        if (at_ == end_ || *at_++ != ':') return false;
-        SkipWhitespace();
-        const size_t member = tree_.values_.size();
-        if (!ParseValue(depth)) return false;
-        tree_.values_[member].key_ = key;
-        tree_.values_[member].key_size_ = key_size;
-        SkipWhitespace();
         if (at_ == end_) return false;
         const char next = *at_++;
-        if (next == '}') break;
+        if (next == close) break;
         if (next != ',') return false;
         SkipWhitespace();
       }
       ++count;
     }
-    Close(index, Type::kObject, count);
-    return !HasDuplicateKey(tree_.values_[index]);
-  }
-
-  void Close(size_t index, Type type, uint32_t count) {
     Value& value = tree_.values_[index];
     value.type_ = type;
     value.size_ = count;
     value.span_ = static_cast<uint32_t>(tree_.values_.size() - index);
+    return type != Type::kObject || !HasDuplicateKey(value);
+  }
+
+  // An object's "name": value.
+  bool ParseMember(int depth) {
+    const char* key = nullptr;
+    uint32_t key_size = 0;
+    if (at_ == end_ || *at_ != '"' || !ParseString(key, key_size)) {
+      return false;
+    }
+    SkipWhitespace();
+    if (at_ == end_ || *at_++ != ':') return false;
+    SkipWhitespace();
+    const size_t member = tree_.values_.size();
+    if (!ParseValue(depth)) return false;
+    tree_.values_[member].key_ = key;
+    tree_.values_[member].key_size_ = key_size;
+    return true;
   }
 
   static bool HasDuplicateKey(const Value& object) {
