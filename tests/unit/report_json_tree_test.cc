@@ -18,6 +18,7 @@ namespace loadgate {
 namespace {
 
 using Type = JsonTree::Type;
+using std::string_literals::operator""s;
 
 // Whether `tree` holds what `document` holds, member names, order and
 // number types included; the first difference is added as a failure.
@@ -125,6 +126,9 @@ TEST(JsonTreeTest, AcceptsWhatJsonDocumentAcceptsWithTheSameValues) {
       Nested(100),
       ObjectOfKeys(16, false),
       ObjectOfKeys(40, false),
+      // After the value, a NUL byte ends the text for nlohmann.
+      "0\0;#"s,
+      "{\"a\": 1} \0 ]]"s,
   };
   for (const std::string& text : valid) {
     EXPECT_TRUE(ExpectParsedAsJsonDocumentDoes(text));
@@ -172,6 +176,11 @@ TEST(JsonTreeTest, RefusesWhatJsonDocumentRefuses) {
       R"({"a": 1, "a": 2})",
       ObjectOfKeys(16, true),
       ObjectOfKeys(40, true),
+      "\0"s,
+      "[\0]"s,
+      "[1\0]"s,
+      "{\"a\": 1\0}"s,
+      "\"a\0\""s,
   };
   for (const std::string& text : invalid) {
     EXPECT_FALSE(ExpectParsedAsJsonDocumentDoes(text));

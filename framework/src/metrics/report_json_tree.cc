@@ -127,7 +127,9 @@ class JsonTree::Parser {
     SkipWhitespace();
     if (!ParseValue(0)) return false;
     SkipWhitespace();
-    return at_ == end_;
+    // nlohmann takes a NUL byte for the end of the input (of a C string):
+    // whatever follows one is ignored.
+    return at_ == end_ || *at_ == '\0';
   }
 
  private:
