@@ -43,6 +43,24 @@ void AppendMessage(std::string& out, std::string_view role,
   out.push_back('}');
 }
 
+// Appends one message of `role` with `text` in the API's shape.
+using AppendMessageFn = void (*)(std::string& out, std::string_view role,
+                                 std::string_view text);
+
+// The conversation up to `turn`, comma-separated: each earlier user turn and
+// its answer (under `answer_role`), then the turn's user message.
+void AppendHistory(std::string& out, const Conversation& conversation,
+                   size_t turn, std::span<const std::string> answers,
+                   AppendMessageFn append, std::string_view answer_role) {
+  for (size_t t = 0; t < turn; ++t) {
+    append(out, "user", conversation.turns[t].user);
+    out.push_back(',');
+    append(out, answer_role, answers[t]);
+    out.push_back(',');
+  }
+  append(out, "user", conversation.turns[turn].user);
+}
+
 // The messages of OpenAI and Anthropic: the history, then the turn.
 void AppendMessages(std::string& out, const Conversation& conversation,
                     size_t turn, std::span<const std::string> answers,
@@ -52,13 +70,7 @@ void AppendMessages(std::string& out, const Conversation& conversation,
     AppendMessage(out, "system", conversation.system);
     out.push_back(',');
   }
-  for (size_t t = 0; t < turn; ++t) {
-    AppendMessage(out, "user", conversation.turns[t].user);
-    out.push_back(',');
-    AppendMessage(out, "assistant", answers[t]);
-    out.push_back(',');
-  }
-  AppendMessage(out, "user", conversation.turns[turn].user);
+  AppendHistory(out, conversation, turn, answers, AppendMessage, "assistant");
   out.push_back(']');
 }
 
@@ -99,13 +111,7 @@ void AppendGeminiBody(const Conversation& conversation, size_t turn,
     out.append("}]},");
   }
   out.append("\"contents\":[");
-  for (size_t t = 0; t < turn; ++t) {
-    AppendContent(out, "user", conversation.turns[t].user);
-    out.push_back(',');
-    AppendContent(out, "model", answers[t]);
-    out.push_back(',');
-  }
-  AppendContent(out, "user", conversation.turns[turn].user);
+  AppendHistory(out, conversation, turn, answers, AppendContent, "model");
   out.push_back(']');
   const int max_tokens = conversation.turns[turn].max_output_tokens;
   if (max_tokens > 0) {

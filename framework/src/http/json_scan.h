@@ -22,6 +22,8 @@ struct Value {
 
   Type type() const;
   bool is_null() const { return type() == Type::kNull; }
+  bool is_object() const { return type() == Type::kObject; }
+  bool is_array() const { return type() == Type::kArray; }
 };
 
 // Validates `text` as exactly one JSON value (RFC 8259 grammar, nesting up

@@ -8,11 +8,7 @@ namespace {
 using json::ArrayReader;
 using json::KeyEquals;
 using json::ObjectReader;
-using json::Type;
 using json::Value;
-
-bool IsObject(Value value) { return value.type() == Type::kObject; }
-bool IsArray(Value value) { return value.type() == Type::kArray; }
 
 // Collects the answer's strings into `out` up to `limit` bytes.
 class AnswerCollector {
@@ -23,7 +19,7 @@ class AnswerCollector {
 
   // The document's answer text, by the shapes AppendLlmAnswerText lists.
   void ReadDocument(Value document) {
-    if (IsArray(document)) {
+    if (document.is_array()) {
       ArrayReader elements(document);
       Value element;
       while (elements.Next(&element)) ReadObject(element);
@@ -34,7 +30,7 @@ class AnswerCollector {
 
  private:
   void ReadObject(Value object) {
-    if (!IsObject(object)) return;
+    if (!object.is_object()) return;
     ObjectReader reader(object);
     std::string_view key;
     Value value;
@@ -45,7 +41,7 @@ class AnswerCollector {
         ReadGeminiCandidate(First(value));
       } else if (KeyEquals(key, "delta")) {
         ReadMember(value, "text");  // Anthropic content_block_delta
-      } else if (KeyEquals(key, "content") && IsArray(value)) {
+      } else if (KeyEquals(key, "content") && value.is_array()) {
         ReadEachMember(value, "text");  // Anthropic whole message
       }
     }
@@ -54,7 +50,7 @@ class AnswerCollector {
   // OpenAI: delta.content (streamed chat), message.content (whole chat),
   // text (completions).
   void ReadOpenAiChoice(Value choice) {
-    if (!IsObject(choice)) return;
+    if (!choice.is_object()) return;
     ObjectReader reader(choice);
     std::string_view key;
     Value value;
@@ -69,17 +65,17 @@ class AnswerCollector {
 
   // Gemini / Vertex AI: content.parts[].text.
   void ReadGeminiCandidate(Value candidate) {
-    if (!IsObject(candidate)) return;
+    if (!candidate.is_object()) return;
     ObjectReader reader(candidate);
     std::string_view key;
     Value value;
     while (reader.Next(&key, &value)) {
-      if (!KeyEquals(key, "content") || !IsObject(value)) continue;
+      if (!KeyEquals(key, "content") || !value.is_object()) continue;
       ObjectReader content(value);
       std::string_view content_key;
       Value parts;
       while (content.Next(&content_key, &parts)) {
-        if (KeyEquals(content_key, "parts") && IsArray(parts)) {
+        if (KeyEquals(content_key, "parts") && parts.is_array()) {
           ReadEachMember(parts, "text");
         }
       }
@@ -95,7 +91,7 @@ class AnswerCollector {
 
   // The string member `name` of `object`.
   void ReadMember(Value object, std::string_view name) {
-    if (!IsObject(object)) return;
+    if (!object.is_object()) return;
     ObjectReader reader(object);
     std::string_view key;
     Value value;
@@ -106,14 +102,14 @@ class AnswerCollector {
 
   static Value First(Value array) {
     Value first;
-    if (!IsArray(array)) return first;
+    if (!array.is_array()) return first;
     ArrayReader elements(array);
     if (!elements.Next(&first)) return Value{};
     return first;
   }
 
   void Take(Value text) {
-    if (!fits_ || text.type() != Type::kString) return;
+    if (!fits_ || text.type() != json::Type::kString) return;
     if (out_.size() + json::DecodedStringSize(text) > limit_) {
       fits_ = false;
       return;
