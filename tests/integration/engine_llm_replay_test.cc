@@ -263,6 +263,28 @@ TEST(LlmReplayFailureTest, ConversationsStopAtTheirFirstFailedTurn) {
   EXPECT_GT(failed, 0u);
 }
 
+TEST(LlmReplayOpenModelTest, EachArrivalIsAConversation) {
+  ServiceProcess mock(MockArgs());
+  const Scenario scenario = ChatScenario(mock, LlmApi::kGemini, true, 50);
+  RunOptions options;
+  options.duration = 1s;
+  options.graceful_stop = 10s;
+  const RunReport report = loadgate::Run(
+      scenario, OpenModel{.rate = 10, .max_in_flight = 20}, options);
+  // An arrival starts a conversation of three requests, so the schedule's
+  // rate is no request rate.
+  EXPECT_EQ(report.info.target_rps, 0);
+  EXPECT_NE(report.info.load_model.find("iterations/s"), std::string::npos)
+      << report.info.load_model;
+  const CustomMetric* conversation = report.FindCustom("conversation");
+  ASSERT_NE(conversation, nullptr);
+  EXPECT_EQ(conversation->count, 10u);
+  EXPECT_EQ(conversation->failures, 0u);
+  EXPECT_EQ(report.requests(), 10u * kTurns);
+  EXPECT_EQ(report.errors(), 0u);
+  EXPECT_EQ(Journal(mock).size(), 10u * kTurns);
+}
+
 TEST(LlmReplayShardTest, ShardsReplayDisjointConversations) {
   ServiceProcess mock(MockArgs());
   const Scenario scenario = ChatScenario(mock, LlmApi::kOpenAi, true, 4);
