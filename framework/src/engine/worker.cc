@@ -382,7 +382,8 @@ ResponseVerdict Worker::Loop::Judge(Session& s, int status,
     exchange.stream.TakeUsage(http::InspectLlmResponse(s.body));
   }
   const CompiledStep& step = StepOf(s);
-  if (step.llm_answer && exchange.mode != StreamMode::kSse &&
+  // A whole (not streamed) answer to an LLM turn.
+  if (step.llm_answer && status == 200 && exchange.mode != StreamMode::kSse &&
       exchange.mode != StreamMode::kJsonArray && !CollectAnswer(s, s.body)) {
     return {ErrorKind::kResponseTooLarge};
   }
