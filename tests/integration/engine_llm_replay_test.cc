@@ -8,7 +8,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -141,15 +140,24 @@ void ExpectTurnCarriesHistory(const std::vector<json>& exchanges, int turn,
   EXPECT_EQ(exchange.at("messages"), expected);
 }
 
-class LlmReplayTest
-    : public ::testing::TestWithParam<std::tuple<LlmApi, bool>> {};
+struct ReplayCase {
+  std::string name;
+  LlmApi api = LlmApi::kOpenAi;
+  bool stream = true;
+  std::string url;          // empty: the API's own path
+  std::string journal_api;  // as the mock names it
+};
+
+class LlmReplayTest : public ::testing::TestWithParam<ReplayCase> {};
 
 TEST_P(LlmReplayTest, EachTurnCarriesTheHistoryItReceived) {
-  const auto [api, stream] = GetParam();
+  const ReplayCase& replay = GetParam();
   ServiceProcess mock(MockArgs());
   constexpr int kUsers = 3, kPerUser = 2;
   constexpr int kConversations = kUsers * kPerUser;  // each replayed once
-  const Scenario scenario = ChatScenario(mock, api, stream, kConversations);
+  Scenario scenario =
+      ChatScenario(mock, replay.api, replay.stream, kConversations);
+  scenario.flows[0].llm->url = replay.url;
   const RunReport report = RunConversations(scenario, kUsers, kPerUser);
 
   ASSERT_EQ(report.metrics.tags.size(), 1u);
@@ -169,32 +177,40 @@ TEST_P(LlmReplayTest, EachTurnCarriesTheHistoryItReceived) {
   ASSERT_EQ(journal.size(), size_t{kConversations * kTurns}) << journal;
   const auto conversations = ByConversation(journal);
   ASSERT_EQ(conversations.size(), size_t{kConversations});
-  const std::string_view api_name = api == LlmApi::kOpenAi   ? "openai"
-                                    : api == LlmApi::kGemini ? "gemini"
-                                                             : "anthropic";
   for (int c = 0; c < kConversations; ++c) {
     const auto found = conversations.find(UserText(c, 0));
     ASSERT_NE(found, conversations.end()) << "conversation " << c;
     ASSERT_EQ(found->second.size(), size_t{kTurns});
     for (int t = 0; t < kTurns; ++t) {
-      ExpectTurnCarriesHistory(found->second, t, c,
-                               api == LlmApi::kGemini ? "model" : "assistant",
-                               api_name, stream);
+      ExpectTurnCarriesHistory(
+          found->second, t, c,
+          replay.api == LlmApi::kGemini ? "model" : "assistant",
+          replay.journal_api, replay.stream);
     }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     EveryApi, LlmReplayTest,
-    ::testing::Combine(::testing::Values(LlmApi::kOpenAi, LlmApi::kGemini,
-                                         LlmApi::kAnthropic),
-                       ::testing::Bool()),
-    [](const ::testing::TestParamInfo<LlmReplayTest::ParamType>& info) {
-      const LlmApi api = std::get<0>(info.param);
-      return std::string(api == LlmApi::kOpenAi   ? "OpenAi"
-                         : api == LlmApi::kGemini ? "Gemini"
-                                                  : "Anthropic") +
-             (std::get<1>(info.param) ? "Streamed" : "Whole");
+    ::testing::Values(
+        ReplayCase{"OpenAiStreamed", LlmApi::kOpenAi, true, "", "openai"},
+        ReplayCase{"OpenAiWhole", LlmApi::kOpenAi, false, "", "openai"},
+        ReplayCase{"GeminiStreamed", LlmApi::kGemini, true, "", "gemini"},
+        ReplayCase{"GeminiWhole", LlmApi::kGemini, false, "", "gemini"},
+        // Without alt=sse: a streamed JSON array, read as one JSON body.
+        ReplayCase{"GeminiJsonArray", LlmApi::kGemini, true,
+                   "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
+                   "gemini"},
+        ReplayCase{"VertexStreamed", LlmApi::kGemini, true,
+                   "/v1/projects/p/locations/us-central1/publishers/google/"
+                   "models/gemini-2.0-flash:streamGenerateContent?alt=sse",
+                   "vertex"},
+        ReplayCase{"AnthropicStreamed", LlmApi::kAnthropic, true, "",
+                   "anthropic"},
+        ReplayCase{"AnthropicWhole", LlmApi::kAnthropic, false, "",
+                   "anthropic"}),
+    [](const ::testing::TestParamInfo<ReplayCase>& info) {
+      return info.param.name;
     });
 
 TEST(LlmReplayFailureTest, AFailedFirstTurnEndsTheConversation) {
