@@ -49,6 +49,14 @@ void Exchange::Unlink() {
 // Ends the exchange: records the outcome and frees the state. The
 // request must have been answered, handed to libevent, or be gone.
 void Exchange::Finish(int status) {
+  // Journaled before the in-flight count drops, so that a client that saw
+  // the server drain finds every exchange in the journal.
+  if (journal) {
+    journal->output_tokens = tokens_sent;
+    journal->status = status;
+    server->journal_.Add(std::move(*journal),
+                         static_cast<size_t>(config->journal));
+  }
   Metrics& metrics = server->metrics_;
   metrics.RequestDone(ApiName(api), model, status);
   metrics.TokensGenerated(tokens_sent);
@@ -102,11 +110,13 @@ void Exchange::Step() {
 }
 
 void Exchange::AppendNextTokens(std::string* text) {
+  const size_t before = text->size();
   for (int i = 0; i < plan.tokens_per_chunk && tokens_sent < plan.output_tokens;
        ++i) {
     if (!tokens.Next(text)) break;
     ++tokens_sent;
   }
+  if (journal) journal->text.append(*text, before);
 }
 
 void Exchange::ReplyWhole() {
