@@ -123,8 +123,9 @@ class Worker::Loop {
     int turn = 0;
     std::vector<std::string> answers;
     Exchange exchange;
-    // The body, when the step's checks or captures need it or while it is
-    // kept for its usage (StreamMode::kJson).
+    // The body, when the step's checks or captures need it, while it is
+    // kept for its usage (StreamMode::kJson), or when it holds an LLM
+    // turn's whole (not streamed) answer.
     std::string body;
     http::SseParser sse;
     http::JsonArrayStreamParser json_array;
