@@ -1,0 +1,18 @@
+// Drawing token counts from a TokenLengths distribution (llm_traffic.h),
+// for synthetic conversations and for the replay engine.
+#ifndef LOADGATE_ENGINE_TOKEN_LENGTHS_H_
+#define LOADGATE_ENGINE_TOKEN_LENGTHS_H_
+
+#include "engine/random.h"
+#include "loadgate/llm_traffic.h"
+
+namespace loadgate::engine {
+
+// One draw, >= 0: kConstant's value; kUniform's integers in [min, max];
+// kNormal rounded and clamped to [min, max]; kSampled one of the samples
+// (0 when there are none).
+int SampleTokenLength(const TokenLengths& lengths, Rng& rng);
+
+}  // namespace loadgate::engine
+
+#endif  // LOADGATE_ENGINE_TOKEN_LENGTHS_H_
