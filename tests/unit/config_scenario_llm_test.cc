@@ -228,5 +228,25 @@ TEST_F(ScenarioLlmTest, AFlowHasStepsOrAnLlmBlockNotBoth) {
   }
 }
 
+TEST(ScenarioLlmExamplesTest, TheCommentedExamplesLoad) {
+  const std::string examples =
+      std::string(LOADGATE_SOURCE_DIR) + "/configs/examples/";
+  const ScenarioFile synthetic =
+      LoadScenarioFile(examples + "llm_synthetic.yaml");
+  ASSERT_EQ(synthetic.scenario.flows.size(), 1u);
+  ASSERT_TRUE(synthetic.scenario.flows[0].llm.has_value());
+  EXPECT_EQ(synthetic.scenario.flows[0].llm->conversations.size(), 500u);
+  EXPECT_EQ(synthetic.scenario.flows[0].llm->conversations[0].turns.size(), 2u);
+
+  const ScenarioFile replay =
+      LoadScenarioFile(examples + "llm_conversations.yaml");
+  ASSERT_TRUE(replay.scenario.flows.at(0).llm.has_value());
+  const LlmConversations& llm = *replay.scenario.flows[0].llm;
+  EXPECT_EQ(llm.api, LlmApi::kGemini);
+  ASSERT_EQ(llm.conversations.size(), 5u);
+  EXPECT_EQ(llm.conversations[0].turns.size(), 2u);
+  EXPECT_EQ(llm.conversations[4].turns.size(), 3u);
+}
+
 }  // namespace
 }  // namespace loadgate
