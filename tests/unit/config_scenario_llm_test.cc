@@ -4,10 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <string>
 #include <string_view>
 
+#include "engine/token_lengths.h"
 #include "loadgate/config.h"
 #include "support/temp_dir.h"
 
@@ -63,17 +63,6 @@ class ScenarioLlmTest : public ::testing::Test {
   TempDir dir_;
 };
 
-int Words(const std::string& text) {
-  int words = 0;
-  bool in_word = false;
-  for (char c : text) {
-    const bool space = std::isspace(static_cast<unsigned char>(c));
-    if (!space && !in_word) ++words;
-    in_word = !space;
-  }
-  return words;
-}
-
 TEST_F(ScenarioLlmTest, SyntheticPromptsWithEveryField) {
   const Flow flow = LoadFlow(
       "{api: anthropic, model: claude-sonnet-4-5, stream: false, "
@@ -100,8 +89,8 @@ TEST_F(ScenarioLlmTest, SyntheticPromptsWithEveryField) {
     EXPECT_EQ(conversation.system, "be brief");
     ASSERT_EQ(conversation.turns.size(), 2u);
     for (const ConversationTurn& turn : conversation.turns) {
-      EXPECT_GE(Words(turn.user), 30);
-      EXPECT_LE(Words(turn.user), 50);
+      EXPECT_GE(engine::CountWordTokens(turn.user), 30);
+      EXPECT_LE(engine::CountWordTokens(turn.user), 50);
       EXPECT_GE(turn.max_output_tokens, 4);
       EXPECT_LE(turn.max_output_tokens, 8);
     }
@@ -118,7 +107,7 @@ TEST_F(ScenarioLlmTest, DefaultsAndPlainNumbers) {
   EXPECT_EQ(llm.url, "");  // the API's own path
   EXPECT_EQ(llm.think.kind, ThinkTime::Kind::kNone);
   ASSERT_EQ(llm.conversations.size(), 3u);
-  EXPECT_EQ(Words(llm.conversations[0].turns[0].user), 12);
+  EXPECT_EQ(engine::CountWordTokens(llm.conversations[0].turns[0].user), 12);
   EXPECT_EQ(llm.conversations[0].turns[0].max_output_tokens, 0);
 }
 
@@ -129,7 +118,7 @@ TEST_F(ScenarioLlmTest, LengthsSampledFromADatasetRelativeToTheFile) {
       "{distribution: dataset, file: chats.jsonl, role: assistant}, "
       "conversations: 50}}");
   for (const Conversation& conversation : flow.llm->conversations) {
-    const int input = Words(conversation.turns[0].user);
+    const int input = engine::CountWordTokens(conversation.turns[0].user);
     EXPECT_TRUE(input == 3 || input == 1 || input == 2) << input;
     const int output = conversation.turns[0].max_output_tokens;
     EXPECT_TRUE(output == 2 || output == 1) << output;

@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <cmath>
 #include <set>
 #include <stdexcept>
@@ -23,18 +22,6 @@ using test_support::TempDir;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-// The mock LLM's count: runs of non-space characters.
-int MockTokens(const std::string& text) {
-  int tokens = 0;
-  bool in_word = false;
-  for (char c : text) {
-    const bool space = std::isspace(static_cast<unsigned char>(c));
-    if (!space && !in_word) ++tokens;
-    in_word = !space;
-  }
-  return tokens;
-}
 
 struct Moments {
   double mean = 0;
@@ -69,10 +56,17 @@ std::string ErrorOf(Load load) {
   return "";
 }
 
+TEST(CountWordTokensTest, CountsRunsOfNonSpaceLikeTheMock) {
+  EXPECT_EQ(engine::CountWordTokens(""), 0);
+  EXPECT_EQ(engine::CountWordTokens(" \t\n"), 0);
+  EXPECT_EQ(engine::CountWordTokens("  a  bc\td\n"), 3);
+  EXPECT_EQ(engine::CountWordTokens("don't, stop."), 2);
+}
+
 TEST(SyntheticPromptTextTest, HasExactlyTheRequestedTokensByTheMocksCount) {
   for (int tokens : {0, 1, 2, 17, 512, 4096}) {
     const std::string text = SyntheticPromptText(tokens, tokens * 3 + 1);
-    EXPECT_EQ(MockTokens(text), tokens);
+    EXPECT_EQ(engine::CountWordTokens(text), tokens);
     EXPECT_EQ(text.find("  "), std::string::npos);
     if (tokens > 0) {
       EXPECT_NE(text.front(), ' ');
@@ -163,7 +157,7 @@ TEST(SynthesizeConversationsTest, TurnsFollowTheRequestedDistributions) {
     EXPECT_EQ(conversation.system, "be brief");
     ASSERT_EQ(conversation.turns.size(), 3u);
     for (const ConversationTurn& turn : conversation.turns) {
-      inputs.push_back(MockTokens(turn.user));
+      inputs.push_back(engine::CountWordTokens(turn.user));
       outputs.push_back(turn.max_output_tokens);
     }
   }

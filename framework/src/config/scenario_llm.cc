@@ -4,14 +4,13 @@
 #include "config/scenario_llm.h"
 
 #include <cmath>
-#include <exception>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "config/document.h"
+#include "config/relative_file.h"
 #include "config/scenario_load_model.h"
 #include "config/scenario_requests.h"
 
@@ -24,21 +23,10 @@ constexpr int64_t kMaxTokens = 1 << 20;
 // about 7 bytes a token, this bounds it near 1.4 GB.
 constexpr double kMaxSyntheticTokens = 200e6;
 
-// A path of the file relative to the scenario's folder, read by `load`,
-// whose errors then name the field too.
+// `load(path)` of the file `field` names, relative to the scenario's folder.
 template <typename Load>
 auto LoadRelative(const Field& field, Load load) {
-  const std::string path =
-      ResolveRelative(FolderOf(field.file()), field.String());
-  std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored))
-    field.Fail(path + ": cannot read: it is a directory, not a file");
-  try {
-    return load(path);
-  } catch (const std::exception& error) {
-    const std::string what = error.what();
-    field.Fail(what.starts_with(path) ? what : path + ": " + what);
-  }
+  return LoadRelativeFile(field, FolderOf(field.file()), load);
 }
 
 // A plain integer (a constant), or {distribution: constant | uniform |

@@ -2,7 +2,6 @@
 // {"conversations": [{"from", "value"}]} and OpenAI {"messages": [{"role",
 // "content"}]} lines turned into conversations of user turns, and the
 // token lengths of one role's messages.
-#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -37,19 +36,6 @@ struct LineRef {
                              ": expected " + what);
   }
 };
-
-// The mock LLM's count, which the prompts are sized by: runs of non-space
-// characters.
-int CountTokens(std::string_view text) {
-  int tokens = 0;
-  bool in_word = false;
-  for (char c : text) {
-    const bool space = std::isspace(static_cast<unsigned char>(c));
-    if (!space && !in_word) ++tokens;
-    in_word = !space;
-  }
-  return tokens;
-}
 
 // ShareGPT's speakers as the published dumps name them.
 Role ShareGptRole(const json& from, const LineRef& line, size_t index) {
@@ -165,7 +151,7 @@ Conversation ToConversation(const std::vector<Message>& messages,
       answer_lengths->push_back(-1);
       answered = false;
     } else if (!conversation.turns.empty() && !answered) {
-      answer_lengths->back() = CountTokens(message.text);
+      answer_lengths->back() = engine::CountWordTokens(message.text);
       answered = true;
     }
   }
@@ -214,7 +200,7 @@ std::vector<int> DatasetTokenLengths(const std::string& path,
   std::vector<int> lengths;
   ReadDataset(path, [&](const std::vector<Message>& messages) {
     for (const Message& message : messages) {
-      const int tokens = CountTokens(message.text);
+      const int tokens = engine::CountWordTokens(message.text);
       if (message.role == wanted && tokens > 0) lengths.push_back(tokens);
     }
     return true;

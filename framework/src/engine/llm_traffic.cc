@@ -3,6 +3,7 @@
 #include "loadgate/llm_traffic.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -186,6 +187,17 @@ int SampleTokenLength(const TokenLengths& lengths, Rng& rng) {
       return std::max(lengths.samples[rng.Below(lengths.samples.size())], 0);
   }
   return 0;
+}
+
+int CountWordTokens(std::string_view text) {
+  int tokens = 0;
+  bool in_word = false;
+  for (char c : text) {
+    const bool space = std::isspace(static_cast<unsigned char>(c));
+    if (!space && !in_word) ++tokens;
+    in_word = !space;
+  }
+  return tokens;
 }
 
 }  // namespace engine
