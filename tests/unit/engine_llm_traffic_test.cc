@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -13,30 +12,18 @@
 #include "engine/random.h"
 #include "engine/token_lengths.h"
 #include "loadgate/llm_traffic.h"
+#include "support/sample_moments.h"
 #include "support/temp_dir.h"
 
 namespace loadgate {
 namespace {
 
+using test_support::MomentsOf;
+using test_support::SampleMoments;
 using test_support::TempDir;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-struct Moments {
-  double mean = 0;
-  double stddev = 0;
-};
-
-Moments MomentsOf(const std::vector<int>& values) {
-  Moments moments;
-  for (int value : values) moments.mean += value;
-  moments.mean /= values.size();
-  for (int value : values)
-    moments.stddev += (value - moments.mean) * (value - moments.mean);
-  moments.stddev = std::sqrt(moments.stddev / (values.size() - 1));
-  return moments;
-}
 
 std::vector<int> Draw(const TokenLengths& lengths, int count) {
   engine::Rng rng(11);
@@ -99,14 +86,14 @@ TEST(TokenLengthsTest, ConstantAndUniformStayInTheirRange) {
   const std::vector<int> uniform = Draw(TokenLengths::Uniform(64, 256), 20000);
   EXPECT_EQ(*std::min_element(uniform.begin(), uniform.end()), 64);
   EXPECT_EQ(*std::max_element(uniform.begin(), uniform.end()), 256);
-  const Moments moments = MomentsOf(uniform);
+  const SampleMoments moments = MomentsOf(uniform);
   // Integers in [64, 256]: mean 160, stddev sqrt((193^2 - 1) / 12) = 55.7.
   EXPECT_NEAR(moments.mean, 160, 1.5);
   EXPECT_NEAR(moments.stddev, 55.7, 1.5);
 }
 
 TEST(TokenLengthsTest, NormalReproducesItsMeanAndSpreadWithinWideBounds) {
-  const Moments moments =
+  const SampleMoments moments =
       MomentsOf(Draw(TokenLengths::Normal(512, 128, 1, 4096), 20000));
   EXPECT_NEAR(moments.mean, 512, 4);
   EXPECT_NEAR(moments.stddev, 128, 3);
@@ -118,7 +105,7 @@ TEST(TokenLengthsTest, NormalIsClampedToItsBounds) {
   EXPECT_EQ(*std::min_element(values.begin(), values.end()), 80);
   EXPECT_EQ(*std::max_element(values.begin(), values.end()), 120);
   // Symmetric bounds keep the mean; clamping narrows the spread.
-  const Moments moments = MomentsOf(values);
+  const SampleMoments moments = MomentsOf(values);
   EXPECT_NEAR(moments.mean, 100, 1.5);
   EXPECT_LT(moments.stddev, 20);
 }
@@ -161,7 +148,7 @@ TEST(SynthesizeConversationsTest, TurnsFollowTheRequestedDistributions) {
       outputs.push_back(turn.max_output_tokens);
     }
   }
-  const Moments input = MomentsOf(inputs), output = MomentsOf(outputs);
+  const SampleMoments input = MomentsOf(inputs), output = MomentsOf(outputs);
   EXPECT_NEAR(input.mean, 300, 2.5);
   EXPECT_NEAR(input.stddev, 60, 2);
   EXPECT_NEAR(output.mean, 20, 0.3);
