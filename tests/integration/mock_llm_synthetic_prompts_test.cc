@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/token_lengths.h"
 #include "loadgate/llm_traffic.h"
 #include "mock_llm/server.h"
 #include "support/mock_llm_http_client.h"
@@ -82,6 +83,7 @@ TEST_F(SyntheticPromptsAtTheMockTest, LengthsReproduceTheirMeanAndSpread) {
     const ConversationTurn& turn = conversations[i].turns[0];
     // Each prompt is exactly as long as it was drawn, by the mock's count.
     EXPECT_EQ(exchange["messages"][0]["text"], turn.user);
+    EXPECT_EQ(exchange["prompt_tokens"], engine::CountWordTokens(turn.user));
     EXPECT_EQ(exchange["max_tokens"], turn.max_output_tokens);
     EXPECT_EQ(exchange["output_tokens"], turn.max_output_tokens);
     inputs.push_back(exchange["prompt_tokens"].get<int>());
