@@ -63,6 +63,10 @@ struct Exchange {
   // Ends the exchange: records the outcome and frees the state. The
   // request must have been answered, handed to libevent, or be gone.
   void Finish(int status);
+  // Adds the exchange to the journal, once, when it is on. A complete
+  // answer is recorded before its last bytes leave, so a client that has
+  // its answer finds it in the journal.
+  void RecordInJournal(int status);
   // Sets the timer for `deadline` (monotonic ns); it never fires early.
   void Arm(int64_t deadline);
   int64_t ChunkDeadline(int index) const;
