@@ -246,6 +246,25 @@ TEST(LoadConversationsTest, HonoursLimitsAndTheOutputDistribution) {
   }
 }
 
+TEST(LoadConversationsTest, ReadsPromptLinesAsOneTurnEach) {
+  TempDir dir;
+  const std::string path = dir.WriteFile(
+      "prompts.jsonl",
+      "{\"prompt\": \"Name three rivers.\", \"completion\": \"Nile, Amazon, "
+      "Danube.\"}\n"
+      "{\"prompt\": \"Say hello.\"}\n");
+  DatasetOptions options;
+  options.output_tokens = TokenLengths::Constant(9);
+  const std::vector<Conversation> conversations =
+      LoadConversations(path, options);
+  ASSERT_EQ(conversations.size(), 2u);
+  ASSERT_EQ(conversations[0].turns.size(), 1u);
+  EXPECT_EQ(conversations[0].turns[0].user, "Name three rivers.");
+  EXPECT_EQ(conversations[0].turns[0].max_output_tokens, 3);  // the completion
+  ASSERT_EQ(conversations[1].turns.size(), 1u);
+  EXPECT_EQ(conversations[1].turns[0].max_output_tokens, 9);  // none recorded
+}
+
 TEST(LoadConversationsTest, ErrorsNameTheFileTheLineAndWhatWasExpected) {
   TempDir dir;
   const auto error = [&](const std::string& text) {
@@ -256,10 +275,14 @@ TEST(LoadConversationsTest, ErrorsNameTheFileTheLineAndWhatWasExpected) {
   EXPECT_EQ(error("\n{\"messages\": [}\n"),
             file + ":2: expected a JSON object on each line");
   EXPECT_EQ(error("[1, 2]\n"), file + ":1: expected a JSON object, got [1, 2]");
-  EXPECT_EQ(error("{\"prompt\": \"x\"}\n"),
+  EXPECT_EQ(error("{\"text\": \"x\"}\n"),
             file +
-                ":1: expected {\"conversations\": [...]} (ShareGPT) or "
-                "{\"messages\": [...]} (OpenAI)");
+                ":1: expected {\"conversations\": [...]} (ShareGPT), "
+                "{\"messages\": [...]} (OpenAI) or {\"prompt\": \"text\"}");
+  EXPECT_EQ(error("{\"prompt\": 7}\n"),
+            file + ":1: expected \"prompt\" to be a string");
+  EXPECT_EQ(error("{\"prompt\": \"x\", \"completion\": [1]}\n"),
+            file + ":1: expected \"completion\" to be a string");
   EXPECT_EQ(error(R"({"conversations": [{"from": "robot", "value": "x"}]})"),
             file +
                 R"(:1: expected conversations[0].from to be "human", "gpt" or )"

@@ -126,7 +126,8 @@ struct DatasetOptions {
 // Reads a JSONL file, one conversation per line: ShareGPT
 // {"conversations": [{"from": "human"|"gpt"|"system", "value": ...}]} or
 // OpenAI {"messages": [{"role": "user"|"assistant"|"system",
-// "content": ...}]}. The recorded answers are not sent (each turn sends the
+// "content": ...}]}, or a single prompt {"prompt": ..., "completion": ...}
+// (completion optional). The recorded answers are not sent (each turn sends the
 // answers actually received); they only give output lengths. Throws
 // std::runtime_error naming the file, the line and what was expected.
 std::vector<Conversation> LoadConversations(const std::string& path,

@@ -1,7 +1,7 @@
 // JSONL conversation datasets (llm_traffic.h): ShareGPT
-// {"conversations": [{"from", "value"}]} and OpenAI {"messages": [{"role",
-// "content"}]} lines turned into conversations of user turns, and the
-// token lengths of one role's messages.
+// {"conversations": [{"from", "value"}]}, OpenAI {"messages": [{"role",
+// "content"}]} and single prompts {"prompt", "completion"} lines turned into
+// conversations of user turns, and the token lengths of one role's messages.
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -81,7 +81,22 @@ std::string OpenAiContent(const json& content, const LineRef& line,
   return text;
 }
 
+// A prompt dataset's line: one user turn, and the recorded completion (if
+// any) whose length is the answer's.
+std::vector<Message> PromptMessages(const json& object, const LineRef& line) {
+  const json& prompt = object["prompt"];
+  if (!prompt.is_string()) line.Expected("\"prompt\" to be a string");
+  std::vector<Message> messages = {{Role::kUser, prompt.get<std::string>()}};
+  if (auto completion = object.find("completion"); completion != object.end()) {
+    if (!completion->is_string())
+      line.Expected("\"completion\" to be a string");
+    messages.push_back({Role::kAssistant, completion->get<std::string>()});
+  }
+  return messages;
+}
+
 std::vector<Message> ParseMessages(const json& object, const LineRef& line) {
+  if (object.contains("prompt")) return PromptMessages(object, line);
   std::vector<Message> messages;
   if (auto turns = object.find("conversations"); turns != object.end()) {
     if (!turns->is_array()) line.Expected("\"conversations\" to be a list");
@@ -100,8 +115,8 @@ std::vector<Message> ParseMessages(const json& object, const LineRef& line) {
   auto list = object.find("messages");
   if (list == object.end() || !list->is_array()) {
     line.Expected(
-        "{\"conversations\": [...]} (ShareGPT) or {\"messages\": [...]} "
-        "(OpenAI)");
+        "{\"conversations\": [...]} (ShareGPT), {\"messages\": [...]} "
+        "(OpenAI) or {\"prompt\": \"text\"}");
   }
   for (size_t i = 0; i < list->size(); ++i) {
     const json& message = (*list)[i];
