@@ -1,6 +1,8 @@
-// TTFT and inter-token latency as loadgate measures them, checked against
-// the mock LLM's own record of when each chunk left it, at 100 concurrent
-// streams (issue 14).
+// loadgate's LLM figures against what the mock LLM knows about each
+// stream (issue 14): TTFT and inter-token latency against its record of
+// when each chunk left it, at 100 concurrent streams, and goodput under
+// joint per-request objectives against streams planned fast or slow in
+// TTFT and TPOT.
 //
 // The mock ends every SSE stream with `: mock-llm-actual headers_us=...
 // emit_us=t0,t1,...` (services/mock_llm/README.md, "Ground truth for
@@ -21,13 +23,16 @@
 // add their resolution (< 0.4 % at 7 bits: 0.2 ms at the 50 ms TTFT here).
 // An inter-token gap carries the difference of two such delivery delays.
 // The issue's tolerance, 1 ms, is judged at the median always, and at p99
-// when the machine is quiet enough for it to be met at all. On a machine whose
-// cores are busy with other work, scheduling delays of several ms reach the
-// tail; the run measures that noise itself (the mock's timer lateness) and,
-// past the bound, reports the p99 figures as a skip instead of judging them
-// (see the end of the test). Measured at nice 10 on a shared 2-core machine at
-// load 6: p50 within 0.2 ms for both; p99 off by 0.5 to 1.6 ms while the mock's
-// own timers ran 3.9 to 4.8 ms late at p99, and by up to 3.6 ms in other runs.
+// when the machine is quiet enough for it to be met at all. On a machine
+// whose cores are busy with other work, scheduling delays of several ms
+// reach the tail; the run measures that noise itself (the mock's timer
+// lateness) and, past the bound, reports the p99 figures as a skip instead
+// of judging them (see the end of the test). Measured at nice 10 on a
+// shared 2-core machine: in a quiet moment, p99 within 0.35 ms (TTFT) and
+// 0.11 ms (ITL), judged and passed; at load 3 to 6, p50 always within
+// 0.2 ms (TTFT) and 0.07 ms (ITL), while at p99 the mock's own timers ran
+// 3.5 to 14 ms late and loadgate differed by 0.8 to 3.6 ms (once, with
+// 14 ms of lateness, by 114 ms): skipped.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -360,6 +365,34 @@ Agreement Compare(const char* what, const Histogram& measured,
   return agreement;
 }
 
+// A streamed OpenAI chat completion (SSE) with `headers` besides the JSON
+// content type; `usage` asks for the usage chunk (token counts).
+Request StreamedChat(std::vector<Header> headers, bool usage) {
+  headers.insert(headers.begin(), {"Content-Type", "application/json"});
+  return Request{
+      .name = "chat",
+      .method = "POST",
+      .url = "/v1/chat/completions",
+      .headers = std::move(headers),
+      .body = std::string(R"({"model":"gpt-4o-mini","stream":true,)") +
+              (usage ? R"("stream_options":{"include_usage":true},)" : "") +
+              R"("messages":[{"role":"user","content":"Four words of )"
+              R"(prompt."}]})",
+      .timeout = 10s,
+      .stream = StreamFormat::kSse};
+}
+
+// A run that ends after `requests`, long before its duration, on one
+// event-loop thread.
+RunOptions BoundedRun(uint64_t requests) {
+  RunOptions options;
+  options.duration = 60s;
+  options.max_requests = requests;
+  options.threads = 1;
+  options.graceful_stop = 10s;
+  return options;
+}
+
 TEST(LlmGroundTruthTest, TtftAndItlAgreeWithTheMockAtP99For100Streams) {
   ServiceProcess mock({kMockLlm, "--port", "0", "--threads", "1", "--ttft-ms",
                        std::to_string(kTtftMs), "--itl-ms",
@@ -371,23 +404,10 @@ TEST(LlmGroundTruthTest, TtftAndItlAgreeWithTheMockAtP99For100Streams) {
   Scenario scenario;
   scenario.name = "llm_ground_truth";
   scenario.base_url = "http://127.0.0.1:" + std::to_string(relay.port());
-  scenario.Add(Request{
-      .name = "chat",
-      .method = "POST",
-      .url = "/v1/chat/completions",
-      .headers = {{"Content-Type", "application/json"}},
-      .body = R"({"model":"gpt-4o-mini","stream":true,)"
-              R"("messages":[{"role":"user","content":"Say something."}]})",
-      .timeout = 10s,
-      .stream = StreamFormat::kSse});
-  RunOptions options;
-  options.duration = 60s;  // ends at kRequests, long before
-  options.max_requests = kRequests;
-  options.threads = 1;
-  options.graceful_stop = 10s;
+  scenario.Add(StreamedChat({}, /*usage=*/false));
   const RunReport report = loadgate::Run(
       scenario, ClosedModel{.users = kStreams, .spawn_rate = kSpawnRate},
-      options);
+      BoundedRun(kRequests));
 
   const TagStats& total = report.metrics.total;
   ASSERT_EQ(report.requests(), kRequests);
@@ -427,6 +447,8 @@ TEST(LlmGroundTruthTest, TtftAndItlAgreeWithTheMockAtP99For100Streams) {
   // bytes loadgate times wait for wake-ups on the same cores): the test
   // then says so, with the figures, instead of judging them.
   const double lateness_p99_ms = PercentileMs(lateness_us, 99);
+  std::cout << "mock timer lateness p99: " << FormatFixed(lateness_p99_ms, 3)
+            << " ms\n";
   testing::Test::RecordProperty("mock_timer_lateness.p99_ms",
                                 FormatFixed(lateness_p99_ms, 3));
   if (lateness_p99_ms > kToleranceMs) {
@@ -440,6 +462,79 @@ TEST(LlmGroundTruthTest, TtftAndItlAgreeWithTheMockAtP99For100Streams) {
   }
   EXPECT_LE(std::abs(ttft.p99_ms), kToleranceMs);
   EXPECT_LE(std::abs(itl.p99_ms), kToleranceMs);
+}
+
+// Goodput under joint objectives: each request asks the mock (through its
+// per-request headers) for a fast or slow first token and fast or slow
+// tokens after it, so which requests meet "TTFT < 150 ms and TPOT < 30 ms"
+// is known in advance.
+constexpr int kKindTokens = 6;
+constexpr uint64_t kRequestsPerKind = 5;
+constexpr uint64_t kKindRequests = 4 * kRequestsPerKind;
+
+// Four kinds of stream, taken in turn: TTFT 20 or 300 ms against a 150 ms
+// objective, 5 or 60 ms per token against a 30 ms one.
+DataSet StreamKinds() {
+  DataSet kinds;
+  kinds.columns = {"ttft_ms", "itl_ms"};
+  kinds.rows = {{"20", "5"}, {"300", "5"}, {"20", "60"}, {"300", "60"}};
+  return kinds;
+}
+
+RunReport RunKinds(const ServiceProcess& mock, std::chrono::nanoseconds ttft,
+                   std::chrono::nanoseconds tpot) {
+  Scenario scenario;
+  scenario.name = "joint_objectives";
+  scenario.base_url = mock.url();
+  scenario.data.push_back(StreamKinds());
+  scenario.request_ttft_objective = ttft;
+  scenario.request_tpot_objective = tpot;
+  scenario.Add(
+      StreamedChat({{"x-mock-llm-ttft-ms", "{ttft_ms}"},
+                    {"x-mock-llm-itl-ms", "{itl_ms}"},
+                    {"x-mock-llm-tokens", std::to_string(kKindTokens)}},
+                   /*usage=*/true));
+  // Rows are taken in turn whatever the user, so each kind runs
+  // kRequestsPerKind times.
+  return loadgate::Run(scenario, ClosedModel{.users = 4},
+                       BoundedRun(kKindRequests));
+}
+
+class LlmJointObjectivesTest : public testing::Test {
+ protected:
+  ServiceProcess mock_{{kMockLlm, "--port", "0", "--threads", "1"}};
+};
+
+TEST_F(LlmJointObjectivesTest, OnlyRequestsFastInBothCountAsGoodput) {
+  const RunReport report = RunKinds(mock_, 150ms, 30ms);
+  ASSERT_EQ(report.requests(), kKindRequests);
+  ASSERT_EQ(report.errors(), 0u);
+  EXPECT_EQ(report.metrics.total.met_objectives, kRequestsPerKind);
+  EXPECT_DOUBLE_EQ(report.slo_attainment(), 0.25);
+  EXPECT_GT(report.goodput_rps(), 0);
+  EXPECT_LT(report.goodput_rps(), report.achieved_rps());
+}
+
+TEST_F(LlmJointObjectivesTest, EachObjectiveAloneLetsItsFastHalfThrough) {
+  const RunReport ttft_only = RunKinds(mock_, 150ms, 0ns);
+  EXPECT_EQ(ttft_only.metrics.total.met_objectives, 2 * kRequestsPerKind);
+  const RunReport tpot_only = RunKinds(mock_, 0ns, 30ms);
+  EXPECT_EQ(tpot_only.metrics.total.met_objectives, 2 * kRequestsPerKind);
+}
+
+TEST_F(LlmJointObjectivesTest, TokenFiguresComeFromTheStreamsUsage) {
+  const RunReport report = RunKinds(mock_, 0ns, 0ns);
+  const TagStats& total = report.metrics.total;
+  ASSERT_EQ(report.requests(), kKindRequests);
+  EXPECT_EQ(total.met_objectives, kKindRequests);  // no objective set
+  EXPECT_EQ(total.output_tokens, kKindRequests * kKindTokens);
+  ASSERT_GT(total.prompt_tokens, 0u);
+  EXPECT_GT(report.input_tokens_per_s(), 0);
+  // Latency per output token: every stream, at least its planned time over
+  // its tokens (the fastest kind: 20 + 5 * 5 ms over 6 tokens).
+  ASSERT_EQ(total.latency_per_token.count(), kKindRequests);
+  EXPECT_GE(total.latency_per_token.min(), 45 * 1'000'000 / kKindTokens);
+  EXPECT_EQ(total.tpot.count(), kKindRequests);
 }
 
 }  // namespace
