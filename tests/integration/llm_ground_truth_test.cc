@@ -163,12 +163,12 @@ class GroundTruthRelay {
  private:
   static constexpr std::string_view kMarker = ": mock-llm-actual ";
 
-  // One direction of one relayed connection.
+  // One socket of a relayed pair: what it reads goes to `peer`.
   struct Pipe {
     int peer = -1;
-    bool from_upstream = false;
-    std::string unsent;  // bytes the peer's socket would not take yet
-    std::string scan;    // from upstream: the unparsed tail
+    bool from_upstream = false;  // the mock's side
+    std::string unsent;          // bytes for this socket it would not take yet
+    std::string scan;            // the mock's side: the unparsed tail
   };
 
   void Watch(int fd, uint32_t events) {
@@ -246,7 +246,7 @@ class GroundTruthRelay {
   void Send(int fd, std::string_view bytes) {
     Pipe& out = pipes_[fd];
     if (out.unsent.empty()) {
-      const ssize_t n = write(fd, bytes.data(), bytes.size());
+      const ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
       const size_t sent = n > 0 ? static_cast<size_t>(n) : 0;
       if (sent == bytes.size()) return;
       bytes.remove_prefix(sent);
@@ -260,7 +260,8 @@ class GroundTruthRelay {
 
   void Flush(int fd) {
     Pipe& out = pipes_[fd];
-    const ssize_t n = write(fd, out.unsent.data(), out.unsent.size());
+    const ssize_t n =
+        send(fd, out.unsent.data(), out.unsent.size(), MSG_NOSIGNAL);
     if (n > 0) out.unsent.erase(0, static_cast<size_t>(n));
     if (!out.unsent.empty()) return;
     epoll_event event{};
