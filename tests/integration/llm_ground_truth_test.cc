@@ -434,6 +434,12 @@ TEST(LlmGroundTruthTest, TtftAndItlAgreeWithTheMockAtP99For100Streams) {
   ASSERT_EQ(total.chunk_gap.count(), gap_us.size());
   // The mock never fires early: its truth starts at the planned TTFT.
   EXPECT_GE(PercentileMs(ttft_us, 0), kTtftMs);
+  // Each stream's TTFT as loadgate saw it starts before the mock's (at the
+  // send, not the mock's read) and ends after it (a chunk is read after it
+  // left), so no stream can look faster to loadgate than to the mock: a
+  // clock started late or stopped early would show here. Minima are exact.
+  EXPECT_GE(static_cast<double>(total.ttft.min()) / 1e6,
+            PercentileMs(ttft_us, 0));
 
   const Agreement ttft = Compare("ttft", total.ttft, ttft_us);
   const Agreement itl = Compare("itl", total.chunk_gap, gap_us);
