@@ -139,6 +139,13 @@ RunReportMatcher RequestTokensPerSecond(double percentile, InnerMatcher inner) {
   return slo_internal::Value("tokens_per_s", percentile, inner);
 }
 
+// latency_per_token: one answered request's end-to-end latency divided by
+// its output tokens (streams, and JSON answers that report usage).
+template <class InnerMatcher>
+RunReportMatcher LatencyPerOutputToken(double percentile, InnerMatcher inner) {
+  return slo_internal::Time("latency_per_token", percentile, inner);
+}
+
 // custom:<name>: a metric recorded by a Flow (Flow::metric), e.g.
 // "full_turn".
 template <class InnerMatcher>
@@ -171,6 +178,12 @@ RunReportMatcher GoodputRate(InnerMatcher inner) {
 template <class InnerMatcher>
 RunReportMatcher SloAttainment(InnerMatcher inner) {
   return slo_internal::Value("slo_attainment", 0, inner);
+}
+
+// input_tokens_per_s: input (prompt) tokens per second over the whole run.
+template <class InnerMatcher>
+RunReportMatcher InputTokensPerSecond(InnerMatcher inner) {
+  return slo_internal::Value("input_tokens_per_s", 0, inner);
 }
 
 // output_tokens_per_s: output tokens per second over the whole run.

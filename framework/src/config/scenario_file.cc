@@ -73,12 +73,15 @@ class ScenarioParser {
     config::ParseRequestsAndFlows(root_, &scenario);
     config::CheckTemplates(root_, scenario);
     if (auto field = root_.Get("request_objectives")) {
-      field->ExpectObject({"latency", "ttft"});
+      field->ExpectObject({"latency", "ttft", "tpot"});
       if (auto latency = field->Get("latency")) {
         scenario.request_latency_objective = latency->Duration();
       }
       if (auto ttft = field->Get("ttft")) {
         scenario.request_ttft_objective = ttft->Duration();
+      }
+      if (auto tpot = field->Get("tpot")) {
+        scenario.request_tpot_objective = tpot->Duration();
       }
     }
     file_.model = config::ParseLoadModel(root_, preset);

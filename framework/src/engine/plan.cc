@@ -180,13 +180,17 @@ int SlotOf(std::vector<std::string>& variables, const std::string& name) {
 void CompileSettings(const Scenario& scenario, Plan& plan) {
   plan.verify_tls = scenario.verify_tls;
   plan.tls_ca_pem = scenario.tls_ca_pem;
-  plan.latency_objective_ns = scenario.request_latency_objective.count();
-  plan.ttft_objective_ns = scenario.request_ttft_objective.count();
-  if (plan.latency_objective_ns < 0) {
+  plan.objectives.latency_ns = scenario.request_latency_objective.count();
+  plan.objectives.ttft_ns = scenario.request_ttft_objective.count();
+  plan.objectives.tpot_ns = scenario.request_tpot_objective.count();
+  if (plan.objectives.latency_ns < 0) {
     Fail("scenario.request_latency_objective", "expected >= 0");
   }
-  if (plan.ttft_objective_ns < 0) {
+  if (plan.objectives.ttft_ns < 0) {
     Fail("scenario.request_ttft_objective", "expected >= 0");
+  }
+  if (plan.objectives.tpot_ns < 0) {
+    Fail("scenario.request_tpot_objective", "expected >= 0");
   }
   if (scenario.flows.empty()) {
     Fail("scenario.flows", "expected at least one request or flow");

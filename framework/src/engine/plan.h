@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/template.h"
+#include "loadgate/metrics.h"
 #include "loadgate/scenario.h"
 
 namespace loadgate::engine {
@@ -115,8 +116,7 @@ struct Plan {
   bool any_tls = false;
   bool verify_tls = true;
   std::string tls_ca_pem;
-  int64_t latency_objective_ns = 0;
-  int64_t ttft_objective_ns = 0;
+  RequestObjectives objectives;
 
   // Index of the flow whose cumulative weight bracket holds `u` in [0, 1).
   int ChooseFlow(double u) const;

@@ -417,12 +417,8 @@ void Worker::Loop::RecordExchange(Session& s, int status, ErrorKind error) {
   sample.output_tokens = stream.output_tokens();
   sample.prompt_tokens = stream.prompt_tokens();
   sample.bytes_received = exchange.bytes;
-  sample.met_objectives =
-      error == ErrorKind::kNone &&
-      (plan_->latency_objective_ns == 0 ||
-       sample.latency_ns <= plan_->latency_objective_ns) &&
-      (plan_->ttft_objective_ns == 0 || stream.first_chunk_ns < 0 ||
-       (stream.ttft_ns >= 0 && stream.ttft_ns <= plan_->ttft_objective_ns));
+  sample.met_objectives = error == ErrorKind::kNone &&
+                          MeetsRequestObjectives(sample, plan_->objectives);
   s.gaps.Flush(recorder, sample.tag, stream, /*at_end=*/true);
   recorder.Record(sample);
   counters.requests.fetch_add(1, std::memory_order_relaxed);
