@@ -70,9 +70,11 @@ struct CapacityOptions {
   // Mean think time of a user between sessions, for Little's law.
   std::chrono::nanoseconds think_time{0};
   // Each step's load model: `model` with its rate set; a max_in_flight of 0
-  // becomes two seconds of the step's iterations (64 to 100000), as a run's
-  // default, stated so that a full slot pool can be recognised.
+  // becomes in_flight_seconds of the step's iterations (64 to 100000; two
+  // seconds is a run's own default), set so that a full slot pool can be
+  // recognised.
   OpenModel model;
+  double in_flight_seconds = 2;
   // Each step's run options (duration replaced by the step's). Prices
   // give the costs.
   RunOptions run;
@@ -92,7 +94,9 @@ struct CapacityOptions {
 // average, t x duration / 2 behind). A short step is then:
 //  - kGenerator when loadgate itself lagged: one of the run's event-loop
 //    threads was on a CPU or waiting for one (busy, or starved by other
-//    processes) for at least kGeneratorBusyShare of the judged part
+//    processes) for at least kGeneratorBusyShare of the judged part (half:
+//    a generator that busy shares the limit with the service, and a step
+//    it co-limits measures neither alone)
 //    (/proc/self/task/*/schedstat; steps under a second long are not
 //    measured), or arrivals were late while in-flight slots were free
 //    (less than kSaturatedSlots of them busy by Little's law: sent rate x
@@ -102,7 +106,7 @@ struct CapacityOptions {
 //    had time to spare: the service answered too slowly to carry the
 //    rate, and the waits count in latency. The step broke.
 enum class StepLimit { kNone, kGenerator, kService };
-inline constexpr double kGeneratorBusyShare = 0.9;
+inline constexpr double kGeneratorBusyShare = 0.5;
 inline constexpr double kSaturatedSlots = 0.9;
 
 // "generator limit", "service limit", "none".

@@ -14,12 +14,13 @@
 namespace loadgate {
 namespace {
 
-// A run's default for open models (engine.cc): two seconds of the peak
-// rate, 64 to 100000 slots. Stated here so the StepLimit rule knows how
-// many slots a step had.
-constexpr double kSlotSeconds = 2;
+// The bounds of a run's default for open models (engine.cc), for the slots
+// in_flight_seconds give: stated here so the StepLimit rule knows how many
+// slots a step had.
 constexpr double kMinSlots = 64;
 constexpr double kMaxSlots = 100'000;
+// The engine reports a second's statistics within this of its end.
+constexpr std::chrono::milliseconds kLastSecondReport{500};
 
 // The JSON report and Locust's CSV beside it; throws when it cannot write.
 void WriteStepReport(const RunReport& report,
@@ -50,8 +51,9 @@ StepPlan PlanStep(const CapacityOptions& options, double rate, int number) {
       options.model};
   plan.model.rate = rate / options.session_requests;
   if (plan.model.max_in_flight <= 0) {
-    plan.model.max_in_flight = static_cast<int>(std::clamp(
-        std::ceil(plan.model.rate * kSlotSeconds), kMinSlots, kMaxSlots));
+    plan.model.max_in_flight = static_cast<int>(
+        std::clamp(std::ceil(plan.model.rate * options.in_flight_seconds),
+                   kMinSlots, kMaxSlots));
   }
   return plan;
 }
@@ -85,7 +87,10 @@ StepRun RunWarmupAndStep(const Scenario& scenario,
     const int64_t second =
         std::chrono::floor<std::chrono::seconds>(progress.elapsed).count();
     const bool warmup_ends = judged_from_s < 0 && second >= warmup_s;
-    demand.Sample(progress.elapsed, warmup_ends && warmup_s > 0);
+    // The load window only: the graceful stop after it is no lag.
+    if (progress.elapsed <= run_options.duration + kLastSecondReport) {
+      demand.Sample(progress.elapsed, warmup_ends && warmup_s > 0);
+    }
     if (!warmup_ends || warmup_s == 0) return;
     judged_from_s = second;
     at_warmup_end = *progress.tags;

@@ -13,14 +13,16 @@ namespace {
 double NsToSeconds(double nanoseconds) { return nanoseconds / 1e9; }
 
 // Whether the step sent fewer requests, or sent them later, than its rate
-// allows by more than the tolerance (see StepLimit).
+// allows by more than the tolerance (see StepLimit). Counts are whole
+// iterations: one iteration's requests more or less is no shortfall.
 bool FellShort(double target_rps, const RunReport& report,
-               const OfferedLoad& offered, double tolerance) {
+               const OfferedLoad& offered, const CapacityOptions& options) {
+  const double tolerance = options.rate_tolerance;
   const double actual_s =
       NsToSeconds(static_cast<double>(report.info.actual_duration_ns));
   const double planned_s =
       NsToSeconds(static_cast<double>(report.info.planned_duration_ns));
-  return offered.sent_rps * actual_s <
+  return offered.sent_rps * actual_s + options.session_requests <
              (1 - tolerance) * target_rps * actual_s ||
          offered.mean_send_lag_s > tolerance * planned_s / 2;
 }
@@ -129,7 +131,7 @@ CapacityStep JudgeCapacityStep(double target_rps, RunReport report,
                                      conditions.max_in_flight
                                : 0;
   offered.generator_busy_share = conditions.generator_busy_share;
-  if (FellShort(target_rps, step.report, offered, options.rate_tolerance)) {
+  if (FellShort(target_rps, step.report, offered, options)) {
     const bool generator_busy =
         offered.generator_busy_share >= kGeneratorBusyShare;
     const bool slots_full = offered.slot_occupancy >= kSaturatedSlots;
