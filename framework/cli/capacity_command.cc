@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -26,8 +25,8 @@ const std::string_view kCapacityUsage = R"(Usage:
 
 Open-model steps at constant rates, x2 from --start until an objective
 breaks or --max is reached, then bisected between the highest passing and
-the lowest breaking rate to --resolution. Each step is a warm-up (not
-judged) and a judged run. The capacity is the highest rate that met every
+the lowest breaking rate to --resolution. Each step is one run: a warm-up
+(not judged), then the judged part. The capacity is the highest rate that met every
 objective; a step that loadgate itself could not send on time (a generator
 limit) makes the search refuse to report one.
 
@@ -37,8 +36,9 @@ Search:
   --start R              first step's rate, requests/s (default 10)
   --max R                highest rate offered (default 10000)
   --step-duration D      judged part of each step (default 10s)
-  --warmup D             unjudged run before each step (default a quarter
-                         of the step; 0s for none)
+  --warmup D             the first D of each step's run, not judged
+                         (whole seconds, rounded up; default a quarter of
+                         the step; 0s for none)
   --resolution P         stop bisecting within P, e.g. 5% (default 5%)
   --require R            exit 1 unless the capacity is at least R req/s
   --think D              mean think time of a user between sessions, for
@@ -212,23 +212,6 @@ void ApplyRun(const ScenarioFile& run, const CommandLine& line,
   if (flags.think) options.think_time = *flags.think;
 }
 
-// capacity.json and capacity.html in `dir`.
-void WriteOutputs(const CapacityResult& result,
-                  const std::filesystem::path& dir) {
-  std::ofstream json(dir / "capacity.json");
-  WriteCapacityJson(result, json);
-  std::ofstream html(dir / "capacity.html");
-  WriteCapacityHtml(result, html);
-  json.close();
-  html.close();
-  if (!json || !html) {
-    throw std::runtime_error(
-        "could not write capacity.json or capacity.html "
-        "in " +
-        dir.string());
-  }
-}
-
 int ExitCode(const CapacityResult& result, std::optional<double> require) {
   if (result.outcome == CapacityResult::Outcome::kRefused) {
     const bool interrupted =
@@ -285,7 +268,7 @@ int CapacityCommand(const std::vector<std::string>& args) {
   } catch (const std::invalid_argument& error) {
     throw UsageError(error.what());
   }
-  WriteOutputs(result, dir);
+  WriteCapacityFiles(result, dir);
   WriteCapacityText(result, std::cout);
   std::cout << "reports: " << (dir / "capacity.html").string() << ", "
             << (dir / "capacity.json").string() << "\n";

@@ -32,11 +32,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <iostream>
 #include <string>
@@ -131,14 +129,7 @@ void RecordProperties(
 void ReportCapacity(const CapacityResult& result,
                     const std::filesystem::path& folder) {
   WriteCapacityText(result, std::cout);
-  std::ofstream json(folder / "capacity.json");
-  WriteCapacityJson(result, json);
-  std::ofstream html(folder / "capacity.html");
-  WriteCapacityHtml(result, html);
-  json.close();
-  html.close();
-  EXPECT_TRUE(json && html)
-      << "could not write the capacity files in " << folder;
+  EXPECT_NO_THROW(WriteCapacityFiles(result, folder));
   RecordProperties(CapacityProperties(result));
 }
 

@@ -1,6 +1,6 @@
 // The capacity search's arithmetic with fake step results: growth,
-// bisection to the resolution, the generator/service limit rule, Little's
-// law and cost.
+// bisection to the resolution, the generator/service limit rule, the
+// warm-up cut out of a step's report, Little's law and cost.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "capacity/warmup_window.h"
 #include "loadgate/capacity.h"
 #include "loadgate/slo.h"
 
@@ -207,6 +208,47 @@ TEST(CapacitySearchTest, RefusalStopsTheSearchAndReportsNoCapacity) {
   EXPECT_THAT(result.refusal, AllOf(HasSubstr("step 2 (200 req/s)"),
                                     HasSubstr("generator limit"),
                                     HasSubstr("before it was 100 req/s")));
+}
+
+TEST(CapacityWarmupTest, JudgedPartIsTheRunMinusTheWarmup) {
+  // 10 requests of 1 ms by the end of the warm-up's second 1; 20 more of
+  // 5 ms (one a 503) in the 2 s after it.
+  TagStats at_warmup_end;
+  at_warmup_end.name = "GET /a";
+  at_warmup_end.requests = 10;
+  at_warmup_end.errors_by_kind[0] = 10;
+  at_warmup_end.status_counts = {{200, 10}};
+  at_warmup_end.latency.RecordMultiple(1'000'000, 10);
+  RunReport whole;
+  whole.info.actual_duration_ns = 3 * kSecondNs;
+  whole.info.planned_duration_ns = 3 * kSecondNs;
+  TagStats tag = at_warmup_end;
+  tag.requests = 30;
+  tag.errors = 1;
+  tag.errors_by_kind[0] = 29;
+  tag.errors_by_kind[static_cast<int>(ErrorKind::kHttp5xx)] = 1;
+  tag.status_counts = {{200, 29}, {503, 1}};
+  tag.latency.RecordMultiple(5'000'000, 20);
+  whole.metrics.tags = {tag};
+  whole.metrics.total = tag;
+  for (int64_t second : {0, 1, 2}) {
+    TimeSlot slot;
+    slot.second = second;
+    whole.metrics.series.push_back(slot);
+  }
+
+  const RunReport part = capacity::AfterWarmup(whole, {at_warmup_end}, 1);
+  EXPECT_EQ(part.info.actual_duration_ns, 2 * kSecondNs);
+  EXPECT_EQ(part.info.planned_duration_ns, 2 * kSecondNs);
+  EXPECT_EQ(part.requests(), 20u);
+  EXPECT_EQ(part.errors(), 1u);
+  EXPECT_EQ(part.metrics.tags[0].status_counts.at(200), 19u);
+  EXPECT_EQ(part.metrics.total.latency.count(), 20u);
+  EXPECT_NEAR(part.metrics.total.latency.mean(), 5e6, 1);
+  EXPECT_NEAR(static_cast<double>(part.metrics.total.latency.Percentile(1)),
+              5e6, 5e6 / 64);
+  ASSERT_EQ(part.metrics.series.size(), 2u);
+  EXPECT_EQ(part.metrics.series.front().second, 1);
 }
 
 TEST(CapacityPlanningTest, UsersByLittlesLawAndCostPerRequestAndSession) {

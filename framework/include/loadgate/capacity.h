@@ -241,6 +241,10 @@ void WriteCapacityJson(const CapacityResult& result, std::ostream& out);
 // capacity.html: the knee curve (p50/p95/p99 latency, TTFT when streams
 // were measured, error rate against offered rate) and the step table.
 void WriteCapacityHtml(const CapacityResult& result, std::ostream& out);
+// capacity.json and capacity.html in `dir` (which exists); throws
+// std::runtime_error naming the file it could not write.
+void WriteCapacityFiles(const CapacityResult& result,
+                        const std::filesystem::path& dir);
 // JUnit properties: loadgate.capacity_rps, loadgate.capacity_outcome,
 // loadgate.capacity_users, loadgate.cost_per_request_usd, ...
 std::vector<std::pair<std::string, std::string>> CapacityProperties(

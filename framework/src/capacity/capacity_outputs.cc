@@ -1,7 +1,9 @@
-// The capacity search's text table, capacity.json and JUnit properties
-// (capacity.h).
+// The capacity search's text table, capacity.json (and the files beside
+// it) and JUnit properties (capacity.h).
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <stdexcept>
 
 #include "loadgate/capacity.h"
 #include "loadgate/format.h"
@@ -132,6 +134,20 @@ void WriteCapacityJson(const CapacityResult& result, std::ostream& out) {
     });
   }
   out << json.dump(2) << "\n";
+}
+
+void WriteCapacityFiles(const CapacityResult& result,
+                        const std::filesystem::path& dir) {
+  const std::pair<const char*, void (*)(const CapacityResult&, std::ostream&)>
+      files[] = {{"capacity.json", WriteCapacityJson},
+                 {"capacity.html", WriteCapacityHtml}};
+  for (const auto& [name, write] : files) {
+    std::ofstream out(dir / name);
+    write(result, out);
+    out.close();
+    if (!out)
+      throw std::runtime_error("could not write " + (dir / name).string());
+  }
 }
 
 std::vector<std::pair<std::string, std::string>> CapacityProperties(
