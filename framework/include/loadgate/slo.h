@@ -25,6 +25,7 @@
 #include <string>
 #include <utility>
 
+#include "loadgate/capacity.h"
 #include "loadgate/format.h"
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
@@ -257,6 +258,14 @@ class ValueSloAssertion {
   InnerMatcher matcher_;
 };
 
+// The predicate formatter behind EXPECT_CAPACITY_AT_LEAST: fails unless
+// the search found a capacity of at least `minimum_rps` (a lower bound at
+// or above it counts; a refusal never does), telling every step.
+::testing::AssertionResult CapacityAtLeast(const char* result_text,
+                                           const char* minimum_text,
+                                           const CapacityResult& result,
+                                           double minimum_rps);
+
 template <class InnerMatcher>
 ValueSloAssertion<InnerMatcher> ValueSlo(std::string subject,
                                          InnerMatcher matcher) {
@@ -293,5 +302,16 @@ ValueSloAssertion<InnerMatcher> ValueSlo(std::string subject,
 #define ASSERT_SLO_VALUE(subject, value, matcher)                           \
   ASSERT_PRED_FORMAT1(::loadgate::slo_internal::ValueSlo(subject, matcher), \
                       value)
+
+// A capacity objective on FindCapacity()'s result (capacity.h):
+//   EXPECT_CAPACITY_AT_LEAST(result, 150);
+// is the testcase "capacity is >= 150 req/s" in the SLO JUnit file; a
+// failure lists every step, what broke and why a search refused.
+#define EXPECT_CAPACITY_AT_LEAST(result, minimum_rps)                    \
+  EXPECT_PRED_FORMAT2(::loadgate::slo_internal::CapacityAtLeast, result, \
+                      minimum_rps)
+#define ASSERT_CAPACITY_AT_LEAST(result, minimum_rps)                    \
+  ASSERT_PRED_FORMAT2(::loadgate::slo_internal::CapacityAtLeast, result, \
+                      minimum_rps)
 
 #endif  // LOADGATE_SLO_H_
