@@ -9,7 +9,8 @@
 include(CMakePackageConfigHelpers)
 
 set(loadgate_install_targets loadgate_metrics loadgate_http loadgate_engine
-  loadgate_config loadgate_assets loadgate_gate loadgate_live loadgate_gtest
+  loadgate_config loadgate_assets loadgate_gate loadgate_live loadgate_capacity
+  loadgate_gtest
   loadgate loadgate_gtest_main loadgate_cli)
 if(TARGET loadgate_fixtures)
   list(APPEND loadgate_install_targets loadgate_fixtures

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "capacity_command.h"
 #include "collect_command.h"
 #include "compare_command.h"
 #include "config/cli_options.h"
@@ -41,16 +42,18 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   const std::string command = args.empty() ? "" : args[0];
   // `compare`, `merge`, `report` and `collect` read reports, not run
-  // options, so they
-  // parse their own arguments; their bad input names them.
+  // options, and `capacity` has flags of its own, so they parse their own
+  // arguments; their bad input names them.
   const bool reads_reports = command == "compare" || command == "merge" ||
-                             command == "report" || command == "collect";
+                             command == "report" || command == "collect" ||
+                             command == "capacity";
   try {
     if (reads_reports) {
       const std::vector<std::string> rest(args.begin() + 1, args.end());
       if (command == "compare") return cli::CompareCommand(rest);
       if (command == "merge") return cli::MergeCommand(rest);
       if (command == "collect") return cli::CollectCommand(rest);
+      if (command == "capacity") return cli::CapacityCommand(rest);
       return cli::ReportCommand(rest);
     }
     return cli::RunCommandLine(cli::ParseCommandLine(args));

@@ -190,6 +190,15 @@ Status ApplyShapedKey(const std::string& key, const json& value, Config* c) {
     c->fault_at_fraction = *fraction;
     return Status::Ok();
   }
+  if (key == "journal") {
+    Result<int64_t> journal = ReadInteger(value, key, 0);
+    if (!journal.ok() || *journal > kMaxJournalEntries) {
+      return Status::Error("journal must be an integer in [0, " +
+                           std::to_string(kMaxJournalEntries) + "]");
+    }
+    c->journal = *journal;
+    return Status::Ok();
+  }
   if (key == "embedding_dimensions") {
     Result<int64_t> dimensions = ReadInteger(value, key, 1);
     if (!dimensions.ok() || *dimensions > 8192)
@@ -409,6 +418,7 @@ json ToJson(const Config& c) {
       {"sse_crlf", c.sse_crlf},
       {"openai_role_content", c.openai_role_content_null ? "null" : "empty"},
       {"embedding_dimensions", c.embedding_dimensions},
+      {"journal", c.journal},
       {"models", c.models}};
 }
 

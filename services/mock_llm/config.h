@@ -52,6 +52,8 @@ enum class ContentMode { kGenerate, kEcho, kCanned };
 std::optional<ContentMode> ParseContentMode(std::string_view name);
 std::string_view ContentModeName(ContentMode mode);
 
+inline constexpr int64_t kMaxJournalEntries = 100000;
+
 // Everything that shapes the mock's behaviour. Immutable once published:
 // POST /admin/config builds a new one and swaps it in.
 struct Config {
@@ -83,6 +85,9 @@ struct Config {
   bool sse_crlf = false;                  // "\r\n" line ends in SSE
   bool openai_role_content_null = false;  // role-only chunk: null vs ""
   int embedding_dimensions = 256;
+  // How many finished generation exchanges GET /admin/journal keeps (0:
+  // none, at most kMaxJournalEntries).
+  int64_t journal = 0;
   std::vector<std::string> models = {
       "gemini-2.0-flash",      "gemini-2.5-flash", "gemini-2.5-pro",
       "gpt-4o-mini",           "gpt-4o",           "claude-sonnet-4-5",

@@ -49,6 +49,9 @@ void Exchange::Unlink() {
 // Ends the exchange: records the outcome and frees the state. The
 // request must have been answered, handed to libevent, or be gone.
 void Exchange::Finish(int status) {
+  // Before the in-flight count drops, so that a client that saw the server
+  // drain finds every exchange in the journal.
+  RecordInJournal(status);
   Metrics& metrics = server->metrics_;
   metrics.RequestDone(ApiName(api), model, status);
   metrics.TokensGenerated(tokens_sent);
@@ -57,6 +60,15 @@ void Exchange::Finish(int status) {
   event_del(&timer);
   Unlink();
   delete this;
+}
+
+void Exchange::RecordInJournal(int status) {
+  if (!journal) return;
+  journal->output_tokens = tokens_sent;
+  journal->status = status;
+  server->journal_.Add(std::move(*journal),
+                       static_cast<size_t>(config->journal));
+  journal.reset();
 }
 
 void Exchange::Arm(int64_t deadline) {
@@ -102,11 +114,13 @@ void Exchange::Step() {
 }
 
 void Exchange::AppendNextTokens(std::string* text) {
+  const size_t before = text->size();
   for (int i = 0; i < plan.tokens_per_chunk && tokens_sent < plan.output_tokens;
        ++i) {
     if (!tokens.Next(text)) break;
     ++tokens_sent;
   }
+  if (journal) journal->text.append(*text, before);
 }
 
 void Exchange::ReplyWhole() {
@@ -134,6 +148,7 @@ void Exchange::ReplyWhole() {
   std::snprintf(actual, sizeof(actual), "total_us=%lld",
                 static_cast<long long>((MonotonicNs() - start_ns) / 1000));
   services::AddResponseHeader(request, "x-mock-llm-actual", actual);
+  RecordInJournal(200);
   services::SendResponse(request, 200, "application/json", body);
   Finish(200);
 }
@@ -199,6 +214,7 @@ void Exchange::SendNextChunk() {
   AppendStreamClose(context, tokens_sent, plan.hit_limit, &out);
   AppendActualTimes(&out);
   services::UnwatchClient(&watch);
+  RecordInJournal(200);
   services::SendChunk(request, out);
   services::EndChunked(request);
   Finish(200);

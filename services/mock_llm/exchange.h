@@ -14,6 +14,7 @@
 
 #include "common/http_util.h"
 #include "mock_llm/config.h"
+#include "mock_llm/journal.h"
 #include "mock_llm/plan.h"
 #include "mock_llm/protocol.h"
 #include "mock_llm/server.h"
@@ -49,6 +50,8 @@ struct Exchange {
   int chunks_sent = 0;
   int tokens_sent = 0;
   std::vector<uint32_t> emit_us;  // actual chunk offsets from the request
+  // Set when the journal is on: filled as text is sent, added on Finish.
+  std::unique_ptr<JournalEntry> journal;
   Exchange* prev = nullptr;
   Exchange* next = nullptr;
 
@@ -60,6 +63,10 @@ struct Exchange {
   // Ends the exchange: records the outcome and frees the state. The
   // request must have been answered, handed to libevent, or be gone.
   void Finish(int status);
+  // Adds the exchange to the journal, once, when it is on. A complete
+  // answer is recorded before its last bytes leave, so a client that has
+  // its answer finds it in the journal.
+  void RecordInJournal(int status);
   // Sets the timer for `deadline` (monotonic ns); it never fires early.
   void Arm(int64_t deadline);
   int64_t ChunkDeadline(int index) const;

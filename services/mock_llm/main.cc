@@ -142,6 +142,16 @@ void AddFaultAndQuotaFlags(services::FlagParser* flags, Config* config) {
                    "latency x (in_flight/capacity)^exponent (default 1)");
   flags->AddBool("sse-crlf", &config->sse_crlf, "end SSE lines with CRLF");
   flags->AddCustom(
+      "journal", "N",
+      [config](std::string_view value) {
+        const std::optional<int64_t> entries = services::ParseInt64(value);
+        if (!entries || *entries < 0 || *entries > mock_llm::kMaxJournalEntries)
+          return services::Status::Error("must be an integer in [0, 100000]");
+        config->journal = *entries;
+        return services::Status::Ok();
+      },
+      "keep the last N generation exchanges for GET /admin/journal (0: off)");
+  flags->AddCustom(
       "openai-role-content", "null|empty",
       [config](std::string_view value) {
         if (value != "null" && value != "empty")

@@ -53,6 +53,17 @@ struct GenerationRequest {
 Status ParseRequest(Route* route, std::string_view body,
                     GenerationRequest* request);
 
+// One message of a generation request with the role the client gave it
+// (OpenAI "user"/"assistant"/..., Gemini "user"/"model"; system prompts and
+// Gemini's systemInstruction as "system"; a completions prompt as "user").
+struct Message {
+  std::string role;
+  std::string text;  // the text of its parts, joined
+};
+// The messages of a body that ParseRequest accepted for `route` (for the
+// journal; parsed again so that requests pay for it only when journaling).
+std::vector<Message> RequestMessages(const Route& route, std::string_view body);
+
 enum class Framing { kJson, kSse, kJsonArray };
 
 // What a response needs to know about its exchange.

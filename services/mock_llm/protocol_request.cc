@@ -1,6 +1,7 @@
 // Request parsing of each provider's wire format (protocol.h): the prompt,
 // the token limit, the model and streaming choice carried in the body, and
-// embeddings inputs. Every failure is a message for a 400.
+// embeddings inputs (every failure is a message for a 400), and the
+// messages with their roles for the journal.
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -252,6 +253,46 @@ Status ParseAnthropic(Route* route, const json& body,
   return ParseMessages(body, request);
 }
 
+// The journal's view of a body ParseRequest accepted: the text of a
+// message is what AppendContentText reads; parse errors cannot happen here.
+std::string MessageText(const json& content) {
+  std::string text;
+  (void)AppendContentText(content, &text);
+  return text;
+}
+
+std::string StringField(const json& object, const char* key,
+                        const char* fallback) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>()
+                                               : fallback;
+}
+
+void AppendGoogleMessages(const json& body, std::vector<Message>* out) {
+  if (auto system = body.find("systemInstruction");
+      system != body.end() && system->is_object()) {
+    out->push_back({"system", MessageText(system->value("parts", json()))});
+  }
+  auto contents = body.find("contents");
+  if (contents == body.end() || !contents->is_array()) return;
+  for (const json& content : *contents) {
+    // An unset role is the user's, as the API reads it.
+    out->push_back({StringField(content, "role", "user"),
+                    MessageText(content.value("parts", json()))});
+  }
+}
+
+void AppendChatMessages(const json& body, std::vector<Message>* out) {
+  if (auto system = body.find("system"); system != body.end())
+    out->push_back({"system", MessageText(*system)});  // Anthropic
+  auto messages = body.find("messages");
+  if (messages == body.end() || !messages->is_array()) return;
+  for (const json& message : *messages) {
+    out->push_back({StringField(message, "role", ""),
+                    MessageText(message.value("content", json()))});
+  }
+}
+
 }  // namespace
 
 Status ParseRequest(Route* route, std::string_view body,
@@ -275,6 +316,32 @@ Status ParseRequest(Route* route, std::string_view body,
       return ParseAnthropic(route, *parsed, request);
   }
   return Status::Error("");
+}
+
+std::vector<Message> RequestMessages(const Route& route,
+                                     std::string_view body) {
+  std::vector<Message> messages;
+  Result<json> parsed = ParseJsonBody(body);
+  if (!parsed.ok() || !parsed->is_object()) return messages;
+  switch (route.api) {
+    case Api::kGemini:
+    case Api::kVertex:
+      AppendGoogleMessages(*parsed, &messages);
+      break;
+    case Api::kOpenAiCompletions: {
+      GenerationRequest request;
+      if (ReadCompletionPrompt(*parsed, &request).ok())
+        messages.push_back({"user", std::move(request.prompt)});
+      break;
+    }
+    case Api::kOpenAiEmbeddings:
+      break;
+    case Api::kOpenAiChat:
+    case Api::kAnthropic:
+      AppendChatMessages(*parsed, &messages);
+      break;
+  }
+  return messages;
 }
 
 }  // namespace loadgate::services::mock_llm

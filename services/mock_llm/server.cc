@@ -137,15 +137,38 @@ void MockLlmServer::Handle(evhttp_request* request) {
     HandleAdmin(request);
     return;
   }
+  if (path == "/admin/journal") {
+    HandleJournal(request);
+    return;
+  }
   HandleProvider(request);
 }
 
-void MockLlmServer::HandleAdmin(evhttp_request* request) {
-  if (!services::FromLoopback(request)) {
-    services::SendResponse(request, 403, "application/json",
-                           "{\"error\":\"admin API is loopback-only\"}");
-    return;
+bool MockLlmServer::RefuseRemoteAdmin(evhttp_request* request) {
+  if (services::FromLoopback(request)) return false;
+  services::SendResponse(request, 403, "application/json",
+                         "{\"error\":\"admin API is loopback-only\"}");
+  return true;
+}
+
+void MockLlmServer::HandleJournal(evhttp_request* request) {
+  if (RefuseRemoteAdmin(request)) return;
+  const std::string_view method = services::RequestMethod(request);
+  if (method == "GET") {
+    services::SendResponse(request, 200, "application/json",
+                           journal_.RenderJson());
+  } else if (method == "DELETE") {
+    const size_t cleared = journal_.Clear();
+    services::SendResponse(request, 200, "application/json",
+                           services::DumpJson({{"cleared", cleared}}));
+  } else {
+    services::SendResponse(request, 405, "application/json",
+                           "{\"error\":\"use GET or DELETE\"}");
   }
+}
+
+void MockLlmServer::HandleAdmin(evhttp_request* request) {
+  if (RefuseRemoteAdmin(request)) return;
   const std::string_view method = services::RequestMethod(request);
   if (method == "GET") {
     services::SendResponse(request, 200, "application/json",
@@ -283,6 +306,21 @@ int ChooseContent(const GenerationRequest& parsed, const Config& config,
   return -1;
 }
 
+// The journal's record of a request, before its answer.
+std::unique_ptr<JournalEntry> NewJournalEntry(evhttp_request* request,
+                                              const Route& route,
+                                              int prompt_tokens,
+                                              int max_tokens) {
+  auto entry = std::make_unique<JournalEntry>();
+  entry->api = std::string(JournalApiName(route.api));
+  entry->model = route.model;
+  entry->stream = route.stream;
+  entry->messages = RequestMessages(route, services::RequestBody(request));
+  entry->prompt_tokens = prompt_tokens;
+  entry->max_tokens = max_tokens;
+  return entry;
+}
+
 // "chatcmpl-mock1f", "msg_mock1f", ...: an id shaped like the provider's.
 std::string ResponseId(Api api, uint64_t id) {
   char text[48];
@@ -333,6 +371,10 @@ void MockLlmServer::StartGeneration(evhttp_request* request,
   if (RefuseBeforeStart(request, in.route, decision, x.plan.fault)) return;
 
   x.context = MakeResponseContext(request, in, id);
+  if (config.journal > 0) {
+    x.journal = NewJournalEntry(request, in.route, in.prompt_tokens,
+                                in.parsed.max_tokens);
+  }
   event_assign(&x.timer, services::RequestBase(request), -1, 0,
                &Exchange::OnTimer, &x);
   x.watch = services::ClientWatch{request, &Exchange::OnClientGone, &x};

@@ -7,6 +7,7 @@
 
 #include "common/http_server.h"
 #include "mock_llm/config.h"
+#include "mock_llm/journal.h"
 #include "mock_llm/metrics.h"
 #include "mock_llm/protocol.h"
 #include "mock_llm/quota.h"
@@ -34,11 +35,15 @@ class MockLlmServer {
   std::shared_ptr<const Config> config() const { return config_.load(); }
   void SetConfig(Config config);
   Metrics& metrics() { return metrics_; }
+  Journal& journal() { return journal_; }
 
  private:
   friend struct Exchange;
   void Handle(evhttp_request* request);
+  // Both admin routes answer only loopback clients; true when refused.
+  static bool RefuseRemoteAdmin(evhttp_request* request);
   void HandleAdmin(evhttp_request* request);
+  void HandleJournal(evhttp_request* request);
   void HandleProvider(evhttp_request* request);
 
   // A generation or embeddings request that parsed, on its way in.
@@ -68,6 +73,7 @@ class MockLlmServer {
   std::atomic<std::shared_ptr<const Config>> config_;
   Metrics metrics_;
   QuotaLimiter quotas_;
+  Journal journal_;
   std::atomic<uint64_t> next_id_{1};
   services::HttpServer http_;
 };

@@ -1,6 +1,6 @@
 // The mock LLM over real sockets: streaming against the announced plan,
-// every fault, every bad input, slow and vanishing clients, the admin API
-// and graceful shutdown.
+// every fault, every bad input, slow and vanishing clients, the admin API,
+// the journal of exchanges and graceful shutdown.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -388,6 +388,128 @@ TEST_F(MockLlmServerTest, SeveralThreadsShareOnePort) {
   }
   for (auto& client : clients) client.join();
   EXPECT_EQ(ok.load(), 12);
+}
+
+json Journal(int port) {
+  HttpResponse response = Fetch(port, "GET", "/admin/journal");
+  EXPECT_EQ(response.status, 200) << response.body;
+  return json::parse(response.body)["exchanges"];
+}
+
+TEST_F(MockLlmServerTest, JournalIsOffByDefault) {
+  ASSERT_EQ(Post(kChat, ChatBody(false)).status, 200);
+  EXPECT_EQ(Journal(port_), json::array());
+  EXPECT_EQ(Fetch(port_, "PUT", "/admin/journal").status, 405);
+}
+
+TEST_F(MockLlmServerTest, JournalKeepsEachApiWithTheRolesAsSent) {
+  ASSERT_EQ(Post("/admin/config", R"({"journal": 10})").status, 200);
+  const json chat = {
+      {"model", "gpt-4o-mini"},
+      {"max_completion_tokens", 5},
+      {"messages",
+       {{{"role", "system"}, {"content", "be brief"}},
+        {{"role", "user"}, {"content", "first question"}},
+        {{"role", "assistant"}, {"content", "first answer"}},
+        {{"role", "user"},
+         {"content", {{{"type", "text"}, {"text", "second question"}}}}}}}};
+  HttpResponse openai = Post(kChat, chat.dump());
+  ASSERT_EQ(openai.status, 200) << openai.body;
+  const json gemini = {
+      {"systemInstruction", {{"parts", {{{"text", "be brief"}}}}}},
+      {"contents",
+       {{{"role", "user"}, {"parts", {{{"text", "hi"}}}}},
+        {{"role", "model"}, {"parts", {{{"text", "hello"}}}}},
+        {{"parts", {{{"text", "again"}}}}}}}};
+  ASSERT_EQ(Post(kGeminiStream, gemini.dump()).status, 200);
+  const json anthropic = {
+      {"model", "claude-sonnet-4-5"},
+      {"max_tokens", 3},
+      {"system", "be brief"},
+      {"messages", {{{"role", "user"}, {"content", "hello claude"}}}}};
+  ASSERT_EQ(Post("/v1/messages", anthropic.dump()).status, 200);
+
+  const json exchanges = Journal(port_);
+  ASSERT_EQ(exchanges.size(), 3u) << exchanges.dump();
+  const json& first = exchanges[0];
+  EXPECT_EQ(first["api"], "openai");
+  EXPECT_EQ(first["model"], "gpt-4o-mini");
+  EXPECT_EQ(first["stream"], false);
+  EXPECT_EQ(first["messages"],
+            json::parse(R"([{"role":"system","text":"be brief"},
+                {"role":"user","text":"first question"},
+                {"role":"assistant","text":"first answer"},
+                {"role":"user","text":"second question"}])"));
+  EXPECT_EQ(first["prompt_tokens"], 8);
+  EXPECT_EQ(first["max_tokens"], 5);
+  EXPECT_EQ(first["output_tokens"], 5);
+  EXPECT_EQ(first["status"], 200);
+  EXPECT_EQ(first["text"],
+            json::parse(openai.body)["choices"][0]["message"]["content"]);
+
+  const json& second = exchanges[1];
+  EXPECT_EQ(second["api"], "gemini");
+  EXPECT_EQ(second["model"], "gemini-2.0-flash");
+  EXPECT_EQ(second["stream"], true);
+  EXPECT_EQ(second["messages"],
+            json::parse(R"([{"role":"system","text":"be brief"},
+                {"role":"user","text":"hi"},{"role":"model","text":"hello"},
+                {"role":"user","text":"again"}])"));
+  EXPECT_EQ(second["max_tokens"], nullptr);
+  EXPECT_EQ(second["output_tokens"], 8);  // DefaultConfig's length
+
+  EXPECT_EQ(exchanges[2]["api"], "anthropic");
+  EXPECT_EQ(exchanges[2]["messages"][0],
+            json::parse(R"({"role":"system","text":"be brief"})"));
+  EXPECT_EQ(exchanges[2]["output_tokens"], 3);
+}
+
+TEST_F(MockLlmServerTest, JournalOfAStreamHoldsTheTextSent) {
+  ASSERT_EQ(
+      Post("/admin/config", R"({"journal": 1, "content": "echo"})").status,
+      200);
+  HttpResponse response = Post(kChat, ChatBody(true));
+  ASSERT_TRUE(response.complete);
+  const json exchanges = Journal(port_);
+  ASSERT_EQ(exchanges.size(), 1u);
+  EXPECT_EQ(exchanges[0]["text"], "hello there");
+  EXPECT_EQ(exchanges[0]["output_tokens"], 2);
+  EXPECT_EQ(exchanges[0]["stream"], true);
+}
+
+TEST_F(MockLlmServerTest, JournalKeepsTheLastNOldestFirstUntilCleared) {
+  ASSERT_EQ(Post("/admin/config", R"({"journal": 2})").status, 200);
+  for (const char* prompt : {"one", "two", "three"}) {
+    const json body = {{"model", "gpt-4o-mini"},
+                       {"messages", {{{"role", "user"}, {"content", prompt}}}}};
+    ASSERT_EQ(Post(kChat, body.dump()).status, 200);
+  }
+  const json exchanges = Journal(port_);
+  ASSERT_EQ(exchanges.size(), 2u);
+  EXPECT_EQ(exchanges[0]["messages"][0]["text"], "two");
+  EXPECT_EQ(exchanges[1]["messages"][0]["text"], "three");
+  HttpResponse cleared = Fetch(port_, "DELETE", "/admin/journal");
+  EXPECT_EQ(cleared.status, 200);
+  EXPECT_EQ(json::parse(cleared.body)["cleared"], 2);
+  EXPECT_EQ(Journal(port_), json::array());
+  EXPECT_EQ(Post("/admin/config", R"({"journal": 100001})").status, 400);
+  EXPECT_EQ(Post("/admin/config", R"({"journal": -1})").status, 400);
+}
+
+TEST_F(MockLlmServerTest, JournalCollectsExchangesFromEveryThread) {
+  StopServer();
+  Config config = DefaultConfig();
+  config.journal = 100;
+  StartServer(config, 2);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&] {
+      for (int j = 0; j < 5; ++j) Post(kChat, ChatBody(j % 2 == 0));
+    });
+  }
+  for (auto& client : clients) client.join();
+  ASSERT_TRUE(Drained());
+  EXPECT_EQ(Journal(port_).size(), 20u);
 }
 
 }  // namespace

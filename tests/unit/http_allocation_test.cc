@@ -1,5 +1,6 @@
 // Checks the hot-path promise of the http layer: once warmed up, parsing
-// and request writing do not allocate. The global operator new is replaced
+// and request writing (LLM conversation bodies and answers included) do not
+// allocate. The global operator new is replaced
 // in this test binary to count allocations.
 #include <gtest/gtest.h>
 
@@ -11,8 +12,10 @@
 #include <utility>
 #include <vector>
 
+#include "engine/llm_body.h"
 #include "http/json_array_stream.h"
 #include "http/llm_chunk.h"
+#include "http/llm_text.h"
 #include "http/request_writer.h"
 #include "http/response_parser.h"
 #include "http/sse_parser.h"
@@ -192,6 +195,34 @@ TEST(HttpAllocationTest, RequestWritingIntoAReservedBufferDoesNotAllocate) {
               }
             }),
             0);
+}
+
+TEST(HttpAllocationTest, LlmTurnsBuildAndCollectIntoReusedBuffers) {
+  Conversation conversation;
+  conversation.system = "Be brief.";
+  conversation.turns = {{.user = "first \"question\"\n"},
+                        {.user = "second", .max_output_tokens = 64}};
+  LlmConversations llm;
+  llm.model = "m";
+  constexpr std::string_view kChunk =
+      "{\"choices\":[{\"delta\":{\"content\":\"caf\\u00e9 \\\"ok\\\"\"}}]}";
+  std::vector<std::string> answers(1);
+  answers[0].reserve(64);
+  std::string body;
+  body.reserve(1024);
+  for (LlmApi api : {LlmApi::kOpenAi, LlmApi::kGemini, LlmApi::kAnthropic}) {
+    llm.api = api;
+    EXPECT_EQ(AllocationsDuring([&] {
+                for (int i = 0; i < 50; ++i) {
+                  answers[0].clear();
+                  EXPECT_TRUE(AppendLlmAnswerText(kChunk, 1024, answers[0]));
+                  body.clear();
+                  engine::AppendLlmBody(llm, conversation, 1, answers, body);
+                }
+              }),
+              0);
+  }
+  EXPECT_EQ(answers[0], "caf\xc3\xa9 \"ok\"");
 }
 
 }  // namespace

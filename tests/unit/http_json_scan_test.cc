@@ -165,6 +165,23 @@ TEST(JsonScanTest, MeasuresDecodedStringsInUtf8Bytes) {
   EXPECT_EQ(DecodedStringSize(MustParse("null")), 0u);
 }
 
+TEST(JsonScanTest, DecodesStringsIntoTheCallersBuffer) {
+  std::string out = ">";
+  for (const char* text : {"\"plain \xc3\xa9\"", "\"a\\nb\\t\\\"\\\\\\/\"",
+                           "\"\\u0041\\u00e9\\u20ac\\ud83d\\ude00\"",
+                           "\"\\ud83dx\"", "null", "7"}) {
+    const Value value = MustParse(text);
+    const size_t before = out.size();
+    AppendDecodedString(value, &out);
+    EXPECT_EQ(out.size() - before, DecodedStringSize(value)) << text;
+  }
+  EXPECT_EQ(out,
+            ">plain \xc3\xa9"
+            "a\nb\t\"\\/"
+            "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+            "\xef\xbf\xbdx");
+}
+
 TEST(JsonScanTest, ReadsIntegers) {
   int64_t out = 0;
   EXPECT_TRUE(ToInt64(MustParse("42"), &out));

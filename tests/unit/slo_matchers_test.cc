@@ -222,10 +222,12 @@ TEST(MetricCatalogueMatchersTest, EveryMetricHasAMatcherReadingIt) {
       {"token_gap", InterTokenLatency(95, Lt(1s))},
       {"tpot", TimePerOutputToken(95, Lt(1s))},
       {"tokens_per_s", RequestTokensPerSecond(95, Lt(1.0))},
+      {"latency_per_token", LatencyPerOutputToken(95, Lt(1s))},
       {"error_rate", ErrorRate(Lt(1.0))},
       {"achieved_rps", AchievedRate(Lt(1.0))},
       {"goodput_rps", GoodputRate(Lt(1.0))},
       {"slo_attainment", SloAttainment(Lt(1.0))},
+      {"input_tokens_per_s", InputTokensPerSecond(Lt(1.0))},
       {"output_tokens_per_s", OutputTokensPerSecond(Lt(1.0))},
       {"estimated_cost_usd", EstimatedCost(Lt(1.0))},
   };

@@ -92,11 +92,11 @@ struct LlmConversations {
 };
 
 // Prompt text of about `tokens` tokens: `tokens` words separated by single
-// spaces, drawn from common English words that BPE tokenizers (cl100k,
-// o200k, Gemini's SentencePiece) keep whole, so it is exactly `tokens`
-// tokens by the mock LLM's count (a token is a run of non-space
-// characters) and within a few percent by a real tokenizer. Deterministic
-// in `seed`.
+// spaces, drawn from common English words that cl100k and o200k keep whole,
+// so it is exactly `tokens` tokens by the mock LLM's count (a token is a run
+// of non-space characters) and by those two tokenizers (measured; other
+// tokenizers were not, see docs/scenario-format.md). Deterministic in
+// `seed`.
 std::string SyntheticPromptText(int tokens, uint64_t seed);
 
 struct SyntheticPrompts {
@@ -126,7 +126,8 @@ struct DatasetOptions {
 // Reads a JSONL file, one conversation per line: ShareGPT
 // {"conversations": [{"from": "human"|"gpt"|"system", "value": ...}]} or
 // OpenAI {"messages": [{"role": "user"|"assistant"|"system",
-// "content": ...}]}. The recorded answers are not sent (each turn sends the
+// "content": ...}]}, or a single prompt {"prompt": ..., "completion": ...}
+// (completion optional). The recorded answers are not sent (each turn sends the
 // answers actually received); they only give output lengths. Throws
 // std::runtime_error naming the file, the line and what was expected.
 std::vector<Conversation> LoadConversations(const std::string& path,

@@ -1,4 +1,5 @@
 // Everything loadgate offers in one include: the engine and its load models,
+// the capacity search,
 // scenarios and LLM traffic shapes, metrics and reports, objectives and SLOs, configuration files
 // and load presets, the gate and the HTML report, the live view, and, when
 // GoogleTest is on the include path (loadgate::gtest), the LoadTest fixture,
@@ -6,6 +7,7 @@
 #ifndef LOADGATE_LOADGATE_H_
 #define LOADGATE_LOADGATE_H_
 
+#include "loadgate/capacity.h"
 #include "loadgate/config.h"
 #include "loadgate/duration.h"
 #include "loadgate/engine.h"

@@ -59,7 +59,8 @@ struct RequestSample {
   uint16_t status = 0;  // HTTP status, 0 when no response arrived
   ErrorKind error = ErrorKind::kNone;
   // True when the request met every per-request objective (no error and,
-  // where set, latency and TTFT under their per-request limits): goodput.
+  // where set, latency, TTFT and TPOT under their per-request limits, all
+  // for this one request): goodput. See MeetsRequestObjectives().
   bool met_objectives = true;
   int64_t intended_ns = 0;  // intended send time, since the run started
   // From the intended send time to the last byte (or to when the request
@@ -79,6 +80,31 @@ struct RequestSample {
   int32_t prompt_tokens = 0;    // from reported usage, else 0
   uint64_t bytes_received = 0;
 };
+
+// Time per output token after the first of one streamed request: (service
+// time - TTFT) / (output tokens - 1), or -1 when that does not apply (not a
+// stream, no content, or fewer than two output tokens).
+int64_t TimePerOutputTokenNs(const RequestSample& sample) noexcept;
+
+// End-to-end latency per output token of one answered request: latency /
+// output tokens (streams and JSON answers that report usage), or -1 for a
+// failed request or one without output tokens.
+int64_t LatencyPerOutputTokenNs(const RequestSample& sample) noexcept;
+
+// Per-request limits (0 = not set) that a request must meet, all of them
+// for the same request, to count as goodput.
+struct RequestObjectives {
+  int64_t latency_ns = 0;
+  int64_t ttft_ns = 0;
+  int64_t tpot_ns = 0;
+};
+
+// Whether `sample`, an answered request without error, meets every set
+// objective. Only streams are judged on TTFT and TPOT: a stream that never
+// delivered content fails both, a non-streamed answer meets both, and a
+// stream of one output token has no TPOT to fail.
+bool MeetsRequestObjectives(const RequestSample& sample,
+                            const RequestObjectives& objectives) noexcept;
 
 // Statistics of one tag (request name / step), or of the whole run.
 struct TagStats {
@@ -108,6 +134,9 @@ struct TagStats {
   Histogram token_gap;     // ns per token between content events
   Histogram tpot;          // ns, (e2e - ttft) / (output tokens - 1)
   Histogram tokens_per_s;  // output tokens/s per request, in milli-tokens/s
+  // ns, latency / output tokens per answered request with output tokens
+  // (streams and JSON answers with usage); see LatencyPerOutputTokenNs().
+  Histogram latency_per_token;
 };
 
 // One second of the run (by completion time).

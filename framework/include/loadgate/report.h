@@ -91,6 +91,7 @@ struct RunReport {
   double achieved_rps() const;    // requests / actual duration
   double goodput_rps() const;     // met-objective requests / actual duration
   double slo_attainment() const;  // met-objective share of requests
+  double input_tokens_per_s() const;  // prompt tokens / actual duration
   double output_tokens_per_s() const;
   double estimated_cost_usd() const;
   // nullptr when absent.

@@ -25,6 +25,7 @@
 #include <string>
 #include <utility>
 
+#include "loadgate/capacity.h"
 #include "loadgate/format.h"
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
@@ -139,6 +140,13 @@ RunReportMatcher RequestTokensPerSecond(double percentile, InnerMatcher inner) {
   return slo_internal::Value("tokens_per_s", percentile, inner);
 }
 
+// latency_per_token: one answered request's end-to-end latency divided by
+// its output tokens (streams, and JSON answers that report usage).
+template <class InnerMatcher>
+RunReportMatcher LatencyPerOutputToken(double percentile, InnerMatcher inner) {
+  return slo_internal::Time("latency_per_token", percentile, inner);
+}
+
 // custom:<name>: a metric recorded by a Flow (Flow::metric), e.g.
 // "full_turn".
 template <class InnerMatcher>
@@ -171,6 +179,12 @@ RunReportMatcher GoodputRate(InnerMatcher inner) {
 template <class InnerMatcher>
 RunReportMatcher SloAttainment(InnerMatcher inner) {
   return slo_internal::Value("slo_attainment", 0, inner);
+}
+
+// input_tokens_per_s: input (prompt) tokens per second over the whole run.
+template <class InnerMatcher>
+RunReportMatcher InputTokensPerSecond(InnerMatcher inner) {
+  return slo_internal::Value("input_tokens_per_s", 0, inner);
 }
 
 // output_tokens_per_s: output tokens per second over the whole run.
@@ -244,6 +258,14 @@ class ValueSloAssertion {
   InnerMatcher matcher_;
 };
 
+// The predicate formatter behind EXPECT_CAPACITY_AT_LEAST: fails unless
+// the search found a capacity of at least `minimum_rps` (a lower bound at
+// or above it counts; a refusal never does), telling every step.
+::testing::AssertionResult CapacityAtLeast(const char* result_text,
+                                           const char* minimum_text,
+                                           const CapacityResult& result,
+                                           double minimum_rps);
+
 template <class InnerMatcher>
 ValueSloAssertion<InnerMatcher> ValueSlo(std::string subject,
                                          InnerMatcher matcher) {
@@ -280,5 +302,16 @@ ValueSloAssertion<InnerMatcher> ValueSlo(std::string subject,
 #define ASSERT_SLO_VALUE(subject, value, matcher)                           \
   ASSERT_PRED_FORMAT1(::loadgate::slo_internal::ValueSlo(subject, matcher), \
                       value)
+
+// A capacity objective on FindCapacity()'s result (capacity.h):
+//   EXPECT_CAPACITY_AT_LEAST(result, 150);
+// is the testcase "capacity is >= 150 req/s" in the SLO JUnit file; a
+// failure lists every step, what broke and why a search refused.
+#define EXPECT_CAPACITY_AT_LEAST(result, minimum_rps)                    \
+  EXPECT_PRED_FORMAT2(::loadgate::slo_internal::CapacityAtLeast, result, \
+                      minimum_rps)
+#define ASSERT_CAPACITY_AT_LEAST(result, minimum_rps)                    \
+  ASSERT_PRED_FORMAT2(::loadgate::slo_internal::CapacityAtLeast, result, \
+                      minimum_rps)
 
 #endif  // LOADGATE_SLO_H_

@@ -28,8 +28,11 @@ Usage:
                                                     to one, judged
   loadgate collect --listen ADDR --expect N         receive the shards'
                                                     reports, then merge
+  loadgate capacity SCENARIO | --url URL --slo E   the highest rate that
+                                                    meets the objectives
   loadgate run --help                               all run options
   loadgate compare --help                           tolerances and the rule
+  loadgate capacity --help                          the search's options
 
 Exit status: 0 ok, 1 an SLO failed or a safety limit stopped the run,
 2 bad input (usage, unreadable or invalid file, bad URL), 130 interrupted.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/document.h"
+#include "config/relative_file.h"
 #include "config/scenario_load_model.h"
 #include "config/scenario_requests.h"
 #include "config/scenario_run_options.h"
@@ -72,12 +73,15 @@ class ScenarioParser {
     config::ParseRequestsAndFlows(root_, &scenario);
     config::CheckTemplates(root_, scenario);
     if (auto field = root_.Get("request_objectives")) {
-      field->ExpectObject({"latency", "ttft"});
+      field->ExpectObject({"latency", "ttft", "tpot"});
       if (auto latency = field->Get("latency")) {
         scenario.request_latency_objective = latency->Duration();
       }
       if (auto ttft = field->Get("ttft")) {
         scenario.request_ttft_objective = ttft->Duration();
+      }
+      if (auto tpot = field->Get("tpot")) {
+        scenario.request_tpot_objective = tpot->Duration();
       }
     }
     file_.model = config::ParseLoadModel(root_, preset);
@@ -151,18 +155,7 @@ class ScenarioParser {
 
   DataSet LoadDataFile(const Field& field,
                        DataSet (*load)(const std::string& path)) const {
-    const std::string path = config::ResolveRelative(folder_, field.String());
-    std::error_code ignored;
-    if (std::filesystem::is_directory(path, ignored)) {
-      field.Fail(path + ": cannot read: it is a directory, not a file");
-    }
-    try {
-      return load(path);
-    } catch (const std::exception& error) {
-      // Whatever the data set reader threw, the message names the file.
-      const std::string what = error.what();
-      field.Fail(what.starts_with(path) ? what : path + ": " + what);
-    }
+    return config::LoadRelativeFile(field, folder_, load);
   }
 
   static DataSet InlineRows(const Field& field) {

@@ -46,6 +46,8 @@ const ThinkDistribution& ChooseDistribution(const Field& field) {
   return distribution;
 }
 
+}  // namespace
+
 ThinkTime ParseThinkTime(const Field& field) {
   if (field.json().is_string()) {
     return ThinkTime::Constant(field.Duration(/*allow_zero=*/true));
@@ -79,6 +81,8 @@ ThinkTime ParseThinkTime(const Field& field) {
   }
   return think;
 }
+
+namespace {
 
 OpenModel ParseOpenModel(const Field& load) {
   OpenModel model;

@@ -11,6 +11,10 @@
 
 namespace loadgate::config {
 
+// A think time: a duration ("2s"), or {distribution: constant | uniform |
+// gaussian | exponential, ...} (also the think time between LLM turns).
+ThinkTime ParseThinkTime(const Field& field);
+
 // The `load` of the document `root`: rate or stages (an open model) or
 // users (a closed one), never both; without `load`, the preset's model.
 LoadModel ParseLoadModel(const Field& root,

@@ -1,6 +1,7 @@
 // A scenario file's requests and flows: each request's method, URL,
 // headers, body, checks, captures and stream format; flows of steps, with
-// polls; and the check that every template placeholder names something.
+// polls, or an LLM conversation flow (scenario_llm.cc); and the check that
+// every template placeholder names something.
 #include "config/scenario_requests.h"
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "config/scenario_llm.h"
 #include "engine/template.h"
 #include "http/url.h"
 
@@ -99,6 +101,8 @@ std::vector<Capture> ParseCaptures(const Field& field) {
   return captures;
 }
 
+}  // namespace
+
 void CheckRequestUrl(const Field& field, const std::string& base_url) {
   const std::string url = WithoutPlaceholders(field.String());
   const bool absolute = url.find("://") != std::string::npos;
@@ -116,6 +120,8 @@ void CheckRequestUrl(const Field& field, const std::string& base_url) {
     field.Fail(error.what());
   }
 }
+
+namespace {
 
 Request ParseRequest(const Field& field, const std::string& base_url) {
   Request request;
@@ -183,11 +189,17 @@ Poll ParsePoll(const Field& field) {
 }
 
 Flow ParseFlow(const Field& item, const std::string& base_url) {
-  item.ExpectObject({"name", "weight", "metric", "steps"});
+  item.ExpectObject({"name", "weight", "metric", "steps", "llm"});
   Flow flow;
   if (auto name = item.Get("name")) flow.name = name->String();
   if (auto weight = item.Get("weight")) flow.weight = weight->PositiveNumber();
   if (auto metric = item.Get("metric")) flow.metric = metric->String();
+  if (auto llm = item.Get("llm")) {
+    if (auto steps = item.Get("steps"))
+      steps->Fail("a flow has either steps or an llm block, not both");
+    flow.llm = ParseLlmConversations(*llm, base_url);
+    return flow;
+  }
   for (const Field& step_field : item.Require("steps").Items()) {
     step_field.ExpectObject({"name", "method", "url", "headers", "body",
                              "timeout", "checks", "captures", "stream",
@@ -299,6 +311,7 @@ void CheckTemplates(const Field& root, const Scenario& scenario) {
   }
   if (auto flows = root.Get("flows")) {
     for (const Field& flow : flows->Items()) {
+      if (flow.Has("llm")) continue;  // no templates in LLM turns
       for (const Field& step : flow.Require("steps").Items()) {
         check_request(step);
       }

@@ -16,6 +16,10 @@ namespace loadgate::config {
 // one line.
 std::vector<Header> ParseHeaders(const Field& field);
 
+// Fails unless the URL of `field` is absolute, or relative with a
+// `base_url` to join it to.
+void CheckRequestUrl(const Field& field, const std::string& base_url);
+
 // Adds the `requests` and the `flows` of the document `root` to `scenario`,
 // whose base_url, which relative URLs need, is set already.
 void ParseRequestsAndFlows(const Field& root, Scenario* scenario);

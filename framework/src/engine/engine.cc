@@ -126,9 +126,9 @@ void InitControl(engine::RunControl& control, const engine::Plan& plan,
                  const RunOptions& options) {
   control.max_requests = engine::ShareOf(
       static_cast<int64_t>(options.max_requests), options.shard);
-  control.data_rows =
-      std::make_unique<std::atomic<uint64_t>[]>(plan.data.size() + 1);
-  for (size_t d = 0; d <= plan.data.size(); ++d) control.data_rows[d] = 0;
+  control.sequences =
+      std::make_unique<std::atomic<uint64_t>[]>(plan.sequences + 1);
+  for (size_t i = 0; i <= plan.sequences; ++i) control.sequences[i] = 0;
   control.load_end_ns = options.duration.count();
   control.abandon_ns = options.duration.count() + options.graceful_stop.count();
 }

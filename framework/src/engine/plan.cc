@@ -8,6 +8,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "engine/llm_body.h"
+#include "engine/run_validation.h"
 #include "http/url.h"
 
 namespace loadgate::engine {
@@ -178,13 +180,17 @@ int SlotOf(std::vector<std::string>& variables, const std::string& name) {
 void CompileSettings(const Scenario& scenario, Plan& plan) {
   plan.verify_tls = scenario.verify_tls;
   plan.tls_ca_pem = scenario.tls_ca_pem;
-  plan.latency_objective_ns = scenario.request_latency_objective.count();
-  plan.ttft_objective_ns = scenario.request_ttft_objective.count();
-  if (plan.latency_objective_ns < 0) {
+  plan.objectives.latency_ns = scenario.request_latency_objective.count();
+  plan.objectives.ttft_ns = scenario.request_ttft_objective.count();
+  plan.objectives.tpot_ns = scenario.request_tpot_objective.count();
+  if (plan.objectives.latency_ns < 0) {
     Fail("scenario.request_latency_objective", "expected >= 0");
   }
-  if (plan.ttft_objective_ns < 0) {
+  if (plan.objectives.ttft_ns < 0) {
     Fail("scenario.request_ttft_objective", "expected >= 0");
+  }
+  if (plan.objectives.tpot_ns < 0) {
+    Fail("scenario.request_tpot_objective", "expected >= 0");
   }
   if (scenario.flows.empty()) {
     Fail("scenario.flows", "expected at least one request or flow");
@@ -343,11 +349,10 @@ void DecideBodyNeeds(CompiledStep& compiled) {
                         any_body(compiled.until);
 }
 
-// `step_field` names the step: "scenario.flows[0].steps[1]".
-CompiledStep CompileStep(const Scenario& scenario, const Step& step,
-                         const std::string& step_field, Plan& plan) {
-  const Request& request = step.request;
-  const std::string field = step_field + ".request";
+// A request's own settings; `field` names it:
+// "scenario.flows[0].steps[1].request".
+CompiledStep CompileRequest(const Scenario& scenario, const Request& request,
+                            const std::string& field, Plan& plan) {
   CompiledStep compiled;
   compiled.tag = static_cast<uint16_t>(std::find(plan.tag_names.begin(),
                                                  plan.tag_names.end(),
@@ -377,9 +382,82 @@ CompiledStep CompileStep(const Scenario& scenario, const Step& step,
   }
   compiled.max_buffered_bytes = request.max_buffered_bytes;
   CompileChecksAndCaptures(request, field, plan, compiled);
+  return compiled;
+}
+
+// `step_field` names the step: "scenario.flows[0].steps[1]".
+CompiledStep CompileStep(const Scenario& scenario, const Step& step,
+                         const std::string& step_field, Plan& plan) {
+  CompiledStep compiled =
+      CompileRequest(scenario, step.request, step_field + ".request", plan);
   if (step.poll) CompilePoll(*step.poll, step_field + ".poll", compiled);
   DecideBodyNeeds(compiled);
   return compiled;
+}
+
+void ValidateConversations(const LlmConversations& llm,
+                           const std::string& field) {
+  if (llm.conversations.empty()) {
+    Fail(field + ".conversations", "expected at least one conversation");
+  }
+  for (size_t c = 0; c < llm.conversations.size(); ++c) {
+    const std::string conversation_field =
+        field + ".conversations[" + std::to_string(c) + "]";
+    const std::vector<ConversationTurn>& turns = llm.conversations[c].turns;
+    if (turns.empty()) {
+      Fail(conversation_field + ".turns", "expected at least one turn");
+    }
+    for (size_t t = 0; t < turns.size(); ++t) {
+      if (turns[t].max_output_tokens < 0) {
+        Fail(conversation_field + ".turns[" + std::to_string(t) +
+                 "].max_output_tokens",
+             "expected a number >= 0 (0: none)");
+      }
+    }
+  }
+}
+
+void ValidateLlm(const Flow& flow, const std::string& flow_field) {
+  const LlmConversations& llm = *flow.llm;
+  const std::string field = flow_field + ".llm";
+  if (!flow.steps.empty()) {
+    Fail(flow_field + ".steps",
+         "a flow with llm sends its conversations and has no steps");
+  }
+  switch (llm.api) {
+    case LlmApi::kOpenAi:
+    case LlmApi::kAnthropic:
+      if (llm.model.empty()) {
+        Fail(field + ".model", "expected a model (the API requires one)");
+      }
+      break;
+    case LlmApi::kGemini:
+      if (llm.model.empty() && llm.url.empty()) {
+        Fail(field + ".model",
+             "expected a model (it is in Gemini's path) or a url");
+      }
+      break;
+    default:
+      Fail(field + ".api", "unknown API " +
+                               std::to_string(static_cast<int>(llm.api)) +
+                               " (expected openai, gemini or anthropic)");
+  }
+  ValidateThink(llm.think, field + ".think");
+  ValidateConversations(llm, field);
+}
+
+// A flow that replays conversations: one step, the request of every turn.
+void CompileLlmFlow(const Scenario& scenario, size_t f, Plan& plan,
+                    CompiledFlow& compiled) {
+  const Flow& flow = scenario.flows[f];
+  const std::string flow_field = "scenario.flows[" + std::to_string(f) + "]";
+  ValidateLlm(flow, flow_field);
+  compiled.llm = &*flow.llm;
+  compiled.conversation_sequence = static_cast<int>(plan.sequences++);
+  CompiledStep step =
+      CompileRequest(scenario, LlmTurnRequest(flow), flow_field + ".llm", plan);
+  step.llm_answer = true;
+  compiled.steps.push_back(std::move(step));
 }
 
 CompiledFlow CompileFlow(const Scenario& scenario, size_t f, Plan& plan) {
@@ -388,7 +466,6 @@ CompiledFlow CompileFlow(const Scenario& scenario, size_t f, Plan& plan) {
   if (!(flow.weight >= 0) || std::isinf(flow.weight)) {
     Fail(flow_field + ".weight", "expected a number >= 0");
   }
-  if (flow.steps.empty()) Fail(flow_field + ".steps", "expected a step");
   CompiledFlow compiled;
   if (!flow.metric.empty()) {
     compiled.metric =
@@ -396,6 +473,11 @@ CompiledFlow CompileFlow(const Scenario& scenario, size_t f, Plan& plan) {
                                    plan.metric_names.end(), flow.metric) -
                          plan.metric_names.begin());
   }
+  if (flow.llm) {
+    CompileLlmFlow(scenario, f, plan, compiled);
+    return compiled;
+  }
+  if (flow.steps.empty()) Fail(flow_field + ".steps", "expected a step");
   for (size_t s = 0; s < flow.steps.size(); ++s) {
     compiled.steps.push_back(
         CompileStep(scenario, flow.steps[s],
@@ -419,6 +501,7 @@ Plan CompilePlan(const Scenario& scenario) {
   Plan plan;
   CompileSettings(scenario, plan);
   DeclareVariables(scenario, plan);
+  plan.sequences = plan.data.size();
   double total_weight = 0;
   for (size_t f = 0; f < scenario.flows.size(); ++f) {
     plan.flows.push_back(CompileFlow(scenario, f, plan));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/template.h"
+#include "loadgate/metrics.h"
 #include "loadgate/scenario.h"
 
 namespace loadgate::engine {
@@ -21,7 +22,8 @@ namespace loadgate::engine {
 std::string TagNameOf(const Request& request);
 
 // Whether every iteration of `scenario` is one request (every flow has one
-// step), so that an open model's iterations/s are requests/s.
+// step, every conversation of an LLM flow one turn), so that an open model's
+// iterations/s are requests/s.
 bool IterationsAreRequests(const Scenario& scenario);
 
 // Where requests go: one per distinct scheme/host/port.
@@ -77,11 +79,20 @@ struct CompiledStep {
   // it) and parsed as JSON.
   bool needs_body = false;
   bool needs_json = false;
+  // An LLM conversation's turn: its answer text is read from the stream's
+  // chunks, or from the whole body (kept up to max_buffered_bytes) when the
+  // response is not streamed.
+  bool llm_answer = false;
 };
 
 struct CompiledFlow {
+  // An LLM conversation flow has one step: the request every turn is sent
+  // as, its body built from the conversation (llm_body.h).
   std::vector<CompiledStep> steps;
-  int metric = -1;  // custom metric index, -1 for none
+  int metric = -1;                        // custom metric index, -1 for none
+  const LlmConversations* llm = nullptr;  // owned by the Scenario
+  // The RunControl::sequences counter that hands out its conversations.
+  int conversation_sequence = -1;
 };
 
 // A data set bound to variable slots.
@@ -98,12 +109,14 @@ struct Plan {
   std::vector<CompiledFlow> flows;
   std::vector<double> cumulative_weights;  // for the weighted flow choice
   std::vector<CompiledData> data;
+  // Shared sequence counters a run needs (RunControl::sequences): one per
+  // data set (its rows), then one per LLM flow (its conversations).
+  size_t sequences = 0;
   size_t max_headers = 0;  // across steps, for the workers' scratch space
   bool any_tls = false;
   bool verify_tls = true;
   std::string tls_ca_pem;
-  int64_t latency_objective_ns = 0;
-  int64_t ttft_objective_ns = 0;
+  RequestObjectives objectives;
 
   // Index of the flow whose cumulative weight bracket holds `u` in [0, 1).
   int ChooseFlow(double u) const;

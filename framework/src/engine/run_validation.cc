@@ -14,35 +14,39 @@ namespace {
   throw std::invalid_argument(field + ": " + what);
 }
 
-void ValidateThink(const ThinkTime& think) {
+}  // namespace
+
+void ValidateThink(const ThinkTime& think, const std::string& field) {
   using Kind = ThinkTime::Kind;
-  auto non_negative = [](std::chrono::nanoseconds value, const char* field) {
-    if (value.count() < 0) Invalid(field, "expected a duration >= 0");
+  auto non_negative = [&](std::chrono::nanoseconds value, const char* name) {
+    if (value.count() < 0) Invalid(field + name, "expected a duration >= 0");
   };
   switch (think.kind) {
     case Kind::kNone:
       break;
     case Kind::kConstant:
-      non_negative(think.value, "load.think.value");
+      non_negative(think.value, ".value");
       break;
     case Kind::kUniform:
-      non_negative(think.min, "load.think.min");
-      if (think.max < think.min) Invalid("load.think.max", "expected >= min");
+      non_negative(think.min, ".min");
+      if (think.max < think.min) Invalid(field + ".max", "expected >= min");
       break;
     case Kind::kGaussian:
-      non_negative(think.mean, "load.think.mean");
-      non_negative(think.stddev, "load.think.stddev");
-      non_negative(think.min, "load.think.min");
+      non_negative(think.mean, ".mean");
+      non_negative(think.stddev, ".stddev");
+      non_negative(think.min, ".min");
       if (think.max.count() > 0 && think.max < think.min) {
-        Invalid("load.think.max", "expected >= min");
+        Invalid(field + ".max", "expected >= min");
       }
       break;
     case Kind::kExponential:
-      non_negative(think.mean, "load.think.mean");
-      non_negative(think.max, "load.think.max");
+      non_negative(think.mean, ".mean");
+      non_negative(think.max, ".max");
       break;
   }
 }
+
+namespace {
 
 void ValidateLimits(const SafetyLimits& limits) {
   if (!(limits.max_error_rate >= 0 && limits.max_error_rate <= 1)) {
@@ -137,7 +141,7 @@ void ValidateClosed(const ClosedModel& closed, const RunOptions& options) {
   if (closed.iterations_per_user < 0) {
     Invalid("load.iterations_per_user", "expected >= 0");
   }
-  ValidateThink(closed.think);
+  ValidateThink(closed.think, "load.think");
   if (FullSpeed(closed, options)) {
     ValidateSplit(options.connections, options.shard, "options.connections",
                   "connections");
@@ -166,6 +170,15 @@ void ValidateRun(const Scenario& scenario, const LoadModel& model,
   for (size_t d = 0; d < scenario.data.size(); ++d) {
     ValidateSplit(static_cast<int64_t>(scenario.data[d].rows.size()),
                   options.shard, "data[" + std::to_string(d) + "]", "rows");
+  }
+  // Shards replay disjoint conversations.
+  for (size_t f = 0; f < scenario.flows.size(); ++f) {
+    if (!scenario.flows[f].llm) continue;
+    ValidateSplit(
+        static_cast<int64_t>(scenario.flows[f].llm->conversations.size()),
+        options.shard,
+        "scenario.flows[" + std::to_string(f) + "].llm.conversations",
+        "conversations");
   }
 }
 

@@ -3,6 +3,8 @@
 #ifndef LOADGATE_ENGINE_RUN_VALIDATION_H_
 #define LOADGATE_ENGINE_RUN_VALIDATION_H_
 
+#include <string>
+
 #include "loadgate/engine.h"
 #include "loadgate/load_model.h"
 #include "loadgate/scenario.h"
@@ -19,6 +21,10 @@ inline constexpr double kMaxRate = 1e7;
 // for options, a model or a shard the engine cannot run.
 void ValidateRun(const Scenario& scenario, const LoadModel& model,
                  const RunOptions& options);
+
+// Throws std::invalid_argument naming `field` + ".min" (etc.) for think
+// times that cannot be sampled (negative, max below min).
+void ValidateThink(const ThinkTime& think, const std::string& field);
 
 // Whether a closed model runs wrk-style: full speed over
 // RunOptions::connections keep-alive connections, one user each.

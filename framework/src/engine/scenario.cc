@@ -13,6 +13,7 @@
 #include <string_view>
 #include <variant>
 
+#include "engine/llm_body.h"
 #include "engine/plan.h"
 #include "loadgate/format.h"
 #include "loadgate/load_model.h"
@@ -166,6 +167,9 @@ Scenario& Scenario::Add(Flow flow) {
 std::vector<std::string> Scenario::TagNames() const {
   std::vector<std::string> names;
   for (const Flow& flow : flows) {
+    // A conversation flow reports every turn under one tag.
+    if (flow.llm)
+      AddUnique(names, engine::TagNameOf(engine::LlmTurnRequest(flow)));
     for (const Step& step : flow.steps) {
       AddUnique(names, engine::TagNameOf(step.request));
     }
@@ -410,8 +414,17 @@ std::string DescribeInRateUnit(const LoadModel& model,
 }  // namespace
 
 bool engine::IterationsAreRequests(const Scenario& scenario) {
-  return std::all_of(scenario.flows.begin(), scenario.flows.end(),
-                     [](const Flow& flow) { return flow.steps.size() == 1; });
+  return std::all_of(
+      scenario.flows.begin(), scenario.flows.end(), [](const Flow& flow) {
+        if (!flow.llm) return flow.steps.size() == 1;
+        // A conversation of several turns is several requests.
+        const std::vector<Conversation>& conversations =
+            flow.llm->conversations;
+        return std::all_of(conversations.begin(), conversations.end(),
+                           [](const Conversation& conversation) {
+                             return conversation.turns.size() == 1;
+                           });
+      });
 }
 
 std::string Describe(const LoadModel& model) {

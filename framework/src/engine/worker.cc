@@ -1,7 +1,8 @@
 // A Worker's event loop, its scheduling, and the life of an iteration:
 // started by an arrival or a user, one exchange per step (see
 // worker_exchange.cc), judged and recorded, then the next step, a poll
-// attempt, or the end. See engine.cc for the overall design.
+// attempt, an LLM conversation's next turn, or the end. See engine.cc for the
+// overall design.
 #include "engine/worker.h"
 
 #include <sys/eventfd.h>
@@ -242,6 +243,11 @@ void Worker::Loop::StartIteration(Session& s, int64_t intended_ns) {
   s.attempt = 0;
   s.flow_failed = false;
   s.flow_start_ns = setup_.closed ? now_ : intended_ns;
+  TakeSequencedItems(s);
+  ScheduleStep(s, setup_.closed ? now_ : intended_ns);
+}
+
+void Worker::Loop::TakeSequencedItems(Session& s) {
   // Each iteration starts from its data rows alone: no captures left over
   // from the session's previous iteration.
   std::fill(s.values.begin(), s.values.end(), std::string_view());
@@ -252,7 +258,7 @@ void Worker::Loop::StartIteration(Session& s, int64_t intended_ns) {
     const uint64_t pick =
         data.data->order == DataSet::Order::kRandom
             ? rng_.Below(rows)
-            : control_->data_rows[d].fetch_add(1, std::memory_order_relaxed) %
+            : control_->sequences[d].fetch_add(1, std::memory_order_relaxed) %
                   rows;
     const size_t row = GlobalIndex(pick, setup_.shard);
     const std::vector<std::string>& values = data.data->rows[row];
@@ -260,7 +266,21 @@ void Worker::Loop::StartIteration(Session& s, int64_t intended_ns) {
       s.values[data.column_slots[c]] = values[c];
     }
   }
-  ScheduleStep(s, setup_.closed ? now_ : intended_ns);
+  const CompiledFlow& flow = plan_->flows[s.flow];
+  s.conversation = nullptr;
+  if (flow.llm == nullptr) return;
+  // The next of this shard's conversations (K, K + N, ...), in order.
+  const std::vector<Conversation>& conversations = flow.llm->conversations;
+  const uint64_t share = ShareOf(conversations.size(), setup_.shard);
+  const uint64_t pick =
+      control_->sequences[flow.conversation_sequence].fetch_add(
+          1, std::memory_order_relaxed) %
+      share;
+  s.conversation = &conversations[GlobalIndex(pick, setup_.shard)];
+  s.turn = 0;
+  if (s.answers.size() < s.conversation->turns.size()) {
+    s.answers.resize(s.conversation->turns.size());
+  }
 }
 
 void Worker::Loop::ScheduleStep(Session& s, int64_t intended_ns) {
@@ -288,6 +308,7 @@ void Worker::Loop::SendStep(Session& s) {
   s.exchange = Exchange{.start_ns = now_};
   s.body.clear();
   s.gaps.clear();
+  if (s.conversation != nullptr) s.answers[s.turn].clear();
   counters.in_flight.fetch_add(1, std::memory_order_relaxed);
   timers_.Set(s.id, now_ + StepOf(s).timeout_ns);
   Dispatch(s, /*fresh_connection=*/false);
@@ -361,6 +382,11 @@ ResponseVerdict Worker::Loop::Judge(Session& s, int status,
     exchange.stream.TakeUsage(http::InspectLlmResponse(s.body));
   }
   const CompiledStep& step = StepOf(s);
+  // A whole (not streamed) answer to an LLM turn.
+  if (step.llm_answer && status == 200 && exchange.mode != StreamMode::kSse &&
+      exchange.mode != StreamMode::kJsonArray && !CollectAnswer(s, s.body)) {
+    return {ErrorKind::kResponseTooLarge};
+  }
   ResponseVerdict verdict = JudgeResponse(
       step, status, s.body, exchange.stream.llm_error || exchange.stream_error,
       s.captured, s.values);
@@ -391,12 +417,8 @@ void Worker::Loop::RecordExchange(Session& s, int status, ErrorKind error) {
   sample.output_tokens = stream.output_tokens();
   sample.prompt_tokens = stream.prompt_tokens();
   sample.bytes_received = exchange.bytes;
-  sample.met_objectives =
-      error == ErrorKind::kNone &&
-      (plan_->latency_objective_ns == 0 ||
-       sample.latency_ns <= plan_->latency_objective_ns) &&
-      (plan_->ttft_objective_ns == 0 || stream.first_chunk_ns < 0 ||
-       (stream.ttft_ns >= 0 && stream.ttft_ns <= plan_->ttft_objective_ns));
+  sample.met_objectives = error == ErrorKind::kNone &&
+                          MeetsRequestObjectives(sample, plan_->objectives);
   s.gaps.Flush(recorder, sample.tag, stream, /*at_end=*/true);
   recorder.Record(sample);
   counters.requests.fetch_add(1, std::memory_order_relaxed);
@@ -421,6 +443,10 @@ void Worker::Loop::NextStep(Session& s, const ResponseVerdict& verdict) {
     EndIteration(s, /*counted=*/true);
     return;
   }
+  if (s.conversation != nullptr) {
+    NextTurn(s);
+    return;
+  }
   const CompiledStep& step = StepOf(s);
   if (step.poll && !verdict.until_met) {
     ++s.attempt;
@@ -434,6 +460,17 @@ void Worker::Loop::NextStep(Session& s, const ResponseVerdict& verdict) {
     return;
   }
   EndIteration(s, /*counted=*/true);
+}
+
+void Worker::Loop::NextTurn(Session& s) {
+  ++s.turn;
+  if (s.turn == static_cast<int>(s.conversation->turns.size())) {
+    EndIteration(s, /*counted=*/true);
+    return;
+  }
+  // A timer, like any scheduled step: the user reads the answer and types.
+  ScheduleStep(s,
+               now_ + SampleThinkTimeNs(plan_->flows[s.flow].llm->think, rng_));
 }
 
 void Worker::Loop::EndIteration(Session& s, bool counted) {

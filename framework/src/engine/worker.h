@@ -44,9 +44,10 @@ struct RunControl {
   // RunOptions::max_requests (0 = none) and how many requests were started.
   uint64_t max_requests = 0;
   std::atomic<uint64_t> requests_started{0};
-  // Sequential data-set row counters, one per data set (shared so rows go
-  // out in order across workers).
-  std::unique_ptr<std::atomic<uint64_t>[]> data_rows;
+  // Sequence counters, Plan::sequences of them (shared so items go out in
+  // order across workers): each data set's next row, then each LLM flow's
+  // next conversation.
+  std::unique_ptr<std::atomic<uint64_t>[]> sequences;
 };
 
 // Live counters a worker updates and the supervisor reads (single writer,

@@ -1,10 +1,13 @@
 // One exchange of a Worker's session: the request built from the step's
-// templates and sent on a pooled connection (connecting, with TLS, when
-// none is idle), and the response read as it arrives, its body streamed
-// into the meter and, where the step needs it, kept for the checks.
+// templates (an LLM turn's body from its conversation) and sent on a pooled
+// connection (connecting, with TLS, when none is idle), and the response
+// read as it arrives, its body streamed into the meter and, where the step
+// needs it, kept for the checks; an LLM turn's answer text is collected.
 #include <span>
 
+#include "engine/llm_body.h"
 #include "engine/worker_loop.h"
+#include "http/llm_text.h"
 #include "http/request_writer.h"
 
 namespace loadgate::engine {
@@ -38,7 +41,12 @@ void Worker::Loop::BuildRequest(Connection& c, Session& s) {
                                     Escaping::kHeaderValue);
   }
   std::string_view body;
-  if (step.body.is_literal()) {
+  if (s.conversation != nullptr) {
+    body_.clear();
+    AppendLlmBody(*plan_->flows[s.flow].llm, *s.conversation, s.turn, s.answers,
+                  body_);
+    body = body_;
+  } else if (step.body.is_literal()) {
     body = step.body.literal();
   } else {
     body_.clear();
@@ -245,19 +253,23 @@ void Worker::Loop::OnBody(Session& s, std::string_view bytes) {
       s.json_array.Reset(step.max_buffered_bytes);
     }
   }
+  // An LLM turn's answer that is not streamed is read from the whole body.
+  const bool keep_whole =
+      step.needs_body ||
+      (step.llm_answer && exchange.mode != StreamMode::kSse &&
+       exchange.mode != StreamMode::kJsonArray);
   if (exchange.mode == StreamMode::kJson &&
       s.body.size() + bytes.size() >
           std::min(kMaxUsageBodyBytes, step.max_buffered_bytes)) {
     exchange.mode = StreamMode::kPlain;  // too big to inspect: no usage
-    if (!step.needs_body) s.body.clear();
+    if (!keep_whole) s.body.clear();
   }
-  if (step.needs_body &&
-      s.body.size() + bytes.size() > step.max_buffered_bytes) {
-    // The checks need all of it.
+  if (keep_whole && s.body.size() + bytes.size() > step.max_buffered_bytes) {
+    // The checks (or the answer) need all of it.
     exchange.body_error = ErrorKind::kResponseTooLarge;
     return;
   }
-  if (step.needs_body || exchange.mode == StreamMode::kJson) {
+  if (keep_whole || exchange.mode == StreamMode::kJson) {
     s.body.append(bytes);
   }
   if (exchange.mode == StreamMode::kSse) {
@@ -282,6 +294,20 @@ void Worker::Loop::OnChunk(Session& s, const http::LlmChunk& chunk) {
     s.gaps.Flush(recorder, StepOf(s).tag, stream, /*at_end=*/false);
   }
   s.gaps.Add(gap_ns, chunk.content_chars);
+}
+
+void Worker::Loop::OnAnswerChunk(Session& s, std::string_view json) {
+  if (s.conversation == nullptr || s.exchange.body_error != ErrorKind::kNone) {
+    return;
+  }
+  if (!CollectAnswer(s, json)) {
+    s.exchange.body_error = ErrorKind::kResponseTooLarge;
+  }
+}
+
+bool Worker::Loop::CollectAnswer(Session& s, std::string_view json) {
+  return http::AppendLlmAnswerText(json, StepOf(s).max_buffered_bytes,
+                                   s.answers[s.turn]);
 }
 
 }  // namespace loadgate::engine

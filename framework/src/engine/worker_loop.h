@@ -72,10 +72,14 @@ class Worker::Loop {
       loop->OnBody(*session, bytes);
     }
     void OnEvent(std::string_view, std::string_view data) override {
-      loop->OnChunk(*session, InspectStreamData(data));
+      const http::LlmChunk chunk = InspectStreamData(data);
+      loop->OnChunk(*session, chunk);
+      if (chunk.content_chars > 0) loop->OnAnswerChunk(*session, data);
     }
     void OnElement(std::string_view json) override {
-      loop->OnChunk(*session, http::InspectLlmChunk(json));
+      const http::LlmChunk chunk = http::InspectLlmChunk(json);
+      loop->OnChunk(*session, chunk);
+      if (chunk.content_chars > 0) loop->OnAnswerChunk(*session, json);
     }
   };
 
@@ -112,9 +116,16 @@ class Worker::Loop {
     std::vector<std::string_view> values;  // per variable slot
     std::vector<std::string> captured;     // storage for captured values
     int64_t intended_ns = 0;               // of the current step
+    // An LLM flow's conversation, its current turn, and the answer text
+    // received for each turn so far (strings reused from one conversation
+    // to the next, so they allocate only to grow).
+    const Conversation* conversation = nullptr;
+    int turn = 0;
+    std::vector<std::string> answers;
     Exchange exchange;
-    // The body, when the step's checks or captures need it or while it is
-    // kept for its usage (StreamMode::kJson).
+    // The body, when the step's checks or captures need it, while it is
+    // kept for its usage (StreamMode::kJson), or when it holds an LLM
+    // turn's whole (not streamed) answer.
     std::string body;
     http::SseParser sse;
     http::JsonArrayStreamParser json_array;
@@ -141,6 +152,8 @@ class Worker::Loop {
   // Iterations and steps (worker.cc).
   Session& NewSession();
   void StartIteration(Session& s, int64_t intended_ns);
+  // Binds the iteration's data rows (and an LLM flow's conversation).
+  void TakeSequencedItems(Session& s);
   void ScheduleStep(Session& s, int64_t intended_ns);
   void SendStep(Session& s);
   void OnTimer(Session& s);
@@ -153,6 +166,9 @@ class Worker::Loop {
   ResponseVerdict Judge(Session& s, int status, ErrorKind transport_error);
   void RecordExchange(Session& s, int status, ErrorKind error);
   void NextStep(Session& s, const ResponseVerdict& verdict);
+  // After an LLM turn's answer: the next turn after the think time, or the
+  // conversation's end.
+  void NextTurn(Session& s);
   void EndIteration(Session& s, bool counted);
   void ReleaseSession(Session& s);
   // When the run is abandoned: settles every request still open (timeout)
@@ -179,6 +195,12 @@ class Worker::Loop {
   void FailLater(Session& s, ErrorKind error);
   void OnBody(Session& s, std::string_view bytes);
   void OnChunk(Session& s, const http::LlmChunk& chunk);
+  // A streamed chunk with content: its text joins an LLM turn's answer.
+  void OnAnswerChunk(Session& s, std::string_view json);
+  // Appends answer text out of `json` (llm_text.h) to the current turn's
+  // answer; false (and the exchange failing as response_too_large) when the
+  // answer outgrows the step's max_buffered_bytes.
+  bool CollectAnswer(Session& s, std::string_view json);
 
   WorkerSetup setup_;
   const Plan* plan_;

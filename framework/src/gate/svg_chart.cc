@@ -135,6 +135,16 @@ std::string Legend(const std::vector<ChartLine>& lines) {
   return legend + "</g>";
 }
 
+// `line` through `points` ("x,y x,y ..." in pixels).
+std::string Polyline(const ChartLine& line, const std::string& points) {
+  std::string markup = "<polyline points=\"" + points +
+                       "\" fill=\"none\" stroke=\"" + line.color +
+                       "\" stroke-width=\"1.8\" data-series=\"" +
+                       EscapeMarkup(line.name) + "\"";
+  if (line.dashed) markup += " stroke-dasharray=\"6 4\"";
+  return markup + "><title>" + EscapeMarkup(line.name) + "</title></polyline>";
+}
+
 SvgChart Note(std::string_view text) {
   return {"<p class=\"empty\">" + std::string(text) + "</p>", 0};
 }
@@ -177,14 +187,38 @@ SvgChart LineChart(int64_t seconds, const std::vector<ChartLine>& lines,
       const std::string y = Px(frame.Y(line.values[0]));
       points = Px(frame.X(0)) + "," + y + " " + Px(frame.X(1)) + "," + y;
     }
-    chart.markup += "<polyline points=\"" + points +
-                    "\" fill=\"none\" stroke=\"" + line.color +
-                    "\" stroke-width=\"1.8\" data-series=\"" +
-                    EscapeMarkup(line.name) + "\"";
-    if (line.dashed) chart.markup += " stroke-dasharray=\"6 4\"";
-    chart.markup +=
-        "><title>" + EscapeMarkup(line.name) + "</title></polyline>";
+    chart.markup += Polyline(line, points);
     chart.points += static_cast<int>(line.values.size());
+  }
+  chart.markup += Legend(lines) + "</svg>";
+  return chart;
+}
+
+SvgChart XyChart(const std::vector<double>& xs,
+                 const std::vector<ChartLine>& lines, std::string_view x_label,
+                 std::string_view y_label) {
+  if (xs.empty()) return Note("No data.");
+  double y_max = 0;
+  for (const ChartLine& line : lines) {
+    for (double value : line.values) y_max = std::max(y_max, value);
+  }
+  const Frame frame(0, NiceCeil(*std::max_element(xs.begin(), xs.end())),
+                    y_max);
+  SvgChart chart{SvgOpen() + frame.Axes(x_label, y_label, TickLabel), 0};
+  for (const ChartLine& line : lines) {
+    std::string points;
+    std::string dots = "<g fill=\"" + line.color + "\">";
+    for (size_t i = 0; i < line.values.size() && i < xs.size(); ++i) {
+      const std::string x = Px(frame.X(xs[i]));
+      const std::string y = Px(frame.Y(line.values[i]));
+      if (!points.empty()) points += ' ';
+      points += x + "," + y;
+      dots += "<circle cx=\"" + x + "\" cy=\"" + y + "\" r=\"3\"><title>" +
+              EscapeMarkup(line.name) + " at " + TickLabel(xs[i]) + ": " +
+              TickLabel(line.values[i]) + "</title></circle>";
+      ++chart.points;
+    }
+    chart.markup += Polyline(line, points) + dots + "</g>";
   }
   chart.markup += Legend(lines) + "</svg>";
   return chart;

@@ -14,11 +14,11 @@
 
 namespace loadgate::gate {
 
-// One line of a chart over the seconds of a run.
+// One line of a chart: over the seconds of a run, or over XyChart's xs.
 struct ChartLine {
   std::string name;            // in the legend and the line's tooltip
   std::string color;           // "#2563eb"
-  std::vector<double> values;  // one per second of the chart
+  std::vector<double> values;  // one per second of the chart, or per x
   bool dashed = false;
 };
 
@@ -34,6 +34,13 @@ struct SvgChart {
 // from 0 to `seconds` ticked at whole seconds. No seconds: a "No data." note.
 SvgChart LineChart(int64_t seconds, const std::vector<ChartLine>& lines,
                    std::string_view x_label, std::string_view y_label);
+
+// Lines over a measured x axis (e.g. offered rate): line value i is drawn
+// at xs[i], with a dot, on an axis from 0 past the largest x. No xs: a
+// "No data." note.
+SvgChart XyChart(const std::vector<double>& xs,
+                 const std::vector<ChartLine>& lines, std::string_view x_label,
+                 std::string_view y_label);
 
 // A histogram's buckets ([value, count] ascending) in up to 40 log-spaced
 // bars, since latency spreads over orders of magnitude. No buckets: a

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <string>
 #include <string_view>
 
 #include "http/text.h"
@@ -198,11 +199,13 @@ Step StepToItem(std::string_view text, size_t* pos, bool* first, char close) {
 }
 
 // Walks a validated raw string body (the text between the quotes) as it
-// would decode, measuring its UTF-8 size and, when `compare` is set, checking
-// the decoded bytes against it, without writing the decoded text anywhere.
-// KeyEquals, StringEquals and DecodedStringSize share it so that the escape
-// rules live in one place (which is also why it is one long loop).
-DecodeResult Decode(std::string_view raw, const std::string_view* compare) {
+// would decode, measuring its UTF-8 size, when `compare` is set checking
+// the decoded bytes against it, and when `out` is set appending them to it.
+// KeyEquals, StringEquals, DecodedStringSize and AppendDecodedString share
+// it so that the escape rules live in one place (which is also why it is
+// one long loop).
+DecodeResult Decode(std::string_view raw, const std::string_view* compare,
+                    std::string* out = nullptr) {
   DecodeResult result;
   size_t pos = 0;
   while (pos < raw.size()) {
@@ -215,6 +218,7 @@ DecodeResult Decode(std::string_view raw, const std::string_view* compare) {
           compare->substr(result.size, run.size()) != run) {
         result.equal = false;
       }
+      if (out != nullptr) out->append(run);
       result.size += run.size();
       pos = run_end;
       if (pos == raw.size()) break;
@@ -265,6 +269,7 @@ DecodeResult Decode(std::string_view raw, const std::string_view* compare) {
             std::string_view(decoded, decoded_size)) {
       result.equal = false;
     }
+    if (out != nullptr) out->append(decoded, decoded_size);
     result.size += decoded_size;
   }
   return result;
@@ -382,6 +387,11 @@ size_t DecodedStringSize(Value value) {
   const std::string_view body = StringBody(value);
   if (body.find('\\') == kNotFound) return body.size();
   return Decode(body, nullptr).size;
+}
+
+void AppendDecodedString(Value value, std::string* out) {
+  if (value.type() != Type::kString) return;
+  Decode(StringBody(value), nullptr, out);
 }
 
 bool ToInt64(Value value, int64_t* out) {

@@ -3,12 +3,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 // A small allocation-free JSON reader for per-chunk work on hot paths:
 // values are views into the document text, objects and arrays are walked in
 // place, and strings are compared or measured without being decoded into a
-// buffer. Anything that needs a DOM should use nlohmann-json instead.
+// buffer (or decoded into the caller's reused one). Anything that needs a DOM
+// should use nlohmann-json instead.
 namespace loadgate::http::json {
 
 enum class Type { kInvalid, kObject, kArray, kString, kNumber, kBool, kNull };
@@ -20,6 +22,8 @@ struct Value {
 
   Type type() const;
   bool is_null() const { return type() == Type::kNull; }
+  bool is_object() const { return type() == Type::kObject; }
+  bool is_array() const { return type() == Type::kArray; }
 };
 
 // Validates `text` as exactly one JSON value (RFC 8259 grammar, nesting up
@@ -78,6 +82,9 @@ bool StringEquals(Value value, std::string_view expected);
 // the bytes it decodes to; a lone surrogate counts as U+FFFD, 3 bytes);
 // 0 for non-strings.
 size_t DecodedStringSize(Value value);
+// Appends a string value's decoded UTF-8 text to `out` (escapes decoded as
+// DecodedStringSize counts them); nothing for non-strings.
+void AppendDecodedString(Value value, std::string* out);
 // An integral number that fits in int64_t (an exponent-free literal, or one
 // like 1.0 / 1e3 whose value is integral); false otherwise.
 bool ToInt64(Value value, int64_t* out);

@@ -40,6 +40,7 @@ void WriteTimeLines(const TagStats& total, std::ostream& out) {
   line("itl (chunk)  ", total.chunk_gap);
   line("itl (token)  ", total.token_gap);
   line("tpot         ", total.tpot);
+  line("e2e/token    ", total.latency_per_token);
 }
 
 }  // namespace
@@ -100,7 +101,8 @@ void WriteSummary(const RunReport& report, std::ostream& out) {
   if (total.output_tokens > 0 || total.prompt_tokens > 0) {
     out << "  tokens       output " << total.output_tokens << " ("
         << FormatFixed(figures.output_tokens_per_s, 1) << " tokens/s), prompt "
-        << total.prompt_tokens;
+        << total.prompt_tokens << " ("
+        << FormatFixed(figures.input_tokens_per_s, 1) << " tokens/s)";
     if (figures.estimated_cost_usd > 0) {
       out << ", estimated cost $" << FormatFixed(figures.estimated_cost_usd, 4);
     }

@@ -14,10 +14,11 @@ namespace loadgate {
 struct Figures {
   uint64_t requests = 0;
   uint64_t errors = 0;
-  double error_rate = 0;      // errors / requests, 0 when no requests
-  double achieved_rps = 0;    // requests / actual duration
-  double goodput_rps = 0;     // met-objective requests / actual duration
-  double slo_attainment = 0;  // met-objective share of requests
+  double error_rate = 0;          // errors / requests, 0 when no requests
+  double achieved_rps = 0;        // requests / actual duration
+  double goodput_rps = 0;         // met-objective requests / actual duration
+  double slo_attainment = 0;      // met-objective share of requests
+  double input_tokens_per_s = 0;  // prompt tokens / actual duration
   double output_tokens_per_s = 0;
   double estimated_cost_usd = 0;
 };

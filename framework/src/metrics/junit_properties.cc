@@ -64,6 +64,8 @@ std::vector<std::pair<std::string, std::string>> SummaryProperties(
   if (total.output_tokens > 0 || total.prompt_tokens > 0) {
     add("tokens.output", std::to_string(total.output_tokens));
     add("tokens.prompt", std::to_string(total.prompt_tokens));
+    add("input_tokens_per_s",
+        FormatNumber(figures.input_tokens_per_s, kDecimals));
     add("output_tokens_per_s",
         FormatNumber(figures.output_tokens_per_s, kDecimals));
     add("estimated_cost_usd",

@@ -88,6 +88,7 @@ void TagStats::Merge(const TagStats& other) {
   token_gap.Merge(other.token_gap);
   tpot.Merge(other.tpot);
   tokens_per_s.Merge(other.tokens_per_s);
+  latency_per_token.Merge(other.latency_per_token);
 }
 
 TimeSlot::TimeSlot() : latency(kTimeSlotPrecisionBits) {}
@@ -164,11 +165,54 @@ TimeSlot& Recorder::SlotFor(int64_t second) {
   return series[static_cast<size_t>(second)];
 }
 
+int64_t TimePerOutputTokenNs(const RequestSample& sample) noexcept {
+  // TTFT is measured from the actual send, so the end-to-end time of the
+  // stream is the service time, not the latency from the intended time.
+  const int64_t generation_ns = sample.service_time_ns - sample.ttft_ns;
+  const bool streamed = sample.ttft_ns >= 0 && generation_ns > 0;
+  return streamed && sample.output_tokens > 1
+             ? generation_ns / (sample.output_tokens - 1)
+             : -1;
+}
+
+int64_t LatencyPerOutputTokenNs(const RequestSample& sample) noexcept {
+  return sample.error == ErrorKind::kNone && sample.output_tokens > 0
+             ? sample.latency_ns / sample.output_tokens
+             : -1;
+}
+
+bool MeetsRequestObjectives(const RequestSample& sample,
+                            const RequestObjectives& objectives) noexcept {
+  const bool streamed = sample.first_chunk_ns >= 0;
+  const bool no_content = streamed && sample.ttft_ns < 0;
+  if (objectives.latency_ns > 0 && sample.latency_ns > objectives.latency_ns) {
+    return false;
+  }
+  if (objectives.ttft_ns > 0 && streamed &&
+      (no_content || sample.ttft_ns > objectives.ttft_ns)) {
+    return false;
+  }
+  if (objectives.tpot_ns > 0 && streamed) {
+    if (no_content) return false;
+    const int64_t tpot_ns = TimePerOutputTokenNs(sample);
+    if (tpot_ns > objectives.tpot_ns) return false;
+  }
+  return true;
+}
+
 namespace {
 
+// The per-request values derived from one sample, computed once for the
+// run's total and the sample's tag.
+struct Derived {
+  int64_t send_lag_ns;
+  int64_t tpot_ns;
+  int64_t tokens_per_s_milli;
+  int64_t latency_per_token_ns;
+};
+
 void RecordInto(TagStats& stats, const RequestSample& sample,
-                int64_t send_lag_ns, int64_t tpot_ns,
-                int64_t tokens_per_s_milli) noexcept {
+                const Derived& derived) noexcept {
   const bool failed = sample.error != ErrorKind::kNone;
   ++stats.requests;
   stats.errors += failed;
@@ -188,39 +232,40 @@ void RecordInto(TagStats& stats, const RequestSample& sample,
     if (sample.service_time_ns >= 0) {
       stats.service_time.Record(sample.service_time_ns);
     }
-    stats.send_lag.Record(send_lag_ns);
+    stats.send_lag.Record(derived.send_lag_ns);
   }
   if (sample.ttfb_ns >= 0) stats.ttfb.Record(sample.ttfb_ns);
   if (sample.first_chunk_ns >= 0)
     stats.first_chunk.Record(sample.first_chunk_ns);
   if (sample.ttft_ns >= 0) stats.ttft.Record(sample.ttft_ns);
-  if (tpot_ns >= 0) stats.tpot.Record(tpot_ns);
-  if (tokens_per_s_milli >= 0) stats.tokens_per_s.Record(tokens_per_s_milli);
+  if (derived.tpot_ns >= 0) stats.tpot.Record(derived.tpot_ns);
+  if (derived.tokens_per_s_milli >= 0) {
+    stats.tokens_per_s.Record(derived.tokens_per_s_milli);
+  }
+  if (derived.latency_per_token_ns >= 0) {
+    stats.latency_per_token.Record(derived.latency_per_token_ns);
+  }
 }
 
 }  // namespace
 
 void Recorder::Record(const RequestSample& sample) noexcept {
-  const int64_t send_lag_ns =
+  Derived derived;
+  derived.send_lag_ns =
       sample.service_time_ns < 0
           ? sample.latency_ns  // never sent: all of it was lag
           : std::max<int64_t>(sample.latency_ns - sample.service_time_ns, 0);
-  // TTFT is measured from the actual send, so the end-to-end time of the
-  // stream is the service time, not the latency from the intended time.
+  derived.tpot_ns = TimePerOutputTokenNs(sample);
   const int64_t generation_ns = sample.service_time_ns - sample.ttft_ns;
-  const bool streamed = sample.ttft_ns >= 0 && generation_ns > 0;
-  const int64_t tpot_ns = streamed && sample.output_tokens > 1
-                              ? generation_ns / (sample.output_tokens - 1)
-                              : -1;
-  const int64_t tokens_per_s_milli =
-      streamed && sample.output_tokens > 0
+  derived.tokens_per_s_milli =
+      sample.ttft_ns >= 0 && generation_ns > 0 && sample.output_tokens > 0
           ? static_cast<int64_t>(static_cast<double>(sample.output_tokens) *
                                  1e12 / static_cast<double>(generation_ns))
           : -1;
-  RecordInto(metrics_.total, sample, send_lag_ns, tpot_ns, tokens_per_s_milli);
+  derived.latency_per_token_ns = LatencyPerOutputTokenNs(sample);
+  RecordInto(metrics_.total, sample, derived);
   if (sample.tag < metrics_.tags.size()) {
-    RecordInto(metrics_.tags[sample.tag], sample, send_lag_ns, tpot_ns,
-               tokens_per_s_milli);
+    RecordInto(metrics_.tags[sample.tag], sample, derived);
   }
   TimeSlot& slot =
       SlotFor((sample.intended_ns + sample.latency_ns) / kNanosPerSecond);

@@ -23,6 +23,7 @@ Figures ComputeFigures(const TagStats& stats, const RunInfo& info) {
   figures.achieved_rps = PerSecond(stats.requests, info);
   figures.goodput_rps = PerSecond(stats.met_objectives, info);
   figures.slo_attainment = Share(stats.met_objectives, stats.requests);
+  figures.input_tokens_per_s = PerSecond(stats.prompt_tokens, info);
   figures.output_tokens_per_s = PerSecond(stats.output_tokens, info);
   figures.estimated_cost_usd = (static_cast<double>(stats.prompt_tokens) *
                                     info.prices.input_per_million +
@@ -45,6 +46,9 @@ double RunReport::goodput_rps() const {
 }
 double RunReport::slo_attainment() const {
   return ComputeFigures(metrics.total, info).slo_attainment;
+}
+double RunReport::input_tokens_per_s() const {
+  return ComputeFigures(metrics.total, info).input_tokens_per_s;
 }
 double RunReport::output_tokens_per_s() const {
   return ComputeFigures(metrics.total, info).output_tokens_per_s;

@@ -209,6 +209,8 @@ class Reader {
     for (const MetricDefinition& metric : MetricCatalogue()) {
       if (metric.kind != MetricKind::kDistribution) continue;
       const std::string name(metric.name);
+      // Written by an older loadgate, before the metric existed: no samples.
+      if (histograms.find(name) == nullptr) continue;
       stats.*metric.histogram =
           ReadHistogram(Object(histograms, path + ".histograms", name.c_str()),
                         path + ".histograms." + name);

@@ -17,22 +17,31 @@ struct HistogramFamily {
   Histogram TagStats::*source;
 };
 // The order of TagFigures::histograms.
-constexpr std::array<HistogramFamily, 5> kHistogramFamilies = {{
-    {"loadgate_latency_seconds",
-     "Request latency from the intended send time (queueing included).",
-     &TagStats::latency},
-    {"loadgate_service_time_seconds",
-     "Request time from the actual send to the last byte.",
-     &TagStats::service_time},
-    {"loadgate_ttfb_seconds", "Time from the actual send to the first byte.",
-     &TagStats::ttfb},
-    {"loadgate_ttft_seconds",
-     "Time to the first streamed event with content (streams only).",
-     &TagStats::ttft},
-    {"loadgate_inter_token_latency_seconds",
-     "Time per output token between streamed content events.",
-     &TagStats::token_gap},
-}};
+constexpr std::array<HistogramFamily, kHistogramFamilyCount>
+    kHistogramFamilies = {{
+        {"loadgate_latency_seconds",
+         "Request latency from the intended send time (queueing included).",
+         &TagStats::latency},
+        {"loadgate_service_time_seconds",
+         "Request time from the actual send to the last byte.",
+         &TagStats::service_time},
+        {"loadgate_ttfb_seconds",
+         "Time from the actual send to the first byte.", &TagStats::ttfb},
+        {"loadgate_ttft_seconds",
+         "Time to the first streamed event with content (streams only).",
+         &TagStats::ttft},
+        {"loadgate_inter_token_latency_seconds",
+         "Time per output token between streamed content events.",
+         &TagStats::token_gap},
+        {"loadgate_time_per_output_token_seconds",
+         "Per stream, the time after the first token divided by the output "
+         "tokens after the first (TPOT).",
+         &TagStats::tpot},
+        {"loadgate_latency_per_output_token_seconds",
+         "Per answered request with output tokens, its latency divided by its "
+         "output tokens.",
+         &TagStats::latency_per_token},
+    }};
 
 // The `percentile` label of loadgate_run_latency_last_second_seconds (not
 // `quantile`, which belongs to summaries).
@@ -123,6 +132,8 @@ TagFigures FiguresOf(const TagStats& stats, const TokenPrices& prices) {
   tag.tag = stats.name;
   tag.requests = stats.requests;
   tag.errors_by_kind = stats.errors_by_kind;
+  tag.met_objectives = stats.met_objectives;
+  tag.prompt_tokens = stats.prompt_tokens;
   tag.output_tokens = stats.output_tokens;
   tag.cost_usd = CostUsd(stats, prices);
   for (size_t i = 0; i < kHistogramFamilies.size(); ++i) {
@@ -184,6 +195,8 @@ void TagFigures::Add(const TagFigures& other) {
   for (size_t i = 0; i < errors_by_kind.size(); ++i) {
     errors_by_kind[i] += other.errors_by_kind[i];
   }
+  met_objectives += other.met_objectives;
+  prompt_tokens += other.prompt_tokens;
   output_tokens += other.output_tokens;
   cost_usd += other.cost_usd;
   for (size_t i = 0; i < histograms.size(); ++i) {
@@ -211,6 +224,8 @@ void TagFigures::RaiseTo(const TagFigures& now) {
   for (size_t i = 0; i < errors_by_kind.size(); ++i) {
     errors_by_kind[i] = std::max(errors_by_kind[i], now.errors_by_kind[i]);
   }
+  met_objectives = std::max(met_objectives, now.met_objectives);
+  prompt_tokens = std::max(prompt_tokens, now.prompt_tokens);
   output_tokens = std::max(output_tokens, now.output_tokens);
   cost_usd = std::max(cost_usd, now.cost_usd);
   for (size_t i = 0; i < histograms.size(); ++i) {
@@ -429,6 +444,15 @@ void Exposition::RenderTags(Format format, std::optional<std::string_view> only,
           std::to_string(tag.errors_by_kind[kind]));
     }
   }
+  counter(
+      "loadgate_good_requests",
+      "Requests that met every per-request objective (goodput), by tag "
+      "(as loadgate_requests_total).",
+      [](const TagFigures& tag) { return std::to_string(tag.met_objectives); });
+  counter(
+      "loadgate_input_tokens",
+      "Input (prompt) tokens sent, by tag (as loadgate_requests_total).",
+      [](const TagFigures& tag) { return std::to_string(tag.prompt_tokens); });
   counter(
       "loadgate_output_tokens",
       "Output tokens received, by tag (as loadgate_requests_total).",

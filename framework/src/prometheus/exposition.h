@@ -12,9 +12,11 @@
 //   progress carries (Progress::tags), and exactly the report's once the
 //   run ends:
 //     loadgate_requests_total, loadgate_errors_total{kind},
+//     loadgate_good_requests_total, loadgate_input_tokens_total,
 //     loadgate_output_tokens_total, loadgate_estimated_cost_usd_total,
 //     and the histograms loadgate_{latency,service_time,ttfb,ttft,
-//     inter_token_latency}_seconds over the buckets of buckets.h.
+//     inter_token_latency,time_per_output_token,
+//     latency_per_output_token}_seconds over the buckets of buckets.h.
 //
 // Counters add up over the whole process: a suite's tests are scenarios,
 // and a scenario that runs twice keeps counting. Every series carries
@@ -71,15 +73,19 @@ struct Buckets {
 
 // What one finished run adds to a tag's series. Built from the report by
 // the thread that ends the run, so the server thread only adds arrays.
+inline constexpr size_t kHistogramFamilyCount = 7;
+
 struct TagFigures {
   std::string tag;
   uint64_t requests = 0;
   std::array<uint64_t, kErrorKindCount> errors_by_kind{};
+  uint64_t met_objectives = 0;  // goodput's requests
+  uint64_t prompt_tokens = 0;
   uint64_t output_tokens = 0;
   double cost_usd = 0;
   // In the order of kHistogramFamilies in exposition.cc: latency, service
-  // time, TTFB, TTFT, inter-token latency.
-  std::array<Buckets, 5> histograms;
+  // time, TTFB, TTFT, inter-token latency, TPOT, latency per output token.
+  std::array<Buckets, kHistogramFamilyCount> histograms;
 
   void Add(const TagFigures& other);
   // Becomes `now` (the same tag later in the same run), no series going
