@@ -2,11 +2,19 @@
 // test: read the shards' JSON reports and merge them. The case the issue
 // names: 64 shards of a 10-minute run (100 req/s each over three tags, so
 // 600 per-second slots per report). The counter peak_rss_mib is the
-// process's peak resident memory, which bounds what the collector holds.
+// process's peak resident memory: the 64 texts the benchmark keeps (so that
+// no file is read in the loop) plus what reading and merging hold.
+//
+// With SHARD_MERGE_BENCH_REPORTS=DIR set, the 64 reports are also written
+// to DIR/shardK.json, so the commands themselves can be timed and their
+// peak memory taken: `/usr/bin/time -v loadgate merge DIR/shard*.json`, or
+// `loadgate collect --expect 64` with the files POSTed to it.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -56,15 +64,52 @@ std::string ShardReportJson(int index) {
   return json.str();
 }
 
-void BM_MergeShardReports(benchmark::State& state) {
+// The 64 reports' texts and names, written to SHARD_MERGE_BENCH_REPORTS
+// too when it is set.
+struct ShardTexts {
   std::vector<std::string> texts;
   std::vector<std::string> names;
-  for (int k = 0; k < kShards; ++k) {
-    texts.push_back(ShardReportJson(k));
-    names.push_back("shard" + std::to_string(k) + ".json");
-  }
   size_t bytes = 0;
-  for (const std::string& text : texts) bytes += text.size();
+};
+
+ShardTexts MakeShards() {
+  ShardTexts shards;
+  const char* directory = std::getenv("SHARD_MERGE_BENCH_REPORTS");
+  for (int k = 0; k < kShards; ++k) {
+    shards.texts.push_back(ShardReportJson(k));
+    shards.names.push_back("shard" + std::to_string(k) + ".json");
+    shards.bytes += shards.texts.back().size();
+    if (directory != nullptr) {
+      std::ofstream(std::string(directory) + "/" + shards.names.back())
+          << shards.texts.back();
+    }
+  }
+  return shards;
+}
+
+// Made once, by whichever benchmark runs first.
+const ShardTexts& Shards() {
+  static const ShardTexts shards = MakeShards();
+  return shards;
+}
+
+// One shard's report read: what `loadgate merge` does 64 times.
+void BM_ReadShardReport(benchmark::State& state) {
+  const ShardTexts& shards = Shards();
+  for (auto _ : state) {
+    std::istringstream in(shards.texts[0]);
+    benchmark::DoNotOptimize(ReadJson(in, shards.names[0]).requests());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(shards.texts[0].size()));
+}
+BENCHMARK(BM_ReadShardReport)->Unit(benchmark::kMillisecond);
+
+void BM_MergeShardReports(benchmark::State& state) {
+  const ShardTexts& shards = Shards();
+  const std::vector<std::string>& texts = shards.texts;
+  const std::vector<std::string>& names = shards.names;
+  const size_t bytes = shards.bytes;
   for (auto _ : state) {
     std::vector<RunReport> reports;
     for (int k = 0; k < kShards; ++k) {
@@ -83,15 +128,14 @@ BENCHMARK(BM_MergeShardReports)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 // The merge alone, of reports already read.
 void BM_MergeParsedReports(benchmark::State& state) {
+  const ShardTexts& shards = Shards();
   std::vector<RunReport> reports;
-  std::vector<std::string> names;
   for (int k = 0; k < kShards; ++k) {
-    std::istringstream in(ShardReportJson(k));
-    names.push_back("shard" + std::to_string(k) + ".json");
-    reports.push_back(ReadJson(in, names.back()));
+    std::istringstream in(shards.texts[k]);
+    reports.push_back(ReadJson(in, shards.names[k]));
   }
   for (auto _ : state) {
-    ShardMergeResult merged = MergeShardReports(reports, names, kShards);
+    ShardMergeResult merged = MergeShardReports(reports, shards.names, kShards);
     benchmark::DoNotOptimize(merged.report.requests());
   }
 }

@@ -15,9 +15,9 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,6 +28,7 @@
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
 #include "merge_command.h"
+#include "metrics/report_json_reader.h"
 #include "report_outputs.h"
 
 namespace loadgate::cli {
@@ -173,17 +174,18 @@ class Listener {
   std::string url_;
 };
 
-// The reports received so far and the checks a new one must pass.
+// The reports received so far and the checks a new one must pass. Each is
+// kept as read (a RunReport), never as its text: the collector holds N
+// reports plus the one arriving, whatever N is.
 class ReportInbox {
  public:
   explicit ReportInbox(int expected) : expected_(expected) {}
 
   // Takes a report body: 201 and what was accepted, or a 4xx and why not.
-  std::pair<int, std::string> Offer(const std::string& body) {
+  std::pair<int, std::string> Offer(std::string_view body) {
     RunReport report;
     try {
-      std::istringstream in(body);
-      report = ReadJson(in, "the report");
+      report = ReadJsonText(body, "the report");
     } catch (const std::exception& error) {
       return {400, error.what()};
     }
@@ -261,7 +263,9 @@ std::pair<int, std::string> Exchange(int fd, ReportInbox& inbox) {
                      FormatNumber(static_cast<double>(kMaxReportBytes >> 20)) +
                      " MiB"};
   }
-  std::string body = data.substr(head_end + 4);
+  std::string body;
+  body.reserve(length);  // at most kMaxReportBytes, and grown only once
+  body.append(data, head_end + 4);
   while (body.size() < length) {
     if (!ReadMore(fd, body, length - body.size())) {
       return {400, "the report ended early"};

@@ -323,6 +323,40 @@ TEST(ReportJsonTest, MalformedReportsEndInOneErrorNamingTheFieldPath) {
   }
 }
 
+TEST(ReportJsonTest, ReadsEscapedAndNonAsciiTextAsWritten) {
+  RunReport original = test_support::SampleReport();
+  original.info.name = "say \"hi\"\\ \t caf\xC3\xA9 \xF0\x9F\x98\x80 \x01";
+  original.metrics.tags[0].name = "GET /\u00e9?q=\"x\"";
+  const RunReport restored = RoundTrip(original);
+  EXPECT_EQ(restored.info.name, original.info.name);
+  EXPECT_EQ(restored.metrics.tags[0].name, original.metrics.tags[0].name);
+  // \u escapes a writer other than ours may use read as the characters.
+  std::istringstream in(
+      WithRawValue("/info/name", R"("caf\u00e9 \ud83d\ude00")"));
+  EXPECT_EQ(ReadJson(in, "escaped.json").info.name,
+            "caf\xC3\xA9 \xF0\x9F\x98\x80");
+}
+
+TEST(ReportJsonTest, AMalformedBucketRowIsNamedByItsIndex) {
+  const struct {
+    std::string buckets;
+    std::string fragment;
+  } kRows[] = {
+      {"[[1, 1], [2, 1], [3, 1, 4]]", "buckets[2]: expected [value, count]"},
+      {"[[1, 1], [2]]", "buckets[1]: expected [value, count]"},
+      {"[[1, 1], {}]", "buckets[1]: expected [value, count]"},
+      {"[7]", "buckets[0]: expected [value, count]"},
+      {"[[-0, 1]]", "buckets[0]: expected [value, count]"},
+      {"[[1, 1.5]]", "buckets[0]: expected [value, count]"},
+      {"[[9223372036854775808, 1]]", "buckets[0]: expected [value, count]"},
+  };
+  for (const auto& row : kRows) {
+    SCOPED_TRACE(row.buckets);
+    ExpectReadError(WithRawValue("/series/1/histogram/buckets", row.buckets),
+                    "field series[1].histogram." + row.fragment);
+  }
+}
+
 TEST(ReportCsvTest, WritesLocustStatsColumns) {
   RunReport report = test_support::SampleReport();
   report.metrics.tags.emplace_back().name = "full, turn";
