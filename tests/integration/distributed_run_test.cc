@@ -10,7 +10,10 @@
 // histogram's precision (under 1 %) plus 3 ms of noise (loopback and
 // scheduling on a shared two-core machine add up to a few ms to single
 // requests, and a percentile between two requests' latencies can move by
-// that much), 10 % at p99, where a handful of requests decide.
+// that much); 20 % plus 3 ms at p99, where the slowest four of 400
+// requests decide and one request held up 10 ms by the scheduler in either
+// run moves it when other jobs load the machine (10 % failed about one run
+// in four at load average 4-6).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -65,13 +68,13 @@ class DistributedRunTest : public ::testing::Test {
     });
   }
 
-  // The test: 100 req/s for 2 s, two objectives (one holds, one does not).
+  // The test: 200 req/s for 2 s, two objectives (one holds, one does not).
   std::vector<std::string> RunArgs(const std::string& report) const {
     return {"run",
             "--url",
             server_.base_url() + "/work",
             "--rate",
-            "100",
+            "200",
             "-d",
             "2s",
             "-q",
@@ -143,13 +146,13 @@ TEST_F(DistributedRunTest, FourShardsAndACollectorMeasureWhatOneProcessDoes) {
 
   const RunReport one = ReadReport(single_path);
   const RunReport merged = ReadReport(merged_path);
-  // A constant schedule: exactly 200 arrivals in 2 s either way (the issue
+  // A constant schedule: exactly 400 arrivals in 2 s either way (the issue
   // allows 1 %).
-  EXPECT_EQ(one.requests(), 200u);
+  EXPECT_EQ(one.requests(), 400u);
   EXPECT_EQ(merged.requests(), one.requests());
   EXPECT_EQ(merged.errors(), 0u);
   for (const auto& [percentile, relative] :
-       {std::pair{50.0, 0.01}, std::pair{90.0, 0.01}, std::pair{99.0, 0.10}}) {
+       {std::pair{50.0, 0.01}, std::pair{90.0, 0.01}, std::pair{99.0, 0.20}}) {
     const double expected = PercentileMs(one, percentile);
     EXPECT_NEAR(PercentileMs(merged, percentile), expected,
                 expected * relative + 3)

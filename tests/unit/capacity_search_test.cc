@@ -236,6 +236,12 @@ TEST(CapacityWarmupTest, JudgedPartIsTheRunMinusTheWarmup) {
     slot.second = second;
     whole.metrics.series.push_back(slot);
   }
+  CustomMetric session;  // one a request, three of them failed
+  session.name = "session";
+  session.count = 30;
+  session.failures = 3;
+  session.value.RecordMultiple(5'000'000, 30);
+  whole.metrics.custom = {session};
 
   const RunReport part = capacity::AfterWarmup(whole, {at_warmup_end}, 1);
   EXPECT_EQ(part.info.actual_duration_ns, 2 * kSecondNs);
@@ -249,6 +255,10 @@ TEST(CapacityWarmupTest, JudgedPartIsTheRunMinusTheWarmup) {
               5e6, 5e6 / 64);
   ASSERT_EQ(part.metrics.series.size(), 2u);
   EXPECT_EQ(part.metrics.series.front().second, 1);
+  // Sessions take the judged part's share of the requests (20 of 30).
+  ASSERT_EQ(part.metrics.custom.size(), 1u);
+  EXPECT_EQ(part.metrics.custom[0].count, 20u);
+  EXPECT_EQ(part.metrics.custom[0].failures, 2u);
 }
 
 TEST(CapacityPlanningTest, UsersByLittlesLawAndCostPerRequestAndSession) {

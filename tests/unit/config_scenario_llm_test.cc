@@ -235,6 +235,12 @@ TEST(ScenarioLlmExamplesTest, TheCommentedExamplesLoad) {
   ASSERT_EQ(llm.conversations.size(), 5u);
   EXPECT_EQ(llm.conversations[0].turns.size(), 2u);
   EXPECT_EQ(llm.conversations[4].turns.size(), 3u);
+
+  const ScenarioFile capacity =
+      LoadScenarioFile(examples + "llm_capacity.yaml");
+  ASSERT_TRUE(capacity.scenario.flows.at(0).llm.has_value());
+  EXPECT_EQ(capacity.scenario.flows[0].llm->conversations.size(), 1000u);
+  EXPECT_EQ(capacity.objectives.size(), 2u);
 }
 
 }  // namespace

@@ -71,8 +71,8 @@ struct CapacityOptions {
   // Mean think time of a user between sessions, for Little's law.
   std::chrono::nanoseconds think_time{0};
   // Each step's load model: `model` with its rate set; a max_in_flight of 0
-  // becomes in_flight_seconds of the step's iterations (64 to 100000; two
-  // seconds is a run's own default), set so that a full slot pool can be
+  // becomes AutomaticMaxInFlight(step rate, in_flight_seconds) (two seconds
+  // is a run's own default), set so that a full slot pool can be
   // recognised.
   OpenModel model;
   double in_flight_seconds = 2;

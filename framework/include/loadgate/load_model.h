@@ -33,10 +33,17 @@ struct OpenModel {
   Arrivals arrivals = Arrivals::kConstant;
   // Cap on concurrent iterations (connections); arrivals beyond it wait in
   // a queue and their wait counts as latency (those still queued when the
-  // run is abandoned count as not_sent). 0 = automatic: two seconds of the
-  // peak rate, at least 64 and at most 100000.
+  // run is abandoned count as not_sent). 0 = automatic:
+  // AutomaticMaxInFlight(peak rate).
   int max_in_flight = 0;
 };
+
+// The in-flight cap of an OpenModel whose max_in_flight is 0, for a peak of
+// `peak_rate` iterations/s: `seconds` of it, at least 64, at most 100000,
+// and at most the open-file limit (RLIMIT_NOFILE) less 256, since each slot
+// may hold a connection; past that a generator that fell behind would fail
+// its own connects and report them as the service's connect errors.
+int AutomaticMaxInFlight(double peak_rate, double seconds = 2);
 
 // The arrivals `model` schedules in its first `seconds`: the integral of its
 // rate over [0, seconds], fractional. Its mean target over a run is

@@ -1,9 +1,9 @@
 // Everything loadgate offers in one include: the engine and its load models,
-// the capacity search,
-// scenarios and LLM traffic shapes, metrics and reports, objectives and SLOs, configuration files
-// and load presets, the gate and the HTML report, the live view, and, when
-// GoogleTest is on the include path (loadgate::gtest), the LoadTest fixture,
-// preset test names and the SLO matchers. The version is in loadgate/version.h.
+// the capacity search, scenarios and LLM traffic shapes, metrics and reports,
+// objectives and SLOs, configuration files and load presets, the gate and the
+// HTML report, the live view, and, when GoogleTest is on the include path
+// (loadgate::gtest), the LoadTest fixture, preset test names and the SLO
+// matchers. The version is in loadgate/version.h.
 #ifndef LOADGATE_LOADGATE_H_
 #define LOADGATE_LOADGATE_H_
 

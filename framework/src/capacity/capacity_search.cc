@@ -14,11 +14,6 @@
 namespace loadgate {
 namespace {
 
-// The bounds of a run's default for open models (engine.cc), for the slots
-// in_flight_seconds give: stated here so the StepLimit rule knows how many
-// slots a step had.
-constexpr double kMinSlots = 64;
-constexpr double kMaxSlots = 100'000;
 // The engine reports a second's statistics within this of its end.
 constexpr std::chrono::milliseconds kLastSecondReport{500};
 
@@ -51,9 +46,10 @@ StepPlan PlanStep(const CapacityOptions& options, double rate, int number) {
       options.model};
   plan.model.rate = rate / options.session_requests;
   if (plan.model.max_in_flight <= 0) {
-    plan.model.max_in_flight = static_cast<int>(
-        std::clamp(std::ceil(plan.model.rate * options.in_flight_seconds),
-                   kMinSlots, kMaxSlots));
+    // Set here, not left to the engine, so the StepLimit rule knows how
+    // many slots the step had.
+    plan.model.max_in_flight =
+        AutomaticMaxInFlight(plan.model.rate, options.in_flight_seconds);
   }
   return plan;
 }

@@ -4,7 +4,10 @@
 #include "capacity/warmup_window.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+
+#include "metrics/metric_catalogue.h"
 
 namespace loadgate::capacity {
 namespace {
@@ -53,12 +56,10 @@ TagStats Difference(const TagStats& after, const TagStats& before) {
   part.bytes_received = Less(after.bytes_received, before.bytes_received);
   part.output_tokens = Less(after.output_tokens, before.output_tokens);
   part.prompt_tokens = Less(after.prompt_tokens, before.prompt_tokens);
-  for (Histogram TagStats::*histogram :
-       {&TagStats::latency, &TagStats::service_time, &TagStats::send_lag,
-        &TagStats::ttfb, &TagStats::first_chunk, &TagStats::ttft,
-        &TagStats::chunk_gap, &TagStats::token_gap, &TagStats::tpot,
-        &TagStats::tokens_per_s}) {
-    part.*histogram = Difference(after.*histogram, before.*histogram);
+  for (const MetricDefinition& metric : MetricCatalogue()) {
+    if (metric.histogram == nullptr) continue;
+    part.*metric.histogram =
+        Difference(after.*metric.histogram, before.*metric.histogram);
   }
   return part;
 }
@@ -84,6 +85,19 @@ RunReport AfterWarmup(const RunReport& whole,
     part.metrics.total.Merge(tag);
   }
   part.metrics.total.name = whole.metrics.total.name;
+  // Custom metrics (sessions) are not in the once-a-second statistics: their
+  // counts take the judged part's share of the requests, so per-session
+  // figures divide the judged part's cost by its sessions.
+  const double share = whole.requests() == 0
+                           ? 0
+                           : static_cast<double>(part.requests()) /
+                                 static_cast<double>(whole.requests());
+  for (CustomMetric& metric : part.metrics.custom) {
+    metric.count = static_cast<uint64_t>(
+        std::llround(static_cast<double>(metric.count) * share));
+    metric.failures = static_cast<uint64_t>(
+        std::llround(static_cast<double>(metric.failures) * share));
+  }
   std::erase_if(part.metrics.series, [&](const TimeSlot& slot) {
     return slot.second < warmup_seconds;
   });

@@ -16,7 +16,8 @@ namespace loadgate::capacity {
 // `at_warmup_end` (Progress::tags of the engine's report for the warm-up's
 // last second, matched by tag name), the total merged from them, the time
 // series from that second on, and the durations shortened by it. Custom
-// metrics stay the whole run's. Requests that arrived in the warm-up and
+// metrics keep the whole run's values, their counts scaled to the judged
+// part's share of the requests. Requests that arrived in the warm-up and
 // completed after its end count in the judged part: the queue the
 // warm-up built is the service's, judged with it.
 RunReport AfterWarmup(const RunReport& whole,

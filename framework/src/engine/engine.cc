@@ -66,8 +66,6 @@
 namespace loadgate {
 namespace {
 
-constexpr double kDefaultMaxInFlight = 100'000;
-
 std::string IsoUtc(std::chrono::system_clock::time_point time) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
   std::tm utc;
@@ -99,17 +97,12 @@ Layout LayOut(const LoadModel& model, const RunOptions& options) {
   if (layout.open != nullptr) {
     const engine::ArrivalSchedule& schedule =
         layout.schedule.emplace(*layout.open);
-    // Generous by default: two seconds of the shard's peak rate in flight,
-    // at most kDefaultMaxInFlight (each slot may hold a session and a
-    // connection).
+    // Generous by default: two seconds of the shard's peak rate in flight.
     layout.max_in_flight =
         layout.open->max_in_flight > 0
             ? static_cast<int>(
                   engine::ShareOf(layout.open->max_in_flight, layout.shard))
-            : static_cast<int>(
-                  std::min(kDefaultMaxInFlight,
-                           std::max(64.0, std::ceil(schedule.peak_rate() * 2 /
-                                                    layout.shard.count))));
+            : AutomaticMaxInFlight(schedule.peak_rate() / layout.shard.count);
     layout.threads = std::min(layout.threads, layout.max_in_flight);
   } else {
     layout.closed = &std::get<ClosedModel>(model);

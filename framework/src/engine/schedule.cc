@@ -1,5 +1,7 @@
 #include "engine/schedule.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -155,6 +157,22 @@ namespace loadgate {
 // such as the live view that draw its target rate without driving arrivals.
 double ScheduledArrivals(const OpenModel& model, double seconds) {
   return engine::ArrivalSchedule(model).ArrivalsBy(seconds);
+}
+
+int AutomaticMaxInFlight(double peak_rate, double seconds) {
+  // Descriptors a run keeps for everything but its connections (the live
+  // view, report files, the resolver, TLS, the process's own).
+  constexpr double kReservedDescriptors = 256;
+  constexpr double kMin = 64;
+  double cap = 100'000;
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 &&
+      files.rlim_cur != RLIM_INFINITY) {
+    cap = std::min(cap, std::max(kMin, static_cast<double>(files.rlim_cur) -
+                                           kReservedDescriptors));
+  }
+  return static_cast<int>(
+      std::min(cap, std::max(kMin, std::ceil(peak_rate * seconds))));
 }
 
 }  // namespace loadgate
