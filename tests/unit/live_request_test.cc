@@ -88,6 +88,24 @@ TEST(LiveRequestTest, ParsesTheRequestHead) {
   EXPECT_FALSE(live::ParseRequestHead(""));
 }
 
+TEST(LiveRequestTest, TellsWhenTheClientWaitsForContinue) {
+  const auto curl = live::ParseRequestHead(
+      "POST /reports HTTP/1.1\r\nContent-Length: 2048\r\n"
+      "EXPECT:  100-Continue \r\n");
+  ASSERT_TRUE(curl.has_value());
+  EXPECT_EQ(curl->expect, "100-Continue");
+  EXPECT_TRUE(live::ExpectsContinue(*curl));
+  const auto plain =
+      live::ParseRequestHead("POST /reports HTTP/1.1\r\nContent-Length: 2");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_FALSE(live::ExpectsContinue(*plain));
+  const auto other =
+      live::ParseRequestHead("POST / HTTP/1.1\r\nExpect: something-else");
+  ASSERT_TRUE(other.has_value());
+  EXPECT_FALSE(live::ExpectsContinue(*other));
+  EXPECT_EQ(live::ContinueResponse(), "HTTP/1.1 100 Continue\r\n\r\n");
+}
+
 TEST(LiveRequestTest, HostHeaderMustNameLoopback) {
   for (std::string_view host : {"127.0.0.1:8089", "localhost", "LOCALHOST:1",
                                 "[::1]:8089", "[::1]", "127.9.9.9", ""}) {
