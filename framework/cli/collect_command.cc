@@ -213,7 +213,8 @@ class ReportInbox {
     try {
       merger_.Add(std::move(report), "the report of " + which);
     } catch (const std::exception& error) {
-      // Histograms of another precision than the shards' before.
+      // Histograms of another precision than the shards' before: the
+      // merger refused it whole.
       return {422, error.what()};
     }
     return {201, "accepted " + which + " (" + std::to_string(merger_.added()) +

@@ -192,6 +192,14 @@ TEST(ShardMergerTest, ARefusedReportLeavesTheTotalAsItWas) {
   EXPECT_TRUE(merger.Has(0));
   EXPECT_FALSE(merger.Has(1));
   EXPECT_EQ(merger.test_id(), "t1");
+  // Histograms of another precision would not merge (and would leave the
+  // total half-merged): refused whole, naming the first that differs.
+  RunReport finer = ShardReport(1, 2);
+  finer.metrics.tags[0].ttfb = Histogram(9);
+  EXPECT_THAT([&] { merger.Add(finer, "finer"); },
+              ThrowsMessage<ShardMergeError>(HasSubstr(
+                  "s0 and finer hold histograms of different precision (tags[" +
+                  finer.metrics.tags[0].name + "].ttfb: 7 and 9 bits)")));
   merger.Add(ShardReport(1, 2), "s1");
   EXPECT_EQ(
       Json(merger.Finish().report),
