@@ -89,20 +89,20 @@ TEST(LiveRequestTest, ParsesTheRequestHead) {
 }
 
 TEST(LiveRequestTest, TellsWhenTheClientWaitsForContinue) {
-  const auto curl = live::ParseRequestHead(
-      "POST /reports HTTP/1.1\r\nContent-Length: 2048\r\n"
-      "EXPECT:  100-Continue \r\n");
-  ASSERT_TRUE(curl.has_value());
-  EXPECT_EQ(curl->expect, "100-Continue");
-  EXPECT_TRUE(live::ExpectsContinue(*curl));
-  const auto plain =
-      live::ParseRequestHead("POST /reports HTTP/1.1\r\nContent-Length: 2");
-  ASSERT_TRUE(plain.has_value());
-  EXPECT_FALSE(live::ExpectsContinue(*plain));
-  const auto other =
-      live::ParseRequestHead("POST / HTTP/1.1\r\nExpect: something-else");
-  ASSERT_TRUE(other.has_value());
-  EXPECT_FALSE(live::ExpectsContinue(*other));
+  struct Case {
+    std::string_view head;
+    bool waits;
+  };
+  for (const Case& request :
+       {Case{"POST /reports HTTP/1.1\r\nContent-Length: 2048\r\n"
+             "EXPECT:  100-Continue \r\n",
+             true},
+        Case{"POST /reports HTTP/1.1\r\nContent-Length: 2", false},
+        Case{"POST / HTTP/1.1\r\nExpect: something-else", false}}) {
+    const auto head = live::ParseRequestHead(request.head);
+    ASSERT_TRUE(head.has_value()) << request.head;
+    EXPECT_EQ(live::ExpectsContinue(*head), request.waits) << request.head;
+  }
   EXPECT_EQ(live::ContinueResponse(), "HTTP/1.1 100 Continue\r\n\r\n");
 }
 
