@@ -2,7 +2,9 @@
 // field, since reports come from files anyone can edit. Reads what
 // report_json_writer.cc writes, through the same histogram table, from a
 // JsonTree (report_json_tree.h): a shard report of a 10-minute run is read
-// in milliseconds, so `loadgate merge` of 64 of them stays under 2 s.
+// in milliseconds, so `loadgate merge` of 64 of them stays under 2 s. What
+// its histograms would take is checked against kReportHistogramBudgetBytes
+// before any is allocated.
 #include "metrics/report_json_reader.h"
 
 #include <charconv>

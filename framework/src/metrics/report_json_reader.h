@@ -1,5 +1,6 @@
 // ReadJson (loadgate/report.h) of a report already in memory, as the
-// collector holds one it received: read without copying the text again.
+// collector holds one it received: read without copying the text again;
+// and the memory budget every read of a report keeps to.
 #ifndef LOADGATE_METRICS_REPORT_JSON_READER_H_
 #define LOADGATE_METRICS_REPORT_JSON_READER_H_
 
