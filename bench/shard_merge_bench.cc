@@ -3,7 +3,9 @@
 // names: 64 shards of a 10-minute run (100 req/s each over three tags, so
 // 600 per-second slots per report). The counter peak_rss_mib is the
 // process's peak resident memory: the 64 texts the benchmark keeps (so that
-// no file is read in the loop) plus what reading and merging hold.
+// no file is read in the loop) plus what reading and merging hold (the
+// running total and one report; BM_MergeParsedReports, which holds all 64
+// read, runs after it).
 //
 // With SHARD_MERGE_BENCH_REPORTS=DIR set, the 64 reports are also written
 // to DIR/shardK.json, so the commands themselves can be timed and their
@@ -111,12 +113,14 @@ void BM_MergeShardReports(benchmark::State& state) {
   const std::vector<std::string>& names = shards.names;
   const size_t bytes = shards.bytes;
   for (auto _ : state) {
-    std::vector<RunReport> reports;
+    // As `loadgate merge` and `collect` do: each report merged as read, so
+    // only the running total and one report are held.
+    ShardMerger merger(kShards);
     for (int k = 0; k < kShards; ++k) {
       std::istringstream in(texts[k]);
-      reports.push_back(ReadJson(in, names[k]));
+      merger.Add(ReadJson(in, names[k]), names[k]);
     }
-    ShardMergeResult merged = MergeShardReports(reports, names, kShards);
+    ShardMergeResult merged = merger.Finish();
     benchmark::DoNotOptimize(merged.report.requests());
   }
   rusage usage{};

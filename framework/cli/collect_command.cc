@@ -27,6 +27,7 @@
 #include "loadgate/format.h"
 #include "loadgate/objective.h"
 #include "loadgate/report.h"
+#include "loadgate/shard_merge.h"
 #include "merge_command.h"
 #include "metrics/report_json_reader.h"
 #include "report_outputs.h"
@@ -174,18 +175,20 @@ class Listener {
   std::string url_;
 };
 
-// The reports received so far and the checks a new one must pass. Each is
-// kept as read (a RunReport), never as its text: the collector holds N
-// reports plus the one arriving, whatever N is.
+// The reports received so far, merged as they arrive (never kept: the
+// collector holds the running total plus the one arriving, whatever N is),
+// and the checks a new one must pass.
 class ReportInbox {
  public:
-  explicit ReportInbox(int expected) : expected_(expected) {}
+  explicit ReportInbox(int expected) : expected_(expected), merger_(expected) {}
 
   // Takes a report body: 201 and what was accepted, or a 4xx and why not.
   std::pair<int, std::string> Offer(std::string_view body) {
     RunReport report;
     try {
       report = ReadJsonText(body, "the report");
+    } catch (const ReportTooLargeError& error) {
+      return {413, error.what()};
     } catch (const std::exception& error) {
       return {400, error.what()};
     }
@@ -200,31 +203,31 @@ class ReportInbox {
                        std::to_string(info.shard.count) + " shards, expected " +
                        std::to_string(expected_)};
     }
-    if (!reports_.empty() && info.test_id != reports_.front().info.test_id) {
+    if (merger_.added() > 0 && info.test_id != merger_.test_id()) {
       return {409, which + " is of test " + info.test_id + ", not of test " +
-                       reports_.front().info.test_id};
+                       merger_.test_id()};
     }
-    for (const RunReport& received : reports_) {
-      if (received.info.shard.index == info.shard.index) {
-        return {409, which + " was received already"};
-      }
+    if (merger_.Has(info.shard.index)) {
+      return {409, which + " was received already"};
     }
-    names_.push_back("the report of " + which);
-    reports_.push_back(std::move(report));
-    return {201, "accepted " + which + " (" + std::to_string(reports_.size()) +
+    try {
+      merger_.Add(std::move(report), "the report of " + which);
+    } catch (const std::exception& error) {
+      // Histograms of another precision than the shards' before: the
+      // merger refused it whole.
+      return {422, error.what()};
+    }
+    return {201, "accepted " + which + " (" + std::to_string(merger_.added()) +
                      " of " + std::to_string(expected_) + ")"};
   }
 
-  bool complete() const {
-    return static_cast<int>(reports_.size()) == expected_;
-  }
-  const std::vector<RunReport>& reports() const { return reports_; }
-  const std::vector<std::string>& names() const { return names_; }
+  bool complete() const { return merger_.added() == expected_; }
+  int received() const { return merger_.added(); }
+  ShardMerger& merger() { return merger_; }
 
  private:
   int expected_;
-  std::vector<RunReport> reports_;
-  std::vector<std::string> names_;
+  ShardMerger merger_;
 };
 
 // Reads up to `want` more bytes into `data`; false on a closed connection,
@@ -266,6 +269,12 @@ std::pair<int, std::string> Exchange(int fd, ReportInbox& inbox) {
   std::string body;
   body.reserve(length);  // at most kMaxReportBytes, and grown only once
   body.append(data, head_end + 4);
+  // curl waits for it (a second) before sending a body over 1 KiB; only a
+  // body that will be read is asked for: the refusals above come at once.
+  if (live::ExpectsContinue(*head) && body.size() < length) {
+    const std::string_view go_on = live::ContinueResponse();
+    if (send(fd, go_on.data(), go_on.size(), MSG_NOSIGNAL) < 0) return {0, ""};
+  }
   while (body.size() < length) {
     if (!ReadMore(fd, body, length - body.size())) {
       return {400, "the report ended early"};
@@ -332,10 +341,10 @@ int CollectCommand(const std::vector<std::string>& args) {
   if (!inbox.complete()) {
     std::cerr << "loadgate collect: "
               << (g_stop != 0 ? "stopped" : "deadline passed") << " with "
-              << inbox.reports().size() << " of " << expected
-              << " shard reports" << std::endl;
+              << inbox.received() << " of " << expected << " shard reports"
+              << std::endl;
   }
-  if (inbox.reports().empty()) {
+  if (inbox.received() == 0) {
     // The outputs were opened (truncated) at the start: each still gets a
     // failed verdict, so no CI reads an empty file as nothing failed.
     std::cerr << "loadgate collect: no shard reported" << std::endl;
@@ -354,8 +363,7 @@ int CollectCommand(const std::vector<std::string>& args) {
     PrintVerdicts(nothing, nothing.slos.size(), options.merge.quiet);
     return kExitFailed;
   }
-  return MergeJudgeAndWrite(inbox.reports(), inbox.names(), options.merge,
-                            outputs);
+  return MergeJudgeAndWrite(inbox.merger(), options.merge, outputs);
 }
 
 }  // namespace loadgate::cli

@@ -142,13 +142,12 @@ std::vector<Objective> ObjectivesToJudge(
 
 }  // namespace
 
-int MergeJudgeAndWrite(const std::vector<RunReport>& shards,
-                       const std::vector<std::string>& names,
-                       const MergeOptions& options, ReportOutputs& outputs) {
-  const std::vector<StoredObjective> stored = StoredObjectives(shards);
+int MergeJudgeAndWrite(ShardMerger& merger, const MergeOptions& options,
+                       ReportOutputs& outputs) {
+  const std::vector<StoredObjective> stored = merger.stored_objectives();
   const std::vector<Objective> objectives = ObjectivesToJudge(options, stored);
-  ShardMergeResult merged =
-      MergeShardReports(shards, names, options.expected_shards);
+  const int merged_count = merger.added();
+  ShardMergeResult merged = merger.Finish();
   RunReport& report = merged.report;
   size_t failed = Judge(objectives, report);
   // The stored objectives' verdicts come first: named as the shards named
@@ -164,7 +163,7 @@ int MergeJudgeAndWrite(const std::vector<RunReport>& shards,
   outputs.Write(report);
   if (!options.quiet) WriteSummary(report, std::cout);
   PrintVerdicts(report, failed, options.quiet);
-  std::cout << "merged " << shards.size() << " of " << merged.shard_count
+  std::cout << "merged " << merged_count << " of " << merged.shard_count
             << " shards\n";
   return failed > 0 ? kExitFailed : kExitOk;
 }
@@ -176,11 +175,12 @@ int MergeCommand(const std::vector<std::string>& args) {
     return kExitOk;
   }
   ReportOutputs outputs(options.outputs);
-  std::vector<RunReport> shards;
+  // One report in memory at a time, beside the running total.
+  ShardMerger merger(options.expected_shards);
   for (const std::string& path : options.report_paths) {
-    shards.push_back(ReadReportFile(path));
+    merger.Add(ReadReportFile(path), path);
   }
-  return MergeJudgeAndWrite(shards, options.report_paths, options, outputs);
+  return MergeJudgeAndWrite(merger, options, outputs);
 }
 
 }  // namespace loadgate::cli

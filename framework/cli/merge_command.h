@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "loadgate/report.h"
+#include "loadgate/shard_merge.h"
 #include "report_outputs.h"
 
 namespace loadgate::cli {
@@ -35,12 +36,11 @@ struct MergeOptions {
 MergeOptions ParseMergeArgs(const std::vector<std::string>& args,
                             bool take_reports = true);
 
-// Merges `shards` (named `names` in messages), judges the stored
+// Finishes the merge of the shards added to `merger`, judges the stored
 // objectives and --slo on the whole test, writes the outputs and prints the
 // summary and verdicts; returns the exit code as MergeCommand does.
-int MergeJudgeAndWrite(const std::vector<RunReport>& shards,
-                       const std::vector<std::string>& names,
-                       const MergeOptions& options, ReportOutputs& outputs);
+int MergeJudgeAndWrite(ShardMerger& merger, const MergeOptions& options,
+                       ReportOutputs& outputs);
 
 }  // namespace loadgate::cli
 

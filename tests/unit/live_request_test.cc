@@ -88,6 +88,24 @@ TEST(LiveRequestTest, ParsesTheRequestHead) {
   EXPECT_FALSE(live::ParseRequestHead(""));
 }
 
+TEST(LiveRequestTest, TellsWhenTheClientWaitsForContinue) {
+  struct Case {
+    std::string_view head;
+    bool waits;
+  };
+  for (const Case& request :
+       {Case{"POST /reports HTTP/1.1\r\nContent-Length: 2048\r\n"
+             "EXPECT:  100-Continue \r\n",
+             true},
+        Case{"POST /reports HTTP/1.1\r\nContent-Length: 2", false},
+        Case{"POST / HTTP/1.1\r\nExpect: something-else", false}}) {
+    const auto head = live::ParseRequestHead(request.head);
+    ASSERT_TRUE(head.has_value()) << request.head;
+    EXPECT_EQ(live::ExpectsContinue(*head), request.waits) << request.head;
+  }
+  EXPECT_EQ(live::ContinueResponse(), "HTTP/1.1 100 Continue\r\n\r\n");
+}
+
 TEST(LiveRequestTest, HostHeaderMustNameLoopback) {
   for (std::string_view host : {"127.0.0.1:8089", "localhost", "LOCALHOST:1",
                                 "[::1]:8089", "[::1]", "127.9.9.9", ""}) {

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -146,6 +147,64 @@ TEST(ShardMergeTest, RefusesReportsThatDoNotBelongTogether) {
   EXPECT_THAT([&] { merge({ShardReport(0, 2)}, 3); },
               ThrowsMessage<ShardMergeError>(
                   HasSubstr("s0: a test of 2 shards, expected 3")));
+}
+
+std::string Json(const RunReport& report) {
+  std::ostringstream out;
+  WriteJson(report, out);
+  return out.str();
+}
+
+TEST(ShardMergerTest, MergesAsReportsArriveWhateverTheirOrder) {
+  // Starts 0, 3 and 1 s apart: an earlier shard arriving later shifts the
+  // running total, which must end as merging in start order does.
+  std::vector<RunReport> shards = {ShardReport(0, 3), ShardReport(1, 3),
+                                   ShardReport(2, 3)};
+  shards[1].info.started_at = "2026-11-23T09:00:03Z";
+  shards[2].info.started_at = "2026-11-23T09:00:01Z";
+  shards[2].slos.push_back({"p99 latency < 2 ms", false, "", "", "p99 < 2ms"});
+  shards[2].slos.push_back({"p95 latency < 1 ms", false, "", "", "p95 < 1ms"});
+  const ShardMergeResult in_order = MergeShardReports(shards, Names(3));
+  for (const std::vector<int>& order :
+       std::vector<std::vector<int>>{{1, 2, 0}, {2, 1, 0}, {1, 0, 2}}) {
+    ShardMerger merger(3);
+    for (int i : order) merger.Add(shards[i], "s" + std::to_string(i));
+    EXPECT_EQ(merger.added(), 3);
+    EXPECT_EQ(merger.stored_objectives().size(), 2u);
+    const ShardMergeResult merged = merger.Finish();
+    EXPECT_EQ(merged.report.info.started_at, shards[0].info.started_at);
+    EXPECT_EQ(merged.report.info.actual_duration_ns,
+              in_order.report.info.actual_duration_ns);
+    EXPECT_EQ(Json(merged.report), Json(in_order.report))
+        << "order " << order[0] << order[1] << order[2];
+  }
+}
+
+TEST(ShardMergerTest, ARefusedReportLeavesTheTotalAsItWas) {
+  ShardMerger merger;
+  merger.Add(ShardReport(0, 2), "s0");
+  EXPECT_THAT([&] { merger.Add(ShardReport(0, 2), "again"); },
+              ThrowsMessage<ShardMergeError>(
+                  HasSubstr("s0 and again are both shard 0/2")));
+  EXPECT_THAT([&] { merger.Add(ShardReport(1, 2, "t2"), "other"); },
+              ThrowsMessage<ShardMergeError>(
+                  HasSubstr("s0 and other are shards of different tests")));
+  EXPECT_TRUE(merger.Has(0));
+  EXPECT_FALSE(merger.Has(1));
+  EXPECT_EQ(merger.test_id(), "t1");
+  // Histograms of another precision would not merge (and would leave the
+  // total half-merged): refused whole, naming the first that differs.
+  RunReport finer = ShardReport(1, 2);
+  finer.metrics.tags[0].ttfb = Histogram(9);
+  EXPECT_THAT([&] { merger.Add(finer, "finer"); },
+              ThrowsMessage<ShardMergeError>(HasSubstr(
+                  "s0 and finer hold histograms of different precision (tags[" +
+                  finer.metrics.tags[0].name + "].ttfb: 7 and 9 bits)")));
+  merger.Add(ShardReport(1, 2), "s1");
+  EXPECT_EQ(
+      Json(merger.Finish().report),
+      Json(MergeShardReports({ShardReport(0, 2), ShardReport(1, 2)}, Names(2))
+               .report));
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #ifndef LOADGATE_SHARD_MERGE_H_
 #define LOADGATE_SHARD_MERGE_H_
 
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,17 +32,6 @@ struct ShardMergeResult {
   int shard_count = 0;  // N, the shards the test was split into
 };
 
-// Merges `reports` (read from `names`, parallel, for messages) of one
-// sharded test. `expected_shards` > 0 insists on that shard count. The
-// merged RunInfo: the shared name, load model and planned duration; target
-// rate and users summed; the earliest start and the longest actual
-// duration; each shard's stop reason, prefixed "shard K/N: ". The SLO
-// verdicts the shards stored are dropped (a shard cannot judge the whole
-// test): the caller judges the merged report. Throws ShardMergeError.
-ShardMergeResult MergeShardReports(const std::vector<RunReport>& reports,
-                                   const std::vector<std::string>& names,
-                                   int expected_shards = 0);
-
 // An objective a shard was given: its expression (SloVerdict::expression)
 // and its name (SloVerdict::objective: EXPECT_SLO's matcher description or
 // Objective::Describe()), so the merge's verdict is named as a
@@ -50,8 +41,71 @@ struct StoredObjective {
   std::string name;
 };
 
-// The objectives the shards were given, each once (by expression), in the
-// order first seen: what the merged report is to be judged on.
+// Merges the reports of one sharded test as they arrive, one at a time: it
+// holds the running total (one report's worth of histograms) and never the
+// reports themselves, so merging N shards takes the memory of two reports
+// whatever N is (`loadgate collect` receiving them, `loadgate merge`
+// reading them file by file).
+class ShardMerger {
+ public:
+  // `expected_shards` > 0 insists on that shard count.
+  explicit ShardMerger(int expected_shards = 0)
+      : expected_shards_(expected_shards) {}
+
+  // Checks `report` (read from `name`, for messages) against those added
+  // before: a shard's report, of the same test, not a shard already added;
+  // then merges it into the total. Throws ShardMergeError naming the files,
+  // leaving the total as it was.
+  void Add(RunReport report, std::string name);
+
+  // The shards added so far, and what a newcomer is checked against.
+  int added() const { return static_cast<int>(names_.size()); }
+  bool Has(int shard_index) const;
+  // The first report's test identity and shard count ("" and 0 before).
+  const std::string& test_id() const { return merged_.info.test_id; }
+  int shard_count() const { return shard_count_; }
+
+  // The objectives the shards were given, each once (by expression), in the
+  // order first seen: what the merged report is to be judged on.
+  const std::vector<StoredObjective>& stored_objectives() const {
+    return objectives_;
+  }
+
+  // The whole test's report. The merged RunInfo: the shared name, load
+  // model and planned duration; target rate and users summed; the earliest
+  // start and the longest actual duration; each shard's stop reason,
+  // prefixed "shard K/N: ". The SLO verdicts the shards stored are dropped
+  // (a shard cannot judge the whole test): the caller judges the merged
+  // report. Throws ShardMergeError when nothing was added. Call once.
+  ShardMergeResult Finish();
+
+ private:
+  friend std::vector<StoredObjective> StoredObjectives(
+      const std::vector<RunReport>& reports);
+
+  void Check(const RunInfo& info, const std::string& name) const;
+  void Gather(const std::vector<SloVerdict>& slos);
+
+  int expected_shards_;
+  int shard_count_ = 0;
+  RunReport merged_;                // the running total
+  std::vector<std::string> names_;  // of the reports added, in order
+  std::vector<int> indexes_;        // their shard indexes, parallel
+  // The earliest start (Unix seconds) among the reports that have one: the
+  // merged series count seconds from it.
+  std::optional<int64_t> earliest_;
+  int64_t latest_end_ns_ = 0;  // since earliest_ (or each report's start)
+  std::vector<StoredObjective> objectives_;
+};
+
+// Merges `reports` (read from `names`, parallel, for messages) of one
+// sharded test at once, through ShardMerger (see there for the merged
+// RunInfo). Throws ShardMergeError.
+ShardMergeResult MergeShardReports(const std::vector<RunReport>& reports,
+                                   const std::vector<std::string>& names,
+                                   int expected_shards = 0);
+
+// The objectives the shards were given, as ShardMerger::stored_objectives().
 std::vector<StoredObjective> StoredObjectives(
     const std::vector<RunReport>& reports);
 

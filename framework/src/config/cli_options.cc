@@ -4,12 +4,12 @@
 #include <cctype>
 #include <iostream>
 #include <limits>
-#include <sstream>
 
 #include "config/document.h"
 #include "http/url.h"
 #include "loadgate/duration.h"
 #include "metrics/json_document.h"
+#include "metrics/report_json_reader.h"
 
 namespace loadgate::cli {
 
@@ -479,8 +479,8 @@ ScenarioFile BuildRun(const CommandLine& command_line) {
 }
 
 RunReport ReadReportFile(const std::string& path) {
-  std::istringstream text(config::ReadConfigFile(path, kMaxReportFileBytes));
-  return ReadJson(text, path);
+  // Read in place: a stream over the text would copy it twice more.
+  return ReadJsonText(config::ReadConfigFile(path, kMaxReportFileBytes), path);
 }
 
 int ReportBadInput(std::string_view command, const std::exception& error) {

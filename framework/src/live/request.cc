@@ -89,12 +89,20 @@ std::optional<RequestHead> ParseRequestHead(std::string_view head) {
       request.content_length = Trimmed(header.substr(colon + 1));
     } else if (EqualsIgnoringCase(name, "transfer-encoding")) {
       request.transfer_encoding = Trimmed(header.substr(colon + 1));
+    } else if (EqualsIgnoringCase(name, "expect")) {
+      request.expect = Trimmed(header.substr(colon + 1));
     } else if (EqualsIgnoringCase(name, "accept")) {
       request.accept = Trimmed(header.substr(colon + 1));
     }
   }
   return request;
 }
+
+bool ExpectsContinue(const RequestHead& head) {
+  return EqualsIgnoringCase(head.expect, "100-continue");
+}
+
+std::string_view ContinueResponse() { return "HTTP/1.1 100 Continue\r\n\r\n"; }
 
 bool IsLoopbackHost(std::string_view host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {

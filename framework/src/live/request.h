@@ -19,7 +19,16 @@ struct RequestHead {
   // the bodies `loadgate collect` receives).
   std::string content_length;
   std::string transfer_encoding;
+  // The Expect header, "" when absent: curl sends "100-continue" with a
+  // body over 1 KiB and waits (a second) for an interim answer.
+  std::string expect;
 };
+
+// Whether the client waits for "100 Continue" before sending the body
+// (Expect: 100-continue, case-insensitive). A server that will read the
+// body sends ContinueResponse() first; one that refuses it answers at once.
+bool ExpectsContinue(const RequestHead& head);
+std::string_view ContinueResponse();
 
 // Parses a request head: the request line and headers up to and excluding
 // the blank line. nullopt when it is not HTTP/1.x.

@@ -2,7 +2,9 @@
 // field, since reports come from files anyone can edit. Reads what
 // report_json_writer.cc writes, through the same histogram table, from a
 // JsonTree (report_json_tree.h): a shard report of a 10-minute run is read
-// in milliseconds, so `loadgate merge` of 64 of them stays under 2 s.
+// in milliseconds, so `loadgate merge` of 64 of them stays under 2 s. What
+// its histograms would take is checked against kReportHistogramBudgetBytes
+// before any is allocated.
 #include "metrics/report_json_reader.h"
 
 #include <charconv>
@@ -16,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "loadgate/format.h"
+#include "loadgate/histogram.h"
 #include "loadgate/report.h"
 #include "metrics/json_document.h"
 #include "metrics/metric_catalogue.h"
@@ -217,6 +221,8 @@ class Reader {
     }
   }
 
+  const std::string& source() const { return source_; }
+
  private:
   static std::string Join(const std::string& path, const char* key) {
     return path.empty() ? key : path + "." + key;
@@ -267,6 +273,98 @@ JsonTree Parse(std::string_view text, const std::string& source) {
   throw std::logic_error(source +
                          ": the report reader refused JSON that "
                          "ParseJsonDocument accepts");
+}
+
+// The memory budget (kReportHistogramBudgetBytes), checked on the tree
+// before any histogram is allocated: a Histogram takes the same memory
+// empty or full, so a short text can ask for gigabytes.
+//
+// Bytes of the Histogram `json` describes: one uint64_t per bucket, and
+// (64 - bits) << bits buckets at `bits` of precision (Histogram's layout).
+// Absent or unsupported, the precision counts as `fallback_bits`: reading
+// refuses an unsupported one later, and an absent metric is a default
+// histogram all the same.
+uint64_t HistogramBytes(const JsonTree::Value* json, int fallback_bits) {
+  int bits = fallback_bits;
+  const JsonTree::Value* precision = json != nullptr && json->is_object()
+                                         ? json->find("precision_bits")
+                                         : nullptr;
+  if (precision != nullptr && precision->is_integer() &&
+      precision->as_int64() >= 1 && precision->as_int64() <= 14) {
+    bits = static_cast<int>(precision->as_int64());
+  }
+  return ((uint64_t{64} - static_cast<uint64_t>(bits)) << bits) *
+         sizeof(uint64_t);
+}
+
+// A TagStats' histograms: every distribution metric of the catalogue.
+uint64_t StatsBytes(const JsonTree::Value& stats) {
+  const JsonTree::Value* histograms =
+      stats.is_object() ? stats.find("histograms") : nullptr;
+  if (histograms != nullptr && !histograms->is_object()) histograms = nullptr;
+  uint64_t bytes = 0;
+  for (const MetricDefinition& metric : MetricCatalogue()) {
+    if (metric.kind != MetricKind::kDistribution) continue;
+    bytes += HistogramBytes(
+        histograms != nullptr ? histograms->find(metric.name) : nullptr,
+        Histogram::kDefaultPrecisionBits);
+  }
+  return bytes;
+}
+
+// Sums `bytes_of` over the rows of the array `key` (none when it is not one:
+// reading says so later).
+template <typename BytesOf>
+std::pair<uint64_t, size_t> RowsBytes(const JsonTree::Value& document,
+                                      const char* key, BytesOf bytes_of) {
+  const JsonTree::Value* rows = document.find(key);
+  if (rows == nullptr || !rows->is_array()) return {0, 0};
+  uint64_t bytes = 0;
+  for (const JsonTree::Value& row : *rows) bytes += bytes_of(row);
+  return {bytes, rows->size()};
+}
+
+void CheckHistogramBudget(const Reader& reader,
+                          const JsonTree::Value& document) {
+  const auto nested = [](const char* key, int fallback_bits) {
+    return [=](const JsonTree::Value& row) {
+      return HistogramBytes(row.is_object() ? row.find(key) : nullptr,
+                            fallback_bits);
+    };
+  };
+  struct Part {
+    const char* field;
+    std::pair<uint64_t, size_t> bytes_and_rows;
+  };
+  const JsonTree::Value* summary = document.find("summary");
+  const Part parts[] = {
+      {"summary", {summary != nullptr ? StatsBytes(*summary) : 0, 1}},
+      {"tags", RowsBytes(document, "tags", StatsBytes)},
+      {"custom",
+       RowsBytes(document, "custom",
+                 nested("histogram", Histogram::kDefaultPrecisionBits))},
+      // A time slot's histogram is 4 bits (TimeSlot) unless it says.
+      {"series", RowsBytes(document, "series", nested("histogram", 4))}};
+  uint64_t total = 0;
+  const Part* largest = &parts[0];
+  for (const Part& part : parts) {
+    total += part.bytes_and_rows.first;
+    if (part.bytes_and_rows.first > largest->bytes_and_rows.first) {
+      largest = &part;
+    }
+  }
+  if (total <= kReportHistogramBudgetBytes) return;
+  constexpr double kMiB = 1024.0 * 1024.0;
+  const auto mib = [&](uint64_t bytes) {
+    return FormatNumber(static_cast<double>(bytes) / kMiB, 1) + " MiB";
+  };
+  throw ReportTooLargeError(EscapeUnprintable(
+      reader.source() + ": field " + largest->field +
+      ": the histograms of its " +
+      std::to_string(largest->bytes_and_rows.second) + " entries would take " +
+      mib(largest->bytes_and_rows.first) + " in memory (the whole report " +
+      mib(total) + "), over the " + mib(kReportHistogramBudgetBytes) +
+      " a report may take (docs/report-schema.md)"));
 }
 
 RunInfo ReadInfo(const Reader& reader, const JsonTree::Value& document) {
@@ -382,6 +480,7 @@ RunReport ReadJsonText(std::string_view text, const std::string& source) {
                     " (this build reads " +
                     std::to_string(kReportSchemaVersion) + ")");
   }
+  CheckHistogramBudget(reader, document);
   RunReport report;
   report.info = ReadInfo(reader, document);
   reader.ReadStats(reader.Object(document, "", "summary"), "summary",

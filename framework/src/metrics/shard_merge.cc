@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "metrics/metric_catalogue.h"
+
 namespace loadgate {
 namespace {
 
@@ -27,112 +29,191 @@ std::optional<int64_t> UnixSeconds(const std::string& iso_utc) {
   return static_cast<int64_t>(timegm(&utc));
 }
 
-// The checks that make the reports one test: every report a shard of the
-// same test (count and identity), no shard twice.
-void CheckBelongTogether(const std::vector<RunReport>& reports,
-                         const std::vector<std::string>& names,
-                         int expected_shards) {
-  if (reports.empty()) throw ShardMergeError("no report to merge");
-  const RunInfo& first = reports.front().info;
-  for (size_t i = 0; i < reports.size(); ++i) {
-    const RunInfo& info = reports[i].info;
-    if (info.shard.count < 2 || info.test_id.empty()) {
-      throw ShardMergeError(names[i] +
-                            ": not a shard's report (written by a run "
-                            "without --shard K/N)");
+// Histograms merge only at equal precision (Histogram::Merge throws
+// otherwise, half-way through a merge): the first pair of `total` and
+// `report` that would not, as "tags[GET /a].latency: 14 and 7 bits"; empty
+// when every one merges.
+std::string PrecisionMismatch(const Metrics& total, const Metrics& report) {
+  const auto differ = [](const Histogram& mine, const Histogram& theirs) {
+    return mine.precision_bits() != theirs.precision_bits();
+  };
+  const auto describe = [](const std::string& where, const Histogram& mine,
+                           const Histogram& theirs) {
+    return where + ": " + std::to_string(mine.precision_bits()) + " and " +
+           std::to_string(theirs.precision_bits()) + " bits";
+  };
+  const auto stats_mismatch = [&](const TagStats& mine, const TagStats& theirs,
+                                  const std::string& where) -> std::string {
+    for (const MetricDefinition& metric : MetricCatalogue()) {
+      if (metric.kind != MetricKind::kDistribution) continue;
+      if (differ(mine.*metric.histogram, theirs.*metric.histogram)) {
+        return describe(where + "." + std::string(metric.name),
+                        mine.*metric.histogram, theirs.*metric.histogram);
+      }
     }
-    if (info.shard.count != first.shard.count ||
-        info.test_id != first.test_id) {
-      throw ShardMergeError(
-          names[0] + " and " + names[i] + " are shards of different tests (" +
-          ShardText(first.shard) + " of test " + first.test_id + " vs " +
-          ShardText(info.shard) + " of test " + info.test_id + ")");
+    return "";
+  };
+  if (std::string found = stats_mismatch(total.total, report.total, "summary");
+      !found.empty()) {
+    return found;
+  }
+  for (const TagStats& theirs : report.tags) {
+    for (const TagStats& mine : total.tags) {
+      if (mine.name != theirs.name) continue;
+      std::string found =
+          stats_mismatch(mine, theirs, "tags[" + mine.name + "]");
+      if (!found.empty()) return found;
     }
-    for (size_t j = 0; j < i; ++j) {
-      if (reports[j].info.shard.index == info.shard.index) {
-        throw ShardMergeError(names[j] + " and " + names[i] +
-                              " are both shard " + ShardText(info.shard));
+  }
+  for (const CustomMetric& theirs : report.custom) {
+    for (const CustomMetric& mine : total.custom) {
+      if (mine.name == theirs.name && differ(mine.value, theirs.value)) {
+        return describe("custom[" + mine.name + "]", mine.value, theirs.value);
       }
     }
   }
-  if (expected_shards > 0 && expected_shards != first.shard.count) {
-    throw ShardMergeError(
-        names[0] + ": a test of " + std::to_string(first.shard.count) +
-        " shards, expected " + std::to_string(expected_shards));
+  // Every second of a series has the same precision (TimeSlot's).
+  for (const TimeSlot& theirs : report.series) {
+    if (!total.series.empty() &&
+        differ(total.series.front().latency, theirs.latency)) {
+      return describe("series", total.series.front().latency, theirs.latency);
+    }
   }
+  return "";
 }
 
 }  // namespace
 
-ShardMergeResult MergeShardReports(const std::vector<RunReport>& reports,
-                                   const std::vector<std::string>& names,
-                                   int expected_shards) {
-  CheckBelongTogether(reports, names, expected_shards);
+bool ShardMerger::Has(int shard_index) const {
+  return std::find(indexes_.begin(), indexes_.end(), shard_index) !=
+         indexes_.end();
+}
+
+// The checks that make the reports one test: every report a shard of the
+// same test (count and identity), no shard twice.
+void ShardMerger::Check(const RunInfo& info, const std::string& name) const {
+  if (info.shard.count < 2 || info.test_id.empty()) {
+    throw ShardMergeError(name +
+                          ": not a shard's report (written by a run "
+                          "without --shard K/N)");
+  }
+  if (names_.empty()) {
+    if (expected_shards_ > 0 && expected_shards_ != info.shard.count) {
+      throw ShardMergeError(
+          name + ": a test of " + std::to_string(info.shard.count) +
+          " shards, expected " + std::to_string(expected_shards_));
+    }
+    return;
+  }
+  if (info.shard.count != shard_count_ || info.test_id != test_id()) {
+    throw ShardMergeError(
+        names_.front() + " and " + name + " are shards of different tests (" +
+        ShardText({indexes_.front(), shard_count_}) + " of test " + test_id() +
+        " vs " + ShardText(info.shard) + " of test " + info.test_id + ")");
+  }
+  const auto same =
+      std::find(indexes_.begin(), indexes_.end(), info.shard.index);
+  if (same != indexes_.end()) {
+    throw ShardMergeError(names_[same - indexes_.begin()] + " and " + name +
+                          " are both shard " + ShardText(info.shard));
+  }
+}
+
+void ShardMerger::Gather(const std::vector<SloVerdict>& slos) {
+  for (const SloVerdict& verdict : slos) {
+    const bool seen =
+        std::any_of(objectives_.begin(), objectives_.end(),
+                    [&](const StoredObjective& stored) {
+                      return stored.expression == verdict.expression;
+                    });
+    if (verdict.expression.empty() || seen) continue;
+    objectives_.push_back({verdict.expression, verdict.objective});
+  }
+}
+
+void ShardMerger::Add(RunReport report, std::string name) {
+  const RunInfo& info = report.info;
+  Check(info, name);
+  const bool first = names_.empty();
+  if (!first) {
+    const std::string mismatch =
+        PrecisionMismatch(merged_.metrics, report.metrics);
+    if (!mismatch.empty()) {
+      throw ShardMergeError(names_.front() + " and " + name +
+                            " hold histograms of different precision (" +
+                            mismatch + ")");
+    }
+  }
+  if (first) {
+    merged_.info = info;
+    merged_.info.shard = {};
+    merged_.info.target_rps = 0;
+    merged_.info.users = 0;
+    merged_.info.actual_duration_ns = 0;
+    merged_.info.stop_reason.clear();
+    shard_count_ = info.shard.count;
+  }
   // Shards that started in different wall-clock seconds (no common
-  // --start-at) have their series shifted onto the earliest start.
-  std::vector<int64_t> offsets(reports.size(), 0);
-  std::optional<int64_t> earliest;
-  for (size_t i = 0; i < reports.size(); ++i) {
-    if (auto start = UnixSeconds(reports[i].info.started_at)) {
-      offsets[i] = *start;
-      earliest = earliest ? std::min(*earliest, *start) : *start;
-    }
+  // --start-at) have their series shifted onto the earliest start: an
+  // earlier newcomer shifts the total. A report without a readable start
+  // (hand-made) lines up with the earliest start seen.
+  const std::optional<int64_t> start = UnixSeconds(info.started_at);
+  if (start && earliest_ && *start < *earliest_) {
+    const int64_t later_by = *earliest_ - *start;
+    for (TimeSlot& slot : merged_.metrics.series) slot.second += later_by;
+    latest_end_ns_ += later_by * kSecondNs;
   }
+  if (start && (!earliest_ || *start < *earliest_)) earliest_ = start;
+  const int64_t offset = start ? *start - *earliest_ : 0;
+  merged_.info.target_rps += info.target_rps;
+  merged_.info.users += info.users;
+  latest_end_ns_ =
+      std::max(latest_end_ns_, offset * kSecondNs + info.actual_duration_ns);
+  if (offset == 0 && (start || !earliest_)) {
+    merged_.info.started_at = info.started_at;
+  }
+  if (!info.stop_reason.empty()) {
+    if (!merged_.info.stop_reason.empty()) merged_.info.stop_reason += "; ";
+    merged_.info.stop_reason +=
+        "shard " + ShardText(info.shard) + ": " + info.stop_reason;
+  }
+  for (TimeSlot& slot : report.metrics.series) slot.second += offset;
+  if (first) {
+    merged_.metrics = std::move(report.metrics);
+  } else {
+    merged_.metrics.Merge(report.metrics);
+  }
+  Gather(report.slos);
+  indexes_.push_back(info.shard.index);
+  names_.push_back(std::move(name));
+}
+
+ShardMergeResult ShardMerger::Finish() {
+  if (names_.empty()) throw ShardMergeError("no report to merge");
   ShardMergeResult result;
-  RunReport& merged = result.report;
-  merged.info = reports.front().info;
-  merged.info.shard = {};
-  merged.info.target_rps = 0;
-  merged.info.users = 0;
-  merged.info.actual_duration_ns = 0;
-  merged.info.stop_reason.clear();
-  const int count = reports.front().info.shard.count;
-  result.shard_count = count;
-  std::vector<bool> present(count, false);
-  for (size_t i = 0; i < reports.size(); ++i) {
-    const RunInfo& info = reports[i].info;
-    const int64_t offset = earliest ? offsets[i] - *earliest : 0;
-    present[info.shard.index] = true;
-    merged.info.target_rps += info.target_rps;
-    merged.info.users += info.users;
-    merged.info.actual_duration_ns =
-        std::max(merged.info.actual_duration_ns,
-                 offset * kSecondNs + info.actual_duration_ns);
-    if (offset == 0) merged.info.started_at = info.started_at;
-    if (!info.stop_reason.empty()) {
-      if (!merged.info.stop_reason.empty()) merged.info.stop_reason += "; ";
-      merged.info.stop_reason +=
-          "shard " + ShardText(info.shard) + ": " + info.stop_reason;
-    }
-    Metrics metrics = reports[i].metrics;
-    for (TimeSlot& slot : metrics.series) slot.second += offset;
-    if (i == 0) {
-      merged.metrics = std::move(metrics);
-    } else {
-      merged.metrics.Merge(metrics);
-    }
-  }
-  for (int k = 0; k < count; ++k) {
-    if (!present[k]) result.missing.push_back(k);
+  result.report = std::move(merged_);
+  result.report.info.actual_duration_ns = latest_end_ns_;
+  result.shard_count = shard_count_;
+  for (int k = 0; k < shard_count_; ++k) {
+    if (!Has(k)) result.missing.push_back(k);
   }
   return result;
 }
 
+ShardMergeResult MergeShardReports(const std::vector<RunReport>& reports,
+                                   const std::vector<std::string>& names,
+                                   int expected_shards) {
+  ShardMerger merger(expected_shards);
+  for (size_t i = 0; i < reports.size(); ++i) merger.Add(reports[i], names[i]);
+  return merger.Finish();
+}
+
 std::vector<StoredObjective> StoredObjectives(
     const std::vector<RunReport>& reports) {
-  std::vector<StoredObjective> objectives;
-  for (const RunReport& report : reports) {
-    for (const SloVerdict& verdict : report.slos) {
-      const bool seen =
-          std::any_of(objectives.begin(), objectives.end(),
-                      [&](const StoredObjective& stored) {
-                        return stored.expression == verdict.expression;
-                      });
-      if (verdict.expression.empty() || seen) continue;
-      objectives.push_back({verdict.expression, verdict.objective});
-    }
-  }
-  return objectives;
+  // Only the verdicts are read: the reports are not merged.
+  ShardMerger gatherer;
+  for (const RunReport& report : reports) gatherer.Gather(report.slos);
+  return gatherer.stored_objectives();
 }
 
 std::vector<SloVerdict> MissingShardVerdicts(const ShardMergeResult& merged) {
