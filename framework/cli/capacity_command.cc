@@ -51,8 +51,8 @@ Also the request options of `loadgate run --help` (--url, -X, -H, --body,
 --timeout, --insecure; -c caps requests in flight), --host, -t/--threads
 and -q/--quiet.
 
-Exit status: 0 a capacity (or none) was found, 1 the search refused or
---require was not met, 2 bad input, 130 interrupted.
+Exit status: 0 a capacity was found, 1 the first step broke an objective,
+the search refused or --require was not met, 2 bad input, 130 interrupted.
 )";
 
 namespace {
@@ -219,6 +219,13 @@ int ExitCode(const CapacityResult& result, std::optional<double> require) {
     std::cerr << "loadgate capacity: no capacity reported: " << result.refusal
               << "\n";
     return interrupted ? kExitInterrupted : kExitFailed;
+  }
+  // Even the first step broke an objective: the service meets its
+  // objectives at no rate tried, which no gate may pass.
+  if (result.outcome == CapacityResult::Outcome::kNone) {
+    std::cerr << "loadgate capacity: no capacity: the first step broke an "
+                 "objective\n";
+    return kExitFailed;
   }
   if (require && !(result.found() && result.capacity_rps >= *require)) {
     std::cerr << "loadgate capacity: required " << FormatNumber(*require)

@@ -126,6 +126,17 @@ TEST_F(CliCapacityTest, RefusesWhenLoadgateItselfCannotSendTheRate) {
   EXPECT_EQ(capacity["steps"][0]["passed"], false);
 }
 
+TEST_F(CliCapacityTest, NoCapacityWhenTheFirstStepBreaksFails) {
+  ServiceProcess llm({kMockLlm, "--port=0"});
+  // No answer takes under 1 µs: the first step breaks, and nothing passes.
+  const CommandResult run = Capacity(
+      {"--url", llm.url() + "/health", "--slo", "p50(latency) < 1us", "--start",
+       "10", "--max", "20", "--step-duration", "1s", "--warmup", "0s"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_THAT(run.err, HasSubstr("no capacity: the first step broke"));
+  EXPECT_EQ(ReadJsonFile(out() / "capacity.json")["outcome"], "none");
+}
+
 TEST_F(CliCapacityTest, RequireFailsBelowTheRequiredRate) {
   ServiceProcess llm({kMockLlm, "--port=0"});
   // Two short steps (10 and 20 req/s) that pass: a lower bound of 20.
