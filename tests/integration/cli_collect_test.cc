@@ -18,7 +18,6 @@
 #include <regex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "loadgate/http_probe.h"
@@ -127,17 +126,12 @@ class CliCollectTest : public ::testing::Test {
     fs::create_directories(scratch);
     args.insert(args.begin(), {"collect", "--listen", "127.0.0.1:0"});
     return RunLoadgate(args, scratch, [&](pid_t) {
-      const std::regex listening("at (http://127\\.0\\.0\\.1:[0-9]+/reports)");
-      std::smatch match;
-      for (int i = 0; i < 200; ++i) {
-        const std::string err = test_support::ReadFileText(scratch / "stderr");
-        if (std::regex_search(err, match, listening)) {
-          while_collecting(match[1]);
-          return;
-        }
-        std::this_thread::sleep_for(50ms);
+      const std::string url = test_support::CollectorUrl(scratch);
+      if (url.empty()) {
+        ADD_FAILURE() << "the collector did not say where it listens";
+        return;
       }
-      ADD_FAILURE() << "the collector did not say where it listens";
+      while_collecting(url);
     });
   }
 

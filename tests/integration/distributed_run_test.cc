@@ -23,9 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "loadgate/report.h"
@@ -109,16 +107,9 @@ TEST_F(DistributedRunTest, FourShardsAndACollectorMeasureWhatOneProcessDoes) {
        std::to_string(kShards), "--deadline", "40s", "-o",
        merged_path.string()},
       collector_dir, [&](pid_t) {
-        const std::regex listening(
-            "at (http://127\\.0\\.0\\.1:[0-9]+/reports)");
-        std::smatch url;
-        std::string err;
-        for (int i = 0; i < 200 && !std::regex_search(err, url, listening);
-             ++i) {
-          std::this_thread::sleep_for(50ms);
-          err = test_support::ReadFileText(collector_dir / "stderr");
-        }
-        ASSERT_FALSE(url.empty()) << err;
+        const std::string url = test_support::CollectorUrl(collector_dir);
+        ASSERT_FALSE(url.empty())
+            << test_support::ReadFileText(collector_dir / "stderr");
         std::vector<std::future<CommandResult>> shards;
         for (int k = 0; k < kShards; ++k) {
           const fs::path scratch = dir_.path() / ("shard" + std::to_string(k));
@@ -128,8 +119,7 @@ TEST_F(DistributedRunTest, FourShardsAndACollectorMeasureWhatOneProcessDoes) {
           args.insert(
               args.end(),
               {"--shard", std::to_string(k) + "/" + std::to_string(kShards),
-               "--start-at", std::to_string(start_at), "--send-report",
-               url[1]});
+               "--start-at", std::to_string(start_at), "--send-report", url});
           shards.push_back(std::async(std::launch::async, [args, scratch] {
             return RunLoadgate(args, scratch);
           }));

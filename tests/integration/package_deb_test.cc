@@ -15,7 +15,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "loadgate/version.h"
@@ -240,16 +239,10 @@ TEST_F(PackageDebTest, AShardInTheImageDeliversToACollector) {
       {"collect", "--listen", "127.0.0.1:0", "--expect", "2", "--deadline",
        "2m", "-o", merged.string()},
       collector_dir.path(), [&](pid_t) {
-        const std::string marker = "at http://127.0.0.1:";
-        std::string err;
-        for (int i = 0; i < 200 && err.find(marker) == std::string::npos; ++i) {
-          std::this_thread::sleep_for(50ms);
-          err = ReadFileText(collector_dir.path() / "stderr");
-        }
-        const size_t at = err.find(marker);
-        ASSERT_NE(at, std::string::npos) << err;
         const std::string url =
-            err.substr(at + 3, err.find(' ', at + 3) - at - 3);
+            test_support::CollectorUrl(collector_dir.path());
+        ASSERT_FALSE(url.empty())
+            << ReadFileText(collector_dir.path() / "stderr");
         const CommandResult in_image = shard(0, url, true);
         EXPECT_THAT(in_image.err, HasSubstr("201 accepted shard 0/2"))
             << in_image.out;

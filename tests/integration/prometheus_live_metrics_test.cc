@@ -209,13 +209,8 @@ TEST(PrometheusLiveMetricsTest, CliServesMetricsWithoutThePage) {
       dir.path(), [&](pid_t pid) {
         // stderr names the URL, and says "stays up" once the reports are
         // written.
-        const auto deadline = std::chrono::steady_clock::now() + 40s;
-        std::string err;
-        while (std::chrono::steady_clock::now() < deadline &&
-               err.find("stays up") == std::string::npos) {
-          std::this_thread::sleep_for(50ms);
-          err = test_support::ReadFileText(dir.path() / "stderr");
-        }
+        const std::string err =
+            test_support::WaitForText(dir.path() / "stderr", "stays up", 40s);
         const size_t at = err.find("metrics: http://127.0.0.1:");
         const int port =
             at == std::string::npos ? 0 : std::stoi(err.substr(at + 26));

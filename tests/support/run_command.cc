@@ -22,6 +22,27 @@ std::string ReadFileText(const std::filesystem::path& path) {
   return text.str();
 }
 
+std::string WaitForText(const std::filesystem::path& path,
+                        std::string_view marker, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::string text = ReadFileText(path);
+    if (text.find(marker) != std::string::npos) return text;
+    if (std::chrono::steady_clock::now() >= deadline) return "";
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+std::string CollectorUrl(const std::filesystem::path& scratch_dir) {
+  // "loadgate collect: waiting for N shard reports at http://...:P/reports"
+  constexpr std::string_view kMarker = " at http://127.0.0.1:";
+  const std::string err = WaitForText(scratch_dir / "stderr", kMarker);
+  const size_t at = err.find(kMarker);
+  if (at == std::string::npos) return "";
+  const size_t start = at + 4;
+  return err.substr(start, err.find_first_of(" \n", start) - start);
+}
+
 CommandResult RunCommand(std::vector<std::string> argv,
                          const std::filesystem::path& scratch_dir,
                          std::chrono::seconds timeout,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace loadgate::test_support {
@@ -33,6 +34,17 @@ CommandResult RunCommand(std::vector<std::string> argv,
 
 // The whole file, or "" when it cannot be read.
 std::string ReadFileText(const std::filesystem::path& path);
+
+// Polls the file (a running program's stderr, say) until it holds
+// `marker`, for up to `timeout`: its whole text then, or "" if the marker
+// never came.
+std::string WaitForText(
+    const std::filesystem::path& path, std::string_view marker,
+    std::chrono::seconds timeout = std::chrono::seconds(10));
+
+// The URL a `loadgate collect` writing its stderr into `scratch_dir` says
+// it listens at, once it says so (within 10 s); "" if it did not.
+std::string CollectorUrl(const std::filesystem::path& scratch_dir);
 
 // bin/loadgate of this build with `args`.
 CommandResult RunLoadgate(std::vector<std::string> args,
