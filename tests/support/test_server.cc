@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <csignal>
@@ -24,6 +23,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "http/text.h"
 #include "support/self_signed_certificate.h"
 
 namespace loadgate::test_support {
@@ -33,24 +33,6 @@ using Clock = std::chrono::steady_clock;
 
 // A request head larger than this is not a test's request.
 constexpr size_t kMaxHeadBytes = 1 << 20;
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 [[noreturn]] void ThrowErrno(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -214,15 +196,15 @@ bool ReadRequest(Transport& transport, std::string& buffer,
     rest = end == std::string_view::npos ? "" : rest.substr(end + 2);
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) return false;
-    std::string_view name = Trim(line.substr(0, colon));
-    std::string_view value = Trim(line.substr(colon + 1));
-    if (EqualsIgnoreCase(name, "Content-Length")) {
+    std::string_view name = http::Trim(line.substr(0, colon));
+    std::string_view value = http::Trim(line.substr(colon + 1));
+    if (http::EqualsNoCase(name, "Content-Length")) {
       auto [end, error] = std::from_chars(
           value.data(), value.data() + value.size(), content_length);
       if (error != std::errc() || end != value.data() + value.size()) {
         return false;
       }
-    } else if (EqualsIgnoreCase(name, "Transfer-Encoding")) {
+    } else if (http::EqualsNoCase(name, "Transfer-Encoding")) {
       return false;
     }
     request.headers.emplace_back(name, value);
@@ -239,9 +221,9 @@ bool ReadRequest(Transport& transport, std::string& buffer,
 bool WantsClose(const HttpRequest& request) {
   std::string_view connection = request.Header("Connection");
   if (request.version == "HTTP/1.0") {
-    return !EqualsIgnoreCase(connection, "keep-alive");
+    return !http::EqualsNoCase(connection, "keep-alive");
   }
-  return EqualsIgnoreCase(connection, "close");
+  return http::EqualsNoCase(connection, "close");
 }
 
 }  // namespace
@@ -281,7 +263,7 @@ std::string_view ReasonPhrase(int status) {
 
 std::string_view HttpRequest::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return value;
+    if (http::EqualsNoCase(key, name)) return value;
   }
   return {};
 }

@@ -13,17 +13,11 @@
 
 #include "config/scenario_llm.h"
 #include "engine/template.h"
+#include "http/text.h"
 #include "http/url.h"
 
 namespace loadgate::config {
 namespace {
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](unsigned char x, unsigned char y) {
-                      return std::tolower(x) == std::tolower(y);
-                    });
-}
 
 // Templates ("{mrn}") are filled per iteration; for checking a URL's shape
 // any placeholder stands for a plain word.
@@ -144,7 +138,7 @@ Request ParseRequest(const Field& field, const std::string& base_url) {
       const bool has_content_type =
           std::any_of(request.headers.begin(), request.headers.end(),
                       [](const Header& header) {
-                        return EqualsIgnoringCase(header.first, "Content-Type");
+                        return http::EqualsNoCase(header.first, "Content-Type");
                       });
       if (!has_content_type) {
         request.headers.emplace_back("Content-Type", "application/json");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/document.h"
+#include "http/text.h"
 #include "loadgate/config.h"
 #include "loadgate/duration.h"
 #include "metrics/json_document.h"
@@ -35,13 +36,6 @@ ThresholdForm FormOf(std::string_view metric) {
   }
 }
 
-std::string_view Trim(std::string_view text) {
-  const size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  const size_t end = text.find_last_not_of(" \t");
-  return text.substr(begin, end - begin + 1);
-}
-
 }  // namespace
 
 void ValidateMetricName(std::string_view metric) {
@@ -67,7 +61,7 @@ bool TakesPercentile(std::string_view metric) {
 }
 
 double ParseThreshold(std::string_view metric, std::string_view text) {
-  text = Trim(text);
+  text = http::Trim(text);
   switch (FormOf(metric)) {
     case ThresholdForm::kTime: {
       const std::string expectation =
@@ -169,18 +163,18 @@ void ParseSubject(std::string_view subject, Objective& objective) {
           "expected a percentile such as p95, p99.9, median or max, got \"" +
           std::string(function) + "\"");
     }
-    subject = Trim(subject.substr(open + 1, subject.size() - open - 2));
+    subject = http::Trim(subject.substr(open + 1, subject.size() - open - 2));
   }
   if (const size_t open = subject.find('{'); open != std::string_view::npos) {
     if (subject.back() != '}') Expected("expected the tag to end with '}'");
     std::string_view tag =
-        Trim(subject.substr(open + 1, subject.size() - open - 2));
+        http::Trim(subject.substr(open + 1, subject.size() - open - 2));
     if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') {
       tag = tag.substr(1, tag.size() - 2);
     }
     if (tag.empty()) Expected("expected a request name inside {}");
     objective.tag = std::string(tag);
-    subject = Trim(subject.substr(0, open));
+    subject = http::Trim(subject.substr(0, open));
   }
   objective.metric = std::string(subject);
 }
@@ -215,9 +209,9 @@ Objective ParseObjectiveText(std::string_view text) {
   } else {
     objective.op = or_equal ? Objective::Op::kGe : Objective::Op::kGt;
   }
-  const std::string_view subject = Trim(text.substr(0, op_position));
+  const std::string_view subject = http::Trim(text.substr(0, op_position));
   const std::string_view threshold =
-      Trim(text.substr(op_position + (or_equal ? 2 : 1)));
+      http::Trim(text.substr(op_position + (or_equal ? 2 : 1)));
   if (subject.empty() || threshold.empty()) Expected(std::string(kForm));
   ParseSubject(subject, objective);
   ParseBound(threshold, objective);

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "http/json_scan.h"
+#include "http/text.h"
 
 namespace loadgate::http {
 namespace {
@@ -148,16 +149,6 @@ void ReadAnthropicMessage(Value message, LlmChunk* chunk) {
   }
 }
 
-// Strips JSON's whitespace (space, tab, CR, LF) around a document.
-std::string_view TrimJsonWhitespace(std::string_view text) {
-  const auto is_space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-  };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
 // Reads the top-level usage of one response object into `usage`, which it
 // leaves alone when the object is malformed. Returns the position just past
 // the object, or npos when it is malformed.
@@ -180,7 +171,7 @@ size_t ReadResponseObjectUsage(Value object, LlmUsage* usage) {
 }  // namespace
 
 LlmUsage InspectLlmResponse(std::string_view json) {
-  const std::string_view text = TrimJsonWhitespace(json);
+  const std::string_view text = Trim(json, " \t\r\n");
   LlmUsage usage;
   // Most JSON answers a load test sees (database APIs, say) report no
   // usage: a substring search is several times cheaper than walking the
@@ -201,7 +192,7 @@ LlmUsage InspectLlmResponse(std::string_view json) {
 
 LlmChunk InspectLlmChunk(std::string_view json_or_done) {
   LlmChunk chunk;
-  const std::string_view text = TrimJsonWhitespace(json_or_done);
+  const std::string_view text = Trim(json_or_done, " \t\r\n");
   if (text == "[DONE]") {
     chunk.done = true;
     return chunk;

@@ -15,16 +15,6 @@ constexpr size_t kMaxChunkLineBytes = 4096;
 // Largest body or chunk size accepted; keeps arithmetic far from overflow.
 constexpr int64_t kMaxBodySize = int64_t{1} << 60;
 
-std::string_view TrimWhitespace(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 bool IsTokenChar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
       (c >= '0' && c <= '9')) {
@@ -46,7 +36,7 @@ template <typename Fn>
 bool ForEachListElement(std::string_view value, Fn fn) {
   while (true) {
     const size_t comma = value.find(',');
-    const std::string_view element = TrimWhitespace(value.substr(0, comma));
+    const std::string_view element = Trim(value.substr(0, comma));
     if (!element.empty() && !fn(element)) return false;
     if (comma == kNotFound) return true;
     value.remove_prefix(comma + 1);
@@ -284,7 +274,7 @@ bool ResponseParser::ParseHeaderField(std::string_view line) {
       return Fail("invalid character in a response header name");
     }
   }
-  const std::string_view value = TrimWhitespace(line.substr(colon + 1));
+  const std::string_view value = Trim(line.substr(colon + 1));
   for (char c : value) {
     const unsigned char byte = static_cast<unsigned char>(c);
     if ((byte < 0x20 && byte != '\t') || byte == 0x7f) {
@@ -324,8 +314,7 @@ bool ResponseParser::ParseHeaderField(std::string_view line) {
       return true;
     });
   } else if (EqualsNoCase(name, "Content-Type")) {
-    const std::string_view media_type =
-        TrimWhitespace(value.substr(0, value.find(';')));
+    const std::string_view media_type = Trim(value.substr(0, value.find(';')));
     content_type_.assign(media_type);
     for (char& c : content_type_) c = ToLower(c);
   }

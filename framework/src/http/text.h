@@ -20,6 +20,15 @@ inline bool EqualsNoCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+// `text` without the characters of `whitespace` at either end (by default
+// space and tab: the optional whitespace around a header's value).
+inline std::string_view Trim(std::string_view text,
+                             std::string_view whitespace = " \t") {
+  const size_t first = text.find_first_not_of(whitespace);
+  if (first == kNotFound) return {};
+  return text.substr(first, text.find_last_not_of(whitespace) - first + 1);
+}
+
 }  // namespace loadgate::http
 
 #endif  // LOADGATE_HTTP_TEXT_H_

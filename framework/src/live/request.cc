@@ -2,30 +2,10 @@
 
 #include <arpa/inet.h>
 
-#include <algorithm>
-#include <cctype>
+#include "http/text.h"
 
 namespace loadgate::live {
 namespace {
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view Trimmed(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() &&
-         (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 std::string_view ReasonPhrase(int status) {
   switch (status) {
@@ -59,7 +39,7 @@ std::string_view ReasonPhrase(int status) {
 
 std::optional<RequestHead> ParseRequestHead(std::string_view head) {
   const size_t line_end = head.find('\n');
-  std::string_view line = Trimmed(head.substr(0, line_end));
+  std::string_view line = http::Trim(head.substr(0, line_end), " \t\r");
   const size_t method_end = line.find(' ');
   const size_t target_end = line.rfind(' ');
   if (method_end == std::string_view::npos || target_end == method_end ||
@@ -83,23 +63,23 @@ std::optional<RequestHead> ParseRequestHead(std::string_view head) {
     const size_t colon = header.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string_view name = header.substr(0, colon);
-    if (EqualsIgnoringCase(name, "host")) {
-      request.host = Trimmed(header.substr(colon + 1));
-    } else if (EqualsIgnoringCase(name, "content-length")) {
-      request.content_length = Trimmed(header.substr(colon + 1));
-    } else if (EqualsIgnoringCase(name, "transfer-encoding")) {
-      request.transfer_encoding = Trimmed(header.substr(colon + 1));
-    } else if (EqualsIgnoringCase(name, "expect")) {
-      request.expect = Trimmed(header.substr(colon + 1));
-    } else if (EqualsIgnoringCase(name, "accept")) {
-      request.accept = Trimmed(header.substr(colon + 1));
+    if (http::EqualsNoCase(name, "host")) {
+      request.host = http::Trim(header.substr(colon + 1), " \t\r");
+    } else if (http::EqualsNoCase(name, "content-length")) {
+      request.content_length = http::Trim(header.substr(colon + 1), " \t\r");
+    } else if (http::EqualsNoCase(name, "transfer-encoding")) {
+      request.transfer_encoding = http::Trim(header.substr(colon + 1), " \t\r");
+    } else if (http::EqualsNoCase(name, "expect")) {
+      request.expect = http::Trim(header.substr(colon + 1), " \t\r");
+    } else if (http::EqualsNoCase(name, "accept")) {
+      request.accept = http::Trim(header.substr(colon + 1), " \t\r");
     }
   }
   return request;
 }
 
 bool ExpectsContinue(const RequestHead& head) {
-  return EqualsIgnoringCase(head.expect, "100-continue");
+  return http::EqualsNoCase(head.expect, "100-continue");
 }
 
 std::string_view ContinueResponse() { return "HTTP/1.1 100 Continue\r\n\r\n"; }
@@ -108,7 +88,7 @@ bool IsLoopbackHost(std::string_view host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  if (EqualsIgnoringCase(host, "localhost")) return true;
+  if (http::EqualsNoCase(host, "localhost")) return true;
   const std::string text(host);
   in_addr v4;
   if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "http/text.h"
 #include "metrics/json_document.h"
 
 namespace loadgate {
@@ -38,13 +39,6 @@ double UnitNanoseconds(std::string_view unit) {
 
 bool IsNumberChar(char c) { return (c >= '0' && c <= '9') || c == '.'; }
 
-std::string_view Trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
-
 // `number` is digits with at most one '.'. Far below a nanosecond it is 0;
 // too large for a double it is too large for any duration.
 double NumberValue(std::string_view text, const std::string& number) {
@@ -65,7 +59,7 @@ double NumberValue(std::string_view text, const std::string& number) {
 }  // namespace
 
 std::chrono::nanoseconds ParseDuration(std::string_view text) {
-  const std::string_view trimmed = Trim(text);
+  const std::string_view trimmed = http::Trim(text, " \t\r\n");
   if (trimmed.empty()) Fail(text, "it is empty");
   if (trimmed == "0") return std::chrono::nanoseconds(0);
   if (trimmed[0] == '-') Fail(text, "it is negative");
