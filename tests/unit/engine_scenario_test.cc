@@ -69,7 +69,8 @@ TEST(LoadModelTest, DescribeSaysWhatRuns) {
   // these texts, and "1.2e+06 ms" would read as another model.
   EXPECT_EQ(Describe(OpenModel{.rate = 1234567, .stages = {{20min, 7654321}}}),
             "ramping (constant) 1234567 -> 7654321 req/s over 1200000 ms");
-  EXPECT_EQ(Describe(ClosedModel{.users = 1}), "closed 1 user, no think time");
+  EXPECT_EQ(Describe(ClosedModel{.users = 1}),
+            "closed 1 user, no think time between iterations");
   EXPECT_EQ(Describe(ClosedModel{.users = 50,
                                  .spawn_rate = 5,
                                  .think = ThinkTime::Uniform(1s, 2s),
@@ -89,12 +90,12 @@ TEST(LoadModelTest, DescribeCountsIterationsOfMultiStepFlows) {
   EXPECT_EQ(Describe(OpenModel{.rate = 5}, one_step), "constant 5 req/s");
   EXPECT_EQ(Describe(OpenModel{.rate = 5}, two_steps),
             "constant 5 iterations/s");
-  EXPECT_EQ(Describe(OpenModel{.rate = 1, .stages = {{1s, 10}, {1s, 20}}},
-                     two_steps),
-            "ramping (constant) 1 -> 10 iterations/s over 1000 ms, -> 20 "
-            "iterations/s over 1000 ms");
+  EXPECT_EQ(
+      Describe(OpenModel{.rate = 1, .stages = {{1s, 10}, {1s, 20}}}, two_steps),
+      "ramping (constant) 1 -> 10 iterations/s over 1000 ms, -> 20 "
+      "iterations/s over 1000 ms");
   EXPECT_EQ(Describe(ClosedModel{.users = 3}, two_steps),
-            "closed 3 users, no think time");
+            "closed 3 users, no think time between iterations");
 }
 
 TEST(ThinkTimeFactoriesTest, FillTheirFields) {

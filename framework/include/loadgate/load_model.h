@@ -75,7 +75,7 @@ struct ThinkTime {
 struct ClosedModel {
   int users = 1;
   double spawn_rate = 0;  // users started per second; 0 = all at once
-  ThinkTime think;
+  ThinkTime think;        // between one iteration of a user and its next
   int64_t iterations_per_user = 0;  // 0 = until the run ends
 };
 

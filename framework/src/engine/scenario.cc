@@ -375,7 +375,7 @@ std::string DescribeClosed(const ClosedModel& closed) {
   const ThinkTime& think = closed.think;
   switch (think.kind) {
     case ThinkTime::Kind::kNone:
-      text += ", no think time";
+      text += ", no think time between iterations";
       break;
     case ThinkTime::Kind::kConstant:
       text += ", think " + FormatMilliseconds(think.value);
