@@ -101,7 +101,8 @@ void StartPushing(const CommandLine& command_line, ScenarioFile& run,
     pusher.emplace(
         prometheus::PushOptions{
             .url = command_line.pushgateway_url,
-            .interval = command_line.push_interval,
+            .interval = command_line.push_interval.value_or(
+                prometheus::PushOptions{}.interval),
             .delete_at_end = command_line.push_delete,
             .shard = command_line.shard
                          ? std::to_string(command_line.shard->index)

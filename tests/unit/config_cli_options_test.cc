@@ -290,11 +290,14 @@ TEST(CommandLineTest, PushgatewayFlags) {
   EXPECT_TRUE(command_line.push_delete);
   const CommandLine defaults = ParseCommandLine({"run", "--url", url});
   EXPECT_EQ(defaults.pushgateway_url, "");
-  EXPECT_EQ(defaults.push_interval, seconds(5));
+  EXPECT_EQ(defaults.push_interval, std::nullopt);  // the pusher's default
   EXPECT_FALSE(defaults.push_delete);
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--push-delete"}),
             "--push-delete: needs --pushgateway");
   EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--push-interval", "1s"}),
+            "--push-interval: needs --pushgateway");
+  // Even at the default's value: it would be ignored.
+  EXPECT_EQ(UsageErrorOf({"run", "--url", url, "--push-interval", "5s"}),
             "--push-interval: needs --pushgateway");
   EXPECT_NE(kRunUsage.find("--pushgateway URL"), std::string_view::npos);
 }

@@ -354,8 +354,7 @@ void CheckRunFlagsAgree(const CommandLine& command_line,
         "--live-linger: keeps a live view up, so needs --live or --metrics");
   }
   if (command_line.pushgateway_url.empty() &&
-      (command_line.push_delete ||
-       command_line.push_interval != std::chrono::seconds(5))) {
+      (command_line.push_delete || command_line.push_interval)) {
     throw UsageError(std::string(command_line.push_delete ? "--push-delete"
                                                           : "--push-interval") +
                      ": needs --pushgateway");

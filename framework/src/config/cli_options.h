@@ -77,7 +77,8 @@ struct CommandLine {
   std::string live_address;     // --live: serve the live web view there
   std::string metrics_address;  // --metrics: serve only /metrics there
   std::string pushgateway_url;  // --pushgateway: push /metrics there
-  std::chrono::nanoseconds push_interval{std::chrono::seconds(5)};
+  // --push-interval; the pusher's default (5 s) when not given.
+  std::optional<std::chrono::nanoseconds> push_interval;
   bool push_delete = false;  // --push-delete: delete the group at the end
   std::chrono::nanoseconds live_linger{0};  // and keep it up this long after
   bool quiet = false;
