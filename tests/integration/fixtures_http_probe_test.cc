@@ -30,6 +30,17 @@ TEST(HttpProbeTest, ReadsStatusAndBodyOf2xx) {
   EXPECT_EQ(server.CountTarget("/health"), 1u);
 }
 
+// A name is resolved (here through /etc/hosts) and each of its addresses
+// tried: "localhost" may come as ::1 first, where nothing listens.
+TEST(HttpProbeTest, ResolvesAHostName) {
+  TestServer server;
+  server.Handle("/health", Respond(200, "ok"));
+  const std::string url = "http://localhost:" + std::to_string(server.port());
+  HttpProbeResult result = HttpGet(url + "/health", 5s);
+  EXPECT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(server.CountTarget("/health"), 1u);
+}
+
 TEST(HttpProbeTest, Non2xxIsNotOk) {
   TestServer server;
   server.Handle("/health", Respond(503, "warming up"));

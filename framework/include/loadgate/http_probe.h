@@ -26,11 +26,11 @@ struct HttpProbeResult {
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
 };
 
-// Connects to the URL's host (a numeric IPv4/IPv6 address or "localhost"),
-// sends "GET <target>" with "Connection: close" and reads the whole
-// response. `timeout` bounds the whole exchange, connect included. Never
-// throws: a bad URL, an https:// URL or a malformed response is reported in
-// `error`.
+// Connects to the URL's host (a numeric IPv4/IPv6 address or a name, tried
+// at each address it resolves to), sends "GET <target>" with "Connection:
+// close" and reads the whole response. `timeout` bounds the whole exchange,
+// connect included. Never throws: a bad URL, an https:// URL or a malformed
+// response is reported in `error`.
 HttpProbeResult HttpGet(std::string_view url,
                         std::chrono::milliseconds timeout);
 

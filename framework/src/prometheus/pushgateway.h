@@ -34,7 +34,7 @@ namespace loadgate::prometheus {
 
 struct PushOptions {
   // "http://HOST:PORT" with an optional path prefix; HOST a numeric address
-  // or localhost (as HttpFetch resolves them).
+  // or a name (resolved by HttpFetch at each push).
   std::string url;
   std::chrono::nanoseconds interval = std::chrono::seconds(5);
   bool delete_at_end = false;
