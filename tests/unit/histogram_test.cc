@@ -174,6 +174,14 @@ TEST(HistogramTest, HugeValuesDoNotOverflow) {
   EXPECT_GT(buckets.back().first, INT64_MAX / 2);
 }
 
+// Every int64 has a bucket: 2^bits sub-buckets for each of the 64 - bits
+// magnitudes above the linear range (57 * 128 at the default 7 bits), one
+// uint64_t each.
+TEST(HistogramTest, BucketBytesCoverEveryInt64) {
+  EXPECT_EQ(Histogram::BucketBytes(7), 57u * 128 * 8);
+  EXPECT_EQ(Histogram::BucketBytes(14), 50u * 16384 * 8);
+}
+
 TEST(HistogramTest, PercentileIsNearestRank) {
   Histogram histogram;
   for (int64_t value : {10, 20, 30, 40}) histogram.Record(value);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -39,6 +40,11 @@ class Histogram {
   double mean() const noexcept;  // 0 when empty
   double sum() const noexcept { return sum_; }
   int precision_bits() const noexcept { return precision_bits_; }
+
+  // Bytes the buckets of a histogram of `precision_bits` take, the same
+  // empty or full: what a reader of untrusted reports budgets before
+  // building one.
+  static size_t BucketBytes(int precision_bits) noexcept;
 
   // The value at `percentile` in [0, 100] (nearest rank, reported as the
   // bucket's representative value clamped to [min, max]); 0 when empty.

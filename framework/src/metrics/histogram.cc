@@ -29,6 +29,10 @@ size_t BucketCount(int precision_bits) {
 
 }  // namespace
 
+size_t Histogram::BucketBytes(int precision_bits) noexcept {
+  return BucketCount(precision_bits) * sizeof(uint64_t);
+}
+
 Histogram::Histogram(int precision_bits) : precision_bits_(precision_bits) {
   CheckPrecision(precision_bits);
   counts_.assign(BucketCount(precision_bits), 0);

@@ -279,11 +279,10 @@ JsonTree Parse(std::string_view text, const std::string& source) {
 // before any histogram is allocated: a Histogram takes the same memory
 // empty or full, so a short text can ask for gigabytes.
 //
-// Bytes of the Histogram `json` describes: one uint64_t per bucket, and
-// (64 - bits) << bits buckets at `bits` of precision (Histogram's layout).
-// Absent or unsupported, the precision counts as `fallback_bits`: reading
-// refuses an unsupported one later, and an absent metric is a default
-// histogram all the same.
+// Bytes of the Histogram `json` describes (Histogram::BucketBytes). Absent or
+// unsupported, the precision counts as `fallback_bits`: reading refuses an
+// unsupported one later, and an absent metric is a default histogram all the
+// same.
 uint64_t HistogramBytes(const JsonTree::Value* json, int fallback_bits) {
   int bits = fallback_bits;
   const JsonTree::Value* precision = json != nullptr && json->is_object()
@@ -293,8 +292,7 @@ uint64_t HistogramBytes(const JsonTree::Value* json, int fallback_bits) {
       precision->as_int64() >= 1 && precision->as_int64() <= 14) {
     bits = static_cast<int>(precision->as_int64());
   }
-  return ((uint64_t{64} - static_cast<uint64_t>(bits)) << bits) *
-         sizeof(uint64_t);
+  return Histogram::BucketBytes(bits);
 }
 
 // A TagStats' histograms: every distribution metric of the catalogue.
