@@ -45,7 +45,9 @@ arrived or the deadline passed, merges and judges them as `loadgate merge`
 does (see loadgate merge --help for the outputs). Only a well-formed
 report of a shard of the expected test is accepted: POST /reports answers
 201, and 400 (not a report, not a shard's), 409 (another test, a shard
-already received), 411, 413 (over 64 MiB) or 404/405 otherwise.
+already received), 411, 413 (over 64 MiB, or histograms over 1 GiB), 422
+(histograms of another precision, or a merge past 1 GiB) or 404/405
+otherwise.
 
 Options:
   --listen ADDR   PORT (on 127.0.0.1), HOST:PORT or [V6]:PORT; 0.0.0.0:PORT
@@ -213,8 +215,8 @@ class ReportInbox {
     try {
       merger_.Add(std::move(report), "the report of " + which);
     } catch (const std::exception& error) {
-      // Histograms of another precision than the shards' before: the
-      // merger refused it whole.
+      // Histograms of another precision than the shards' before, or a total
+      // past the histogram budget: the merger refused it whole.
       return {422, error.what()};
     }
     return {201, "accepted " + which + " (" + std::to_string(merger_.added()) +

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/metric_catalogue.h"
 #include "support/sample_report.h"
 
 namespace loadgate {
@@ -205,6 +206,56 @@ TEST(ShardMergerTest, ARefusedReportLeavesTheTotalAsItWas) {
       Json(merger.Finish().report),
       Json(MergeShardReports({ShardReport(0, 2), ShardReport(1, 2)}, Names(2))
                .report));
+}
+
+// Bytes the histograms of `report` take, counted from the public layout.
+uint64_t HistogramBytes(const RunReport& report) {
+  uint64_t per_stats = 0;
+  for (const MetricDefinition& metric : MetricCatalogue()) {
+    if (metric.kind == MetricKind::kDistribution) {
+      per_stats += Histogram::BucketBytes(Histogram::kDefaultPrecisionBits);
+    }
+  }
+  return (1 + report.metrics.tags.size()) * per_stats +
+         report.metrics.custom.size() *
+             Histogram::BucketBytes(Histogram::kDefaultPrecisionBits) +
+         report.metrics.series.size() * Histogram::BucketBytes(4);
+}
+
+// Shards of one scenario share tags and seconds, so their total takes what
+// one report does; a report that brings tags or seconds of its own grows it
+// and is refused past the budget, leaving the total as it was.
+TEST(ShardMergerTest, KeepsTheTotalWithinTheHistogramBudget) {
+  const uint64_t one_report = HistogramBytes(ShardReport(0, 2));
+  ASSERT_GT(one_report, 0u);
+  {
+    ShardMerger merger(2, one_report);
+    merger.Add(ShardReport(0, 2), "s0");
+    merger.Add(ShardReport(1, 2), "s1");
+    EXPECT_EQ(merger.added(), 2);
+  }
+  ShardMerger merger(2, one_report);
+  merger.Add(ShardReport(0, 2), "s0");
+  RunReport new_tag = ShardReport(1, 2);
+  new_tag.metrics.tags.back().name = "GET /elsewhere";
+  EXPECT_THAT([&] { merger.Add(new_tag, "tagged"); },
+              ThrowsMessage<ShardMergeError>(HasSubstr(
+                  "tagged: merged with 1 report(s) before it, the histograms "
+                  "would take")));
+  RunReport an_hour_later = ShardReport(1, 2);
+  an_hour_later.info.started_at = "2026-11-23T10:00:00Z";
+  EXPECT_THAT([&] { merger.Add(an_hour_later, "later"); },
+              ThrowsMessage<ShardMergeError>(HasSubstr("over the")));
+  EXPECT_FALSE(merger.Has(1));
+  merger.Add(ShardReport(1, 2), "s1");
+  EXPECT_EQ(
+      Json(merger.Finish().report),
+      Json(MergeShardReports({ShardReport(0, 2), ShardReport(1, 2)}, Names(2))
+               .report));
+  // The first report alone is held to the budget too.
+  EXPECT_THAT(
+      [&] { ShardMerger(2, one_report - 1).Add(ShardReport(0, 2), "big"); },
+      ThrowsMessage<ShardMergeError>(HasSubstr("big: merged with 0")));
 }
 
 }  // namespace

@@ -109,6 +109,17 @@ void WriteJson(const RunReport& report, std::ostream& out);
 // Throws std::runtime_error naming `source` and the offending field.
 RunReport ReadJson(std::istream& in, const std::string& source);
 
+// What the histograms of one report may take in memory once read: 1 GiB.
+// A Histogram is a fixed array (57 KiB at the default 7 bits, 7.5 KiB for a
+// per-second slot, 6.25 MiB at 14 bits) whatever it holds, so a small but
+// hostile text (many tags, high precision) could ask for tens of GiB;
+// ReadJson refuses such a report before allocating any. A real
+// single-machine report stays far below: a 24-hour run (86,400 slots,
+// 633 MiB) with 100 tags at the default precision (62 MiB) takes 0.7 GiB;
+// a 10-minute shard report, 7.6 MiB. A merge of shard reports keeps to the
+// same bound (ShardMerger), so what it writes can be read again.
+inline constexpr uint64_t kReportHistogramBudgetBytes = uint64_t{1} << 30;
+
 // CSV with Locust's stats columns (Type, Name, Request Count, Failure Count,
 // Median Response Time, ..., 100%; quoted only where a field needs it, as
 // Locust's csv module does), one row per tag and an "Aggregated" row.

@@ -42,18 +42,26 @@ struct StoredObjective {
 };
 
 // Merges the reports of one sharded test as they arrive, one at a time: it
-// holds the running total (one report's worth of histograms) and never the
-// reports themselves, so merging N shards takes the memory of two reports
-// whatever N is (`loadgate collect` receiving them, `loadgate merge`
-// reading them file by file).
+// holds the running total and never the reports themselves, so merging N
+// shards of one scenario (the same tags, the same seconds) takes the memory
+// of two reports whatever N is (`loadgate collect` receiving them,
+// `loadgate merge` reading them file by file). Reports that each bring
+// other tags, custom metrics or seconds would grow the total with every
+// one: it is held to `histogram_budget_bytes`, by default what one report
+// may take (kReportHistogramBudgetBytes), so the merged report can be read
+// again.
 class ShardMerger {
  public:
   // `expected_shards` > 0 insists on that shard count.
-  explicit ShardMerger(int expected_shards = 0)
-      : expected_shards_(expected_shards) {}
+  explicit ShardMerger(
+      int expected_shards = 0,
+      uint64_t histogram_budget_bytes = kReportHistogramBudgetBytes)
+      : expected_shards_(expected_shards),
+        histogram_budget_bytes_(histogram_budget_bytes) {}
 
   // Checks `report` (read from `name`, for messages) against those added
-  // before: a shard's report, of the same test, not a shard already added;
+  // before: a shard's report, of the same test, not a shard already added,
+  // histograms of the same precision, a total within the histogram budget;
   // then merges it into the total. Throws ShardMergeError naming the files,
   // leaving the total as it was.
   void Add(RunReport report, std::string name);
@@ -87,6 +95,7 @@ class ShardMerger {
   void Gather(const std::vector<SloVerdict>& slos);
 
   int expected_shards_;
+  uint64_t histogram_budget_bytes_;
   int shard_count_ = 0;
   RunReport merged_;                // the running total
   std::vector<std::string> names_;  // of the reports added, in order

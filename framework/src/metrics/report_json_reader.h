@@ -1,6 +1,7 @@
 // ReadJson (loadgate/report.h) of a report already in memory, as the
 // collector holds one it received: read without copying the text again;
-// and the memory budget every read of a report keeps to.
+// and the error for a report over the memory budget every read keeps to
+// (kReportHistogramBudgetBytes).
 #ifndef LOADGATE_METRICS_REPORT_JSON_READER_H_
 #define LOADGATE_METRICS_REPORT_JSON_READER_H_
 
@@ -12,15 +13,6 @@
 #include "loadgate/report.h"
 
 namespace loadgate {
-
-// What the histograms of one report may take in memory once read: 1 GiB.
-// A Histogram is a fixed array (57 KiB at the default 7 bits, 7.5 KiB for a
-// per-second slot, 6.25 MiB at 14 bits) whatever it holds, so a small but
-// hostile text (many tags, high precision) could ask for tens of GiB. A
-// real single-machine report stays far below: a 24-hour run (86,400 slots,
-// 633 MiB) with 100 tags at the default precision (62 MiB) takes 0.7 GiB;
-// a 10-minute shard report, 7.6 MiB.
-inline constexpr uint64_t kReportHistogramBudgetBytes = uint64_t{1} << 30;
 
 // A report whose histograms would exceed kReportHistogramBudgetBytes,
 // refused before any is allocated; what() names the source, the field and

@@ -29,6 +29,64 @@ std::optional<int64_t> UnixSeconds(const std::string& iso_utc) {
   return static_cast<int64_t>(timegm(&utc));
 }
 
+// Bytes the histograms of one TagStats take.
+uint64_t StatsBytes(const TagStats& stats) {
+  uint64_t bytes = 0;
+  for (const MetricDefinition& metric : MetricCatalogue()) {
+    if (metric.kind != MetricKind::kDistribution) continue;
+    bytes += Histogram::BucketBytes((stats.*metric.histogram).precision_bits());
+  }
+  return bytes;
+}
+
+// Bytes the histograms of `total` take once `report` (its series `shift`
+// seconds later than the total's) is merged into it: the newcomer's tags,
+// custom metrics and seconds that the total lacks add theirs.
+uint64_t MergedHistogramBytes(const Metrics& total, const Metrics& report,
+                              int64_t shift) {
+  uint64_t bytes = StatsBytes(total.total);
+  for (const TagStats& mine : total.tags) bytes += StatsBytes(mine);
+  for (const TagStats& theirs : report.tags) {
+    const bool known = std::any_of(
+        total.tags.begin(), total.tags.end(),
+        [&](const TagStats& mine) { return mine.name == theirs.name; });
+    if (!known) bytes += StatsBytes(theirs);
+  }
+  for (const CustomMetric& mine : total.custom) {
+    bytes += Histogram::BucketBytes(mine.value.precision_bits());
+  }
+  for (const CustomMetric& theirs : report.custom) {
+    const bool known = std::any_of(
+        total.custom.begin(), total.custom.end(),
+        [&](const CustomMetric& mine) { return mine.name == theirs.name; });
+    if (!known) bytes += Histogram::BucketBytes(theirs.value.precision_bits());
+  }
+  // Both series ascend by second: walk them together.
+  auto mine = total.series.begin();
+  auto theirs = report.series.begin();
+  while (mine != total.series.end() || theirs != report.series.end()) {
+    const bool take_mine =
+        theirs == report.series.end() ||
+        (mine != total.series.end() && mine->second <= theirs->second + shift);
+    if (take_mine) {
+      if (theirs != report.series.end() &&
+          mine->second == theirs->second + shift) {
+        ++theirs;
+      }
+      bytes += Histogram::BucketBytes(mine->latency.precision_bits());
+      ++mine;
+    } else {
+      bytes += Histogram::BucketBytes(theirs->latency.precision_bits());
+      ++theirs;
+    }
+  }
+  return bytes;
+}
+
+std::string Mebibytes(uint64_t bytes) {
+  return std::to_string(bytes >> 20) + " MiB";
+}
+
 // Histograms merge only at equal precision (Histogram::Merge throws
 // otherwise, half-way through a merge): the first pair of `total` and
 // `report` that would not, as "tags[GET /a].latency: 14 and 7 bits"; empty
@@ -144,6 +202,24 @@ void ShardMerger::Add(RunReport report, std::string name) {
                             mismatch + ")");
     }
   }
+  // Shards that started in different wall-clock seconds (no common
+  // --start-at) have their series shifted onto the earliest start: an
+  // earlier newcomer shifts the total. A report without a readable start
+  // (hand-made) lines up with the earliest start seen.
+  const std::optional<int64_t> start = UnixSeconds(info.started_at);
+  const uint64_t bytes =
+      first
+          ? MergedHistogramBytes(report.metrics, Metrics{}, 0)
+          : MergedHistogramBytes(merged_.metrics, report.metrics,
+                                 start && earliest_ ? *start - *earliest_ : 0);
+  if (bytes > histogram_budget_bytes_) {
+    throw ShardMergeError(
+        name + ": merged with " + std::to_string(added()) +
+        " report(s) before it, the histograms would take " + Mebibytes(bytes) +
+        ", over the " + Mebibytes(histogram_budget_bytes_) +
+        " a report may take (it brings tags, custom metrics or seconds the "
+        "others do not have)");
+  }
   if (first) {
     merged_.info = info;
     merged_.info.shard = {};
@@ -153,11 +229,6 @@ void ShardMerger::Add(RunReport report, std::string name) {
     merged_.info.stop_reason.clear();
     shard_count_ = info.shard.count;
   }
-  // Shards that started in different wall-clock seconds (no common
-  // --start-at) have their series shifted onto the earliest start: an
-  // earlier newcomer shifts the total. A report without a readable start
-  // (hand-made) lines up with the earliest start seen.
-  const std::optional<int64_t> start = UnixSeconds(info.started_at);
   if (start && earliest_ && *start < *earliest_) {
     const int64_t later_by = *earliest_ - *start;
     for (TimeSlot& slot : merged_.metrics.series) slot.second += later_by;
