@@ -12,7 +12,10 @@ bool Clean(const TimeSlot& slot) {
              kCleanSecondErrorRate * static_cast<double>(slot.requests);
 }
 
-std::string Seconds(double seconds) { return FormatNumber(seconds, 3) + " s"; }
+// "1.25 s": the chaos timeline is read in seconds.
+std::string SecondsText(double seconds) {
+  return FormatNumber(seconds, 3) + " s";
+}
 
 }  // namespace
 
@@ -50,18 +53,18 @@ Recovery AnalyzeRecovery(const std::vector<TimeSlot>& series,
 
 void WriteRecoveryText(const Recovery& recovery, const ChaosTimeline& timeline,
                        std::ostream& out) {
-  out << "chaos: killed at " << Seconds(timeline.kill_s)
-      << ", restart began at " << Seconds(timeline.restart_s)
-      << ", ready (probe passed) at " << Seconds(timeline.ready_s) << "\n";
+  out << "chaos: killed at " << SecondsText(timeline.kill_s)
+      << ", restart began at " << SecondsText(timeline.restart_s)
+      << ", ready (probe passed) at " << SecondsText(timeline.ready_s) << "\n";
   out << "  errors        " << recovery.errors;
   if (recovery.first_error_second) {
     out << " in seconds " << *recovery.first_error_second << " to "
         << *recovery.last_error_second << " (a burst of at most "
-        << Seconds(recovery.burst_s) << ")";
+        << SecondsText(recovery.burst_s) << ")";
   }
   out << "\n  recovered     ";
   if (recovery.recovery_s) {
-    out << "within " << Seconds(*recovery.recovery_s)
+    out << "within " << SecondsText(*recovery.recovery_s)
         << " of the restart (by the end of second "
         << *recovery.recovered_second << ", the first since with < "
         << FormatNumber(kCleanSecondErrorRate * 100) << " % errors)\n";

@@ -488,8 +488,14 @@ std::optional<Attempt> RunAttempt(const ServiceProcess& mock) {
               .request = {.name = "health", .method = "GET", .url = "/health"}},
           Step{.request = StreamedChat({}, /*usage=*/false)}}});
   WakeUpProbe probe;
+  // Whole iterations per user, so every stream has had its /health (a
+  // request budget alone may end a user between the two).
+  static_assert(kStreamRequests % kStreams == 0);
   const RunReport report = loadgate::Run(
-      scenario, ClosedModel{.users = kStreams, .spawn_rate = kSpawnRate},
+      scenario,
+      ClosedModel{.users = kStreams,
+                  .spawn_rate = kSpawnRate,
+                  .iterations_per_user = kStreamRequests / kStreams},
       BoundedRun(2 * kStreamRequests));
   const std::vector<int64_t> probe_lateness_us = probe.Stop();
 
