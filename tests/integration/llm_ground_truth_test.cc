@@ -614,13 +614,15 @@ DataSet StreamKinds() {
 }
 
 RunReport RunKinds(const ServiceProcess& mock, std::chrono::nanoseconds ttft,
-                   std::chrono::nanoseconds tpot) {
+                   std::chrono::nanoseconds tpot,
+                   std::chrono::nanoseconds max_itl = 0ns) {
   Scenario scenario;
   scenario.name = "joint_objectives";
   scenario.base_url = mock.url();
   scenario.data.push_back(StreamKinds());
   scenario.request_ttft_objective = ttft;
   scenario.request_tpot_objective = tpot;
+  scenario.request_max_itl_objective = max_itl;
   scenario.Add(
       StreamedChat({{"x-mock-llm-ttft-ms", "{ttft_ms}"},
                     {"x-mock-llm-itl-ms", "{itl_ms}"},
@@ -652,6 +654,9 @@ TEST_F(LlmJointObjectivesTest, EachObjectiveAloneLetsItsFastHalfThrough) {
   EXPECT_EQ(ttft_only.metrics.total.met_objectives, 2 * kRequestsPerKind);
   const RunReport tpot_only = RunKinds(mock_, 0ns, 30ms);
   EXPECT_EQ(tpot_only.metrics.total.met_objectives, 2 * kRequestsPerKind);
+  // Even gaps of 5 or 60 ms: the longest gap splits the kinds as TPOT does.
+  const RunReport max_itl_only = RunKinds(mock_, 0ns, 0ns, 30ms);
+  EXPECT_EQ(max_itl_only.metrics.total.met_objectives, 2 * kRequestsPerKind);
 }
 
 TEST_F(LlmJointObjectivesTest, TokenFiguresComeFromTheStreamsUsage) {

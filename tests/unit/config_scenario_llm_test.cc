@@ -226,6 +226,8 @@ TEST(ScenarioLlmExamplesTest, TheCommentedExamplesLoad) {
   ASSERT_TRUE(synthetic.scenario.flows[0].llm.has_value());
   EXPECT_EQ(synthetic.scenario.flows[0].llm->conversations.size(), 500u);
   EXPECT_EQ(synthetic.scenario.flows[0].llm->conversations[0].turns.size(), 2u);
+  EXPECT_EQ(synthetic.scenario.request_max_itl_objective,
+            std::chrono::seconds(1));
 
   const ScenarioFile replay =
       LoadScenarioFile(examples + "llm_conversations.yaml");

@@ -43,6 +43,7 @@ RequestSample Stream(int64_t ttft_ms, int64_t tpot_ms, int32_t tokens) {
   sample.service_time_ns = sample.latency_ns;
   sample.output_tokens = tokens;
   sample.content_chunks = tokens;
+  if (tokens > 1) sample.max_chunk_gap_ns = tpot_ms * kMs;  // even gaps
   return sample;
 }
 
@@ -112,6 +113,23 @@ TEST(RequestObjectivesTest, TtftAndTpotJudgeStreamsOnly) {
   no_content.ttft_ns = -1;
   EXPECT_FALSE(MeetsRequestObjectives(no_content, {.tpot_ns = 50 * kMs}));
   EXPECT_FALSE(MeetsRequestObjectives(no_content, {.ttft_ns = 500 * kMs}));
+}
+
+// The same average per token, one stall: TPOT passes it, max ITL does not.
+TEST(RequestObjectivesTest, MaxItlCatchesAStallThatTpotAverages) {
+  RequestSample stalled = Stream(100, 30, 11);
+  stalled.max_chunk_gap_ns = 250 * kMs;  // one gap of 250, nine of ~6 ms
+  const RequestObjectives tpot{.tpot_ns = 50 * kMs};
+  const RequestObjectives max_itl{.max_itl_ns = 200 * kMs};
+  EXPECT_TRUE(MeetsRequestObjectives(stalled, tpot));
+  EXPECT_FALSE(MeetsRequestObjectives(stalled, max_itl));
+  EXPECT_TRUE(MeetsRequestObjectives(Stream(100, 30, 11), max_itl));
+  // Streams only; one content event has no gap; no content fails.
+  EXPECT_TRUE(MeetsRequestObjectives(PlainAnswer(5000, 100), max_itl));
+  EXPECT_TRUE(MeetsRequestObjectives(Stream(400, 0, 1), max_itl));
+  RequestSample no_content = Stream(100, 10, 5);
+  no_content.ttft_ns = -1;
+  EXPECT_FALSE(MeetsRequestObjectives(no_content, max_itl));
 }
 
 TEST(RequestObjectivesTest, TpotIsTheOneTheTpotHistogramRecords) {
@@ -232,17 +250,18 @@ TEST(LlmFiguresSloTest, ObjectivesParseAndJudgeTheNewFigures) {
                std::invalid_argument);
 }
 
-TEST(LlmFiguresScenarioTest, RequestObjectivesTakeTpotBesideTtftAndLatency) {
+TEST(LlmFiguresScenarioTest, RequestObjectivesTakeTpotAndMaxItl) {
   const ScenarioFile file = ParseScenario(
       R"({"name": "joint", "base_url": "http://127.0.0.1:1",
           "requests": [{"url": "/v1/chat"}],
           "load": {"users": 1},
           "request_objectives": {"ttft": "500ms", "tpot": "50ms",
-                                 "latency": "5s"}})",
+                                 "max_itl": "250ms", "latency": "5s"}})",
       ConfigFormat::kJson, "joint.json");
   using std::chrono::milliseconds;
   EXPECT_EQ(file.scenario.request_ttft_objective, milliseconds(500));
   EXPECT_EQ(file.scenario.request_tpot_objective, milliseconds(50));
+  EXPECT_EQ(file.scenario.request_max_itl_objective, milliseconds(250));
   EXPECT_EQ(file.scenario.request_latency_objective, milliseconds(5000));
 }
 

@@ -76,8 +76,11 @@ struct RequestSample {
   int64_t first_chunk_ns = -1;  // the first stream event of any kind
   int64_t ttft_ns = -1;         // the first event with non-empty content
   int32_t content_chunks = 0;   // events with non-empty content
-  int32_t output_tokens = 0;    // from reported usage, else content_chunks
-  int32_t prompt_tokens = 0;    // from reported usage, else 0
+  // The longest wait between two content events (a stall mid-answer); -1
+  // with fewer than two.
+  int64_t max_chunk_gap_ns = -1;
+  int32_t output_tokens = 0;  // from reported usage, else content_chunks
+  int32_t prompt_tokens = 0;  // from reported usage, else 0
   uint64_t bytes_received = 0;
 };
 
@@ -97,12 +100,16 @@ struct RequestObjectives {
   int64_t latency_ns = 0;
   int64_t ttft_ns = 0;
   int64_t tpot_ns = 0;
+  // The longest gap between two content events of the stream: an average
+  // (TPOT) hides a stall that a reader of the answer sees.
+  int64_t max_itl_ns = 0;
 };
 
 // Whether `sample`, an answered request without error, meets every set
-// objective. Only streams are judged on TTFT and TPOT: a stream that never
-// delivered content fails both, a non-streamed answer meets both, and a
-// stream of one output token has no TPOT to fail.
+// objective. Only streams are judged on TTFT, TPOT and the longest gap: a
+// stream that never delivered content fails all three, a non-streamed
+// answer meets them, and a stream of one output token has no TPOT to fail
+// (nor one content event a gap).
 bool MeetsRequestObjectives(const RequestSample& sample,
                             const RequestObjectives& objectives) noexcept;
 

@@ -147,11 +147,12 @@ struct Scenario {
   // Per-request objectives behind goodput / SLO attainment (0 = none). A
   // request counts as good only when it meets every one that is set, all
   // for itself: e.g. TTFT <= 500 ms and TPOT <= 50 ms for the same stream.
-  // TTFT and TPOT judge streams only (see MeetsRequestObjectives in
-  // metrics.h).
+  // TTFT, TPOT and the longest inter-token gap (max ITL) judge streams only
+  // (see MeetsRequestObjectives in metrics.h).
   std::chrono::nanoseconds request_latency_objective{0};
   std::chrono::nanoseconds request_ttft_objective{0};
   std::chrono::nanoseconds request_tpot_objective{0};
+  std::chrono::nanoseconds request_max_itl_objective{0};
 
   // Adds `request` as a one-step flow with the request's weight.
   Scenario& Add(Request request);

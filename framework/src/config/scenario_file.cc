@@ -73,7 +73,7 @@ class ScenarioParser {
     config::ParseRequestsAndFlows(root_, &scenario);
     config::CheckTemplates(root_, scenario);
     if (auto field = root_.Get("request_objectives")) {
-      field->ExpectObject({"latency", "ttft", "tpot"});
+      field->ExpectObject({"latency", "ttft", "tpot", "max_itl"});
       if (auto latency = field->Get("latency")) {
         scenario.request_latency_objective = latency->Duration();
       }
@@ -82,6 +82,9 @@ class ScenarioParser {
       }
       if (auto tpot = field->Get("tpot")) {
         scenario.request_tpot_objective = tpot->Duration();
+      }
+      if (auto max_itl = field->Get("max_itl")) {
+        scenario.request_max_itl_objective = max_itl->Duration();
       }
     }
     file_.model = config::ParseLoadModel(root_, preset);

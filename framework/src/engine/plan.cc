@@ -183,6 +183,7 @@ void CompileSettings(const Scenario& scenario, Plan& plan) {
   plan.objectives.latency_ns = scenario.request_latency_objective.count();
   plan.objectives.ttft_ns = scenario.request_ttft_objective.count();
   plan.objectives.tpot_ns = scenario.request_tpot_objective.count();
+  plan.objectives.max_itl_ns = scenario.request_max_itl_objective.count();
   if (plan.objectives.latency_ns < 0) {
     Fail("scenario.request_latency_objective", "expected >= 0");
   }
@@ -191,6 +192,9 @@ void CompileSettings(const Scenario& scenario, Plan& plan) {
   }
   if (plan.objectives.tpot_ns < 0) {
     Fail("scenario.request_tpot_objective", "expected >= 0");
+  }
+  if (plan.objectives.max_itl_ns < 0) {
+    Fail("scenario.request_max_itl_objective", "expected >= 0");
   }
   if (scenario.flows.empty()) {
     Fail("scenario.flows", "expected at least one request or flow");

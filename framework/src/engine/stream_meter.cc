@@ -56,6 +56,7 @@ int64_t StreamFigures::Count(const http::LlmChunk& chunk, int64_t since_send_ns,
     ttft_ns = since_send_ns;
   } else {
     gap_ns = now_ns - last_content_ns;
+    max_gap_ns = std::max(max_gap_ns, gap_ns);
   }
   last_content_ns = now_ns;
   ++content_chunks;

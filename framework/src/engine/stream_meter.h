@@ -45,6 +45,7 @@ struct StreamFigures {
   int64_t first_chunk_ns = -1;  // the first chunk of any kind
   int64_t ttft_ns = -1;         // the first chunk with content
   int64_t last_content_ns = 0;  // worker clock time of the last content
+  int64_t max_gap_ns = -1;      // the longest between two content chunks
   int32_t content_chunks = 0;
   int64_t content_chars = 0;
   int32_t reported_prompt = -1;  // token usage the response reported

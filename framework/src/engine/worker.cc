@@ -414,6 +414,7 @@ void Worker::Loop::RecordExchange(Session& s, int status, ErrorKind error) {
   sample.first_chunk_ns = stream.first_chunk_ns;
   sample.ttft_ns = stream.ttft_ns;
   sample.content_chunks = stream.content_chunks;
+  sample.max_chunk_gap_ns = stream.max_gap_ns;
   sample.output_tokens = stream.output_tokens();
   sample.prompt_tokens = stream.prompt_tokens();
   sample.bytes_received = exchange.bytes;

@@ -197,6 +197,10 @@ bool MeetsRequestObjectives(const RequestSample& sample,
     const int64_t tpot_ns = TimePerOutputTokenNs(sample);
     if (tpot_ns > objectives.tpot_ns) return false;
   }
+  if (objectives.max_itl_ns > 0 && streamed &&
+      (no_content || sample.max_chunk_gap_ns > objectives.max_itl_ns)) {
+    return false;
+  }
   return true;
 }
 
