@@ -34,13 +34,16 @@ std::string WaitForText(const std::filesystem::path& path,
 }
 
 std::string CollectorUrl(const std::filesystem::path& scratch_dir) {
-  // "loadgate collect: waiting for N shard reports at http://...:P/reports"
-  constexpr std::string_view kMarker = " at http://127.0.0.1:";
-  const std::string err = WaitForText(scratch_dir / "stderr", kMarker);
-  const size_t at = err.find(kMarker);
-  if (at == std::string::npos) return "";
-  const size_t start = at + 4;
-  return err.substr(start, err.find_first_of(" \n", start) - start);
+  // "loadgate collect: waiting for N shard reports at http://...:P/reports
+  // (deadline ...)", written piece by piece: the URL is whole once its
+  // "/reports" is there.
+  constexpr std::string_view kStart = " at http://";
+  constexpr std::string_view kEnd = "/reports";
+  const std::string err = WaitForText(scratch_dir / "stderr", kEnd);
+  const size_t at = err.find(kStart);
+  const size_t end = at == std::string::npos ? at : err.find(kEnd, at);
+  if (end == std::string::npos) return "";
+  return err.substr(at + 4, end + kEnd.size() - at - 4);
 }
 
 CommandResult RunCommand(std::vector<std::string> argv,
